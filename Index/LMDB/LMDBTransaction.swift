@@ -1,0 +1,89 @@
+import CLMDB
+import Foundation
+
+/// One LMDB transaction. Valid only inside the closure passed to `read` or `write`.
+public final class LMDBTransaction {
+    unowned let environment: LMDBEnvironment
+    let handle: OpaquePointer
+    public let readOnly: Bool
+    /// Database handles first opened in this transaction (kept by the environment after commit).
+    var openedDatabases: [String: MDB_dbi] = [:]
+
+    init(environment: LMDBEnvironment, handle: OpaquePointer, readOnly: Bool) {
+        self.environment = environment
+        self.handle = handle
+        self.readOnly = readOnly
+    }
+
+    private func dbi(_ name: String) throws -> MDB_dbi? {
+        do {
+            return try environment.database(name, in: self, create: !readOnly)
+        } catch let error as LMDBError where error.isNotFound && readOnly {
+            return nil  // a database never written is simply empty to a reader
+        }
+    }
+
+    public func get(_ key: [UInt8], in database: String) throws -> [UInt8]? {
+        guard let dbi = try dbi(database) else { return nil }
+        return try key.withUnsafeBytes { keyBytes -> [UInt8]? in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var v = MDB_val()
+            let code = mdb_get(handle, dbi, &k, &v)
+            if code == MDB_NOTFOUND { return nil }
+            try check(code, "get from \(database)")
+            return Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+    }
+
+    public func put(_ value: [UInt8], for key: [UInt8], in database: String) throws {
+        guard let dbi = try dbi(database) else { throw LMDBError(code: EACCES, operation: "put in read transaction") }
+        try key.withUnsafeBytes { keyBytes in
+            try value.withUnsafeBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var v = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                try check(mdb_put(handle, dbi, &k, &v, 0), "put in \(database)")
+            }
+        }
+    }
+
+    /// Deletes `key`; returns whether it was there.
+    @discardableResult
+    public func delete(_ key: [UInt8], in database: String) throws -> Bool {
+        guard let dbi = try dbi(database) else { return false }
+        return try key.withUnsafeBytes { keyBytes -> Bool in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            let code = mdb_del(handle, dbi, &k, nil)
+            if code == MDB_NOTFOUND { return false }
+            try check(code, "delete from \(database)")
+            return true
+        }
+    }
+
+    /// Visits every key/value in key order; `body` returns false to stop.
+    public func forEach(in database: String, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        guard let dbi = try dbi(database) else { return }
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(handle, dbi, &cursor), "open cursor on \(database)")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var op = MDB_FIRST
+        while true {
+            let code = mdb_cursor_get(cursor, &k, &v, op)
+            if code == MDB_NOTFOUND { return }
+            try check(code, "iterate \(database)")
+            let key = Array(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+            let value = Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            if try !body(key, value) { return }
+            op = MDB_NEXT
+        }
+    }
+
+    /// Number of entries in a database.
+    public func count(in database: String) throws -> Int {
+        guard let dbi = try dbi(database) else { return 0 }
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, dbi, &stat), "stat \(database)")
+        return stat.ms_entries
+    }
+}

@@ -1,0 +1,241 @@
+import CFFmpeg
+import Foundation
+
+/// Facts about a video's best stream.
+public struct VideoInfo: Equatable {
+    public var codec: String
+    /// Size as displayed, after the rotation is applied.
+    public var width: Int
+    public var height: Int
+    /// Clockwise turn that makes the stored frames upright (0, 90, 180, 270).
+    public var rotation: Int
+    /// Seconds from the first to the end of the last frame; 0 when the container does not say.
+    public var duration: Double
+    /// Average frame rate, 0 when unknown.
+    public var frameRate: Double
+}
+
+/// One decoded frame: upright RGB and its presentation time in seconds from the file's start.
+public struct DecodedFrame {
+    public var time: Double
+    public var image: RGBImage
+}
+
+/// Decodes the best video stream of a file forward, frame by frame, with seeking.
+/// Holds one frame at a time; the whole video is never in memory.
+public final class VideoDecoder {
+    public let path: String
+    public let info: VideoInfo
+    /// Frames FFmpeg reported as damaged and skipped so far.
+    public private(set) var corruptPackets = 0
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var codec: UnsafeMutablePointer<AVCodecContext>?
+    private let streamIndex: Int32
+    private let timeBase: Double
+    private let startTime: Double
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var scaler: OpaquePointer?
+    private var scalerKey = (0, 0, -1)
+    private var draining = false
+    private var finished = false
+    private var lastTime: Double?
+
+    /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
+    public static let maxPixels = 16384 * 16384
+
+    public init(path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DecodeError(path: path, reason: "no such file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw DecodeError(path: path, reason: "permission denied")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw DecodeError(path: path, reason: "empty file (0 bytes)")
+        }
+        av_log_set_level(AV_LOG_QUIET)
+
+        var openedFormat: UnsafeMutablePointer<AVFormatContext>?
+        var code = avformat_open_input(&openedFormat, path, nil, nil)
+        guard code >= 0, let fmt = openedFormat else {
+            throw DecodeError(path: path, reason: "not a video FFmpeg can read (\(DecodeError.message(code)))")
+        }
+        var opened = false
+        defer { if !opened { avformat_close_input(&openedFormat) } }
+
+        code = avformat_find_stream_info(fmt, nil)
+        guard code >= 0 else {
+            throw DecodeError(path: path, reason: "cannot read stream information (\(DecodeError.message(code)))")
+        }
+        var decoder: UnsafePointer<AVCodec>?
+        let index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        guard index >= 0, let decoder else {
+            throw DecodeError(path: path, reason: index == vs_averror_decoder_not_found()
+                              ? "no decoder for the video stream" : "no video stream")
+        }
+        streamIndex = index
+        let stream = fmt.pointee.streams[Int(index)]!
+        let params = stream.pointee.codecpar!
+        let codedW = Int(params.pointee.width), codedH = Int(params.pointee.height)
+        guard codedW > 0, codedH > 0, codedW * codedH <= VideoDecoder.maxPixels else {
+            throw DecodeError(path: path, reason: "implausible frame size \(codedW)x\(codedH)")
+        }
+
+        var openedCodec = avcodec_alloc_context3(decoder)
+        guard let ctx = openedCodec else {
+            throw DecodeError(path: path, reason: "out of memory")
+        }
+        defer { if !opened { avcodec_free_context(&openedCodec) } }
+        code = avcodec_parameters_to_context(ctx, params)
+        guard code >= 0 else { throw DecodeError(path: path, reason: "bad codec parameters (\(DecodeError.message(code)))") }
+        ctx.pointee.thread_count = 1  // the pipeline runs decoders beside the model; one thread each
+        code = avcodec_open2(ctx, decoder, nil)
+        guard code >= 0 else { throw DecodeError(path: path, reason: "cannot open decoder (\(DecodeError.message(code)))") }
+
+        timeBase = av_q2d(stream.pointee.time_base)
+        startTime = fmt.pointee.start_time == vs_av_nopts_value() ? 0 : Double(fmt.pointee.start_time) / Double(AV_TIME_BASE)
+
+        let rotation = VideoDecoder.rotation(of: stream)
+        var duration = 0.0
+        if fmt.pointee.duration != vs_av_nopts_value() && fmt.pointee.duration > 0 {
+            duration = Double(fmt.pointee.duration) / Double(AV_TIME_BASE)
+        } else if stream.pointee.duration != vs_av_nopts_value() && stream.pointee.duration > 0 {
+            duration = Double(stream.pointee.duration) * timeBase
+        }
+        let rate = stream.pointee.avg_frame_rate.den != 0 ? av_q2d(stream.pointee.avg_frame_rate) : 0
+        let codecName = String(cString: decoder.pointee.name)
+        info = VideoInfo(codec: codecName,
+                         width: rotation % 180 == 0 ? codedW : codedH,
+                         height: rotation % 180 == 0 ? codedH : codedW,
+                         rotation: rotation, duration: duration, frameRate: rate.isFinite ? rate : 0)
+        format = fmt
+        codec = ctx
+        frame = av_frame_alloc()
+        packet = av_packet_alloc()
+        opened = true
+    }
+
+    deinit {
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        if let scaler { sws_freeContext(scaler) }
+        avcodec_free_context(&codec)
+        avformat_close_input(&format)
+    }
+
+    /// The clockwise turn from the stream's display matrix, as FFmpeg's own tools apply it.
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+        var size: Int = 0
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
+              size >= 9 * MemoryLayout<Int32>.size else { return 0 }
+        let angle = av_display_rotation_get(UnsafeRawPointer(data).assumingMemoryBound(to: Int32.self))
+        guard angle.isFinite else { return 0 }
+        let clockwise = Int((-angle).rounded())
+        return ((clockwise % 360) + 360) % 360 / 90 * 90
+    }
+
+    /// The next frame in presentation order, or nil at the end of the stream.
+    public func nextFrame() throws -> DecodedFrame? {
+        guard let time = try nextRawFrame() else { return nil }
+        return DecodedFrame(time: time, image: convert(frame!).rotated(clockwiseDegrees: info.rotation))
+    }
+
+    /// Advances to the next frame without converting it; returns its time. Cheap skipping.
+    public func skipFrame() throws -> Double? {
+        try nextRawFrame()
+    }
+
+    private func nextRawFrame() throws -> Double? {
+        guard let codec, let frame, let packet, let format else { return nil }
+        while !finished {
+            let code = avcodec_receive_frame(codec, frame)
+            if code == 0 {
+                return frameTime(frame)
+            }
+            if code == vs_averror_eof() {
+                finished = true
+                return nil
+            }
+            if code != vs_averror_eagain() {
+                corruptPackets += 1  // a damaged frame: skip it and go on
+                continue
+            }
+            if draining {
+                finished = true
+                return nil
+            }
+            // Feed the decoder the next packet of our stream.
+            while true {
+                let read = av_read_frame(format, packet)
+                if read < 0 {
+                    draining = true
+                    avcodec_send_packet(codec, nil)
+                    break
+                }
+                defer { av_packet_unref(packet) }
+                if packet.pointee.stream_index != streamIndex { continue }
+                let sent = avcodec_send_packet(codec, packet)
+                if sent < 0 && sent != vs_averror_eagain() { corruptPackets += 1 }
+                break
+            }
+        }
+        return nil
+    }
+
+    /// Presentation time in seconds from the file's start; extrapolated where missing.
+    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+        let pts = frame.pointee.best_effort_timestamp
+        var time: Double
+        if pts != vs_av_nopts_value() {
+            time = Double(pts) * timeBase - startTime
+        } else if let lastTime {
+            time = lastTime + (info.frameRate > 0 ? 1 / info.frameRate : 1.0 / 25)
+        } else {
+            time = 0
+        }
+        lastTime = time
+        return time
+    }
+
+    /// Seeks so that the next frames returned are at or just before `seconds`.
+    public func seek(to seconds: Double) throws {
+        guard let format, let codec else { return }
+        let target = Int64(((seconds + startTime) / timeBase).rounded(.down))
+        let code = avformat_seek_file(format, streamIndex, Int64.min, target, target, 0)
+        if code < 0 {
+            throw DecodeError(path: path, reason: "cannot seek to \(seconds) s (\(DecodeError.message(code)))")
+        }
+        avcodec_flush_buffers(codec)
+        draining = false
+        finished = false
+        lastTime = nil
+    }
+
+    /// The current frame as upright-to-be RGB24 at its own size (resampling is ours, not swscale's).
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>) -> RGBImage {
+        let w = Int(frame.pointee.width), h = Int(frame.pointee.height)
+        let fmt = frame.pointee.format
+        if scaler == nil || scalerKey != (w, h, Int(fmt)) {
+            if let scaler { sws_freeContext(scaler) }
+            scaler = sws_getContext(Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
+                                    SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
+            scalerKey = (w, h, Int(fmt))
+        }
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            var dst: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
+            var stride: [Int32] = [Int32(w * 3), 0, 0, 0]
+            let src = withUnsafePointer(to: &frame.pointee.data) {
+                $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
+            }
+            let srcStride = withUnsafePointer(to: &frame.pointee.linesize) {
+                $0.withMemoryRebound(to: Int32.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
+            }
+            sws_scale(scaler, src, srcStride, 0, Int32(h), &dst, &stride)
+        }
+        return RGBImage(width: w, height: h, pixels: pixels)
+    }
+}

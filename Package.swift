@@ -1,0 +1,54 @@
+// swift-tools-version:5.10
+// vidsearch: natural-language search over video archives with X-CLIP.
+// Dependencies point one way: vidsearch -> {Ingest, Query} -> VideoIndex -> XCLIP -> Tensor -> C libraries.
+import PackageDescription
+
+// Numeric code is unusable at -Onone; these targets are optimized in every configuration
+// so that `swift test` (a debug build) still runs the model at full speed.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "vidsearch",
+    products: [
+        .executable(name: "vidsearch", targets: ["vidsearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian's -dev packages (see scripts/bootstrap).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // FAISS through a narrow extern "C" surface; Debian's libfaiss.a has no c_api symbols.
+        .target(name: "FaissBridge", path: "Sources/FaissBridge",
+                cxxSettings: [.unsafeFlags(["-O2", "-fopenmp"])],
+                linkerSettings: [
+                    .linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("lapack"),
+                    .linkedLibrary("gomp"), .linkedLibrary("stdc++"), .linkedLibrary("m"),
+                ]),
+
+        .target(name: "Tensor", dependencies: ["CBLAS"], path: "Sources/Tensor",
+                swiftSettings: optimized),
+        .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
+                swiftSettings: optimized),
+        .target(name: "VideoIndex", dependencies: ["XCLIP", "CLMDB", "FaissBridge"], path: "Index"),
+        .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "CFFmpeg"], path: "Ingest",
+                swiftSettings: optimized),
+        .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
+                swiftSettings: optimized),
+        .executableTarget(name: "vidsearch",
+                          dependencies: ["Ingest", "Query",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/vidsearch"),
+
+        .testTarget(name: "SystemLibraryTests",
+                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
+                    path: "Tests/SystemLibraryTests"),
+    ]
+)

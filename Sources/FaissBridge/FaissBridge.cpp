@@ -1,0 +1,129 @@
+// The C bridge over FAISS. FAISS signals bad input by throwing; each entry point turns
+// any exception into an error code and a message so that Swift never sees one.
+#include "FaissBridge.h"
+
+#include <faiss/AutoTune.h>
+#include <faiss/Index.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+struct vs_faiss_index {
+    std::unique_ptr<faiss::Index> index;
+};
+
+namespace {
+
+void set_error(char *err, size_t errlen, const char *message) {
+    if (err && errlen > 0) {
+        std::snprintf(err, errlen, "%s", message);
+    }
+}
+
+template <typename Body>
+int guarded(char *err, size_t errlen, Body body) {
+    try {
+        body();
+        return 0;
+    } catch (const faiss::FaissException &e) {
+        set_error(err, errlen, e.msg.c_str());
+    } catch (const std::exception &e) {
+        set_error(err, errlen, e.what());
+    } catch (...) {
+        set_error(err, errlen, "unknown FAISS error");
+    }
+    return 1;
+}
+
+bool takes_ids(const faiss::Index *index) {
+    return dynamic_cast<const faiss::IndexIDMap *>(index) != nullptr ||
+           dynamic_cast<const faiss::IndexIDMap2 *>(index) != nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+int vs_faiss_create(int dim, const char *factory, vs_faiss_index **out, char *err, size_t errlen) {
+    *out = nullptr;
+    return guarded(err, errlen, [&] {
+        if (dim <= 0) throw std::invalid_argument("dimension must be positive");
+        std::unique_ptr<faiss::Index> index(
+            faiss::index_factory(dim, factory, faiss::METRIC_INNER_PRODUCT));
+        if (!takes_ids(index.get())) {
+            // IndexIDMap2 keeps the reverse map, so ids can be removed where the inner index allows.
+            auto *map = new faiss::IndexIDMap2(index.release());
+            map->own_fields = true;
+            index.reset(map);
+        }
+        *out = new vs_faiss_index{std::move(index)};
+    });
+}
+
+int vs_faiss_is_trained(const vs_faiss_index *index) { return index->index->is_trained ? 1 : 0; }
+
+int vs_faiss_train(vs_faiss_index *index, int64_t n, const float *x, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] { index->index->train(n, x); });
+}
+
+int vs_faiss_add(vs_faiss_index *index, int64_t n, const float *x, const int64_t *ids,
+                 char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        if (!index->index->is_trained) throw std::invalid_argument("index is not trained");
+        index->index->add_with_ids(n, x, ids);
+    });
+}
+
+int vs_faiss_search(const vs_faiss_index *index, int64_t n, const float *x, int64_t k,
+                    float *distances, int64_t *labels, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        if (k <= 0) throw std::invalid_argument("k must be positive");
+        index->index->search(n, x, k, distances, labels);
+    });
+}
+
+int vs_faiss_remove(vs_faiss_index *index, int64_t n, const int64_t *ids, int64_t *removed,
+                    char *err, size_t errlen) {
+    *removed = 0;
+    return guarded(err, errlen, [&] {
+        faiss::IDSelectorArray selector(static_cast<size_t>(n), ids);
+        *removed = static_cast<int64_t>(index->index->remove_ids(selector));
+    });
+}
+
+int vs_faiss_set_parameter(vs_faiss_index *index, const char *name, double value,
+                           char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        faiss::ParameterSpace space;
+        space.set_index_parameter(index->index.get(), name, value);
+    });
+}
+
+int64_t vs_faiss_ntotal(const vs_faiss_index *index) { return index->index->ntotal; }
+
+int vs_faiss_dimension(const vs_faiss_index *index) { return index->index->d; }
+
+int vs_faiss_write(const vs_faiss_index *index, const char *path, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] { faiss::write_index(index->index.get(), path); });
+}
+
+int vs_faiss_read(const char *path, vs_faiss_index **out, char *err, size_t errlen) {
+    *out = nullptr;
+    return guarded(err, errlen, [&] {
+        std::unique_ptr<faiss::Index> index(faiss::read_index(path));
+        if (!takes_ids(index.get())) throw std::runtime_error("index file holds no id map");
+        *out = new vs_faiss_index{std::move(index)};
+    });
+}
+
+void vs_faiss_free(vs_faiss_index *index) { delete index; }
+
+}  // extern "C"

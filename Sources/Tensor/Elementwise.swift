@@ -1,0 +1,48 @@
+import Foundation
+
+/// y += x over `count` floats.
+@inline(__always)
+public func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { y[i] += x[i] }
+}
+
+/// x *= s over `count` floats.
+@inline(__always)
+public func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count: Int) {
+    for i in 0..<count { x[i] *= s }
+}
+
+/// quick_gelu(x) = x * sigmoid(1.702 x), CLIP's activation, in place.
+public func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let v = x[i]
+        x[i] = v / (1 + Foundation.exp(-1.702 * v))
+    }
+}
+
+/// Softmax of each `columns`-wide row in place (max-subtracted).
+public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    for r in 0..<rows {
+        let p = x + r * columns
+        var m = -Float.infinity
+        for i in 0..<columns { m = max(m, p[i]) }
+        var sum: Float = 0
+        for i in 0..<columns { let e = Foundation.exp(p[i] - m); p[i] = e; sum += e }
+        let inv = 1 / sum
+        for i in 0..<columns { p[i] *= inv }
+    }
+}
+
+/// Euclidean norm of `count` floats.
+public func norm(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var s: Float = 0
+    for i in 0..<count { s += x[i] * x[i] }
+    return s.squareRoot()
+}
+
+/// Dot product of `count` floats.
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var s: Float = 0
+    for i in 0..<count { s += a[i] * b[i] }
+    return s
+}

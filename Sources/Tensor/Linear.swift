@@ -1,0 +1,38 @@
+/// y = x W^T + b, with W stored [out, in] as PyTorch's nn.Linear keeps it.
+public struct Linear {
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.shape.count == 2, "linear weight must be 2-D, got \(weight.shape)")
+        if let bias { precondition(bias.count == weight.shape[0], "bias \(bias.shape) for weight \(weight.shape)") }
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// output[rows, out] = input[rows, in] W^T + b (+ output when `accumulate`).
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+                      accumulate: Bool = false) {
+        guard rows > 0 else { return }
+        let o = outFeatures
+        if let bias, !accumulate {
+            for r in 0..<rows { (output + r * o).update(from: bias.data, count: o) }
+        } else if let bias {
+            for r in 0..<rows { add(bias.data, into: output + r * o, count: o) }
+        }
+        BLAS.gemm(transposeB: true, m: rows, n: o, k: inFeatures,
+                  a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,
+                  beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: o)
+    }
+
+    /// A new [rows, out] tensor.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.columns == inFeatures, "linear expects \(inFeatures) features, got \(input.shape)")
+        let out = Tensor(shape: Array(input.shape.dropLast()) + [outFeatures])
+        apply(input.data, rows: input.rows, into: out.data)
+        return out
+    }
+}

@@ -1,0 +1,38 @@
+import CBLAS
+import Tensor
+import XCTest
+
+final class OpenBLASTests: XCTestCase {
+    /// sgemm against a naive triple loop, with and without transposes and a bias accumulation.
+    func testSgemmMatchesNaiveProduct() {
+        var rng = SeededRandom(seed: 7)
+        let m = 37, n = 29, k = 53
+        let a = rng.tensor([m, k]), bT = rng.tensor([n, k]), c0 = rng.tensor([m, n])
+        for (beta, transB) in [(Float(0), true), (Float(1), true)] {
+            let c = c0.reshaped([m, n])
+            BLAS.gemm(transposeB: transB, m: m, n: n, k: k, a: a.data, lda: k, b: bT.data, ldb: k,
+                      beta: beta, c: c.data, ldc: n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Double = beta == 0 ? 0 : Double(c0[i * n + j])
+                    for p in 0..<k { s += Double(a[i * k + p]) * Double(bT[j * k + p]) }
+                    XCTAssertEqual(Double(c[i * n + j]), s, accuracy: 1e-4, "C[\(i),\(j)] beta \(beta)")
+                }
+            }
+        }
+    }
+
+    func testLinearEqualsExplicitFormula() {
+        var rng = SeededRandom(seed: 3)
+        let w = rng.tensor([5, 4]), b = rng.tensor([5]), x = rng.tensor([3, 4])
+        let y = Linear(weight: w, bias: b)(x)
+        XCTAssertEqual(y.shape, [3, 5])
+        for r in 0..<3 {
+            for o in 0..<5 {
+                var s = b[o]
+                for i in 0..<4 { s += x[r * 4 + i] * w[o * 4 + i] }
+                XCTAssertEqual(y[r * 5 + o], s, accuracy: 1e-5)
+            }
+        }
+    }
+}
