@@ -43,10 +43,12 @@ let package = Package(
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
                 swiftSettings: optimized),
         .executableTarget(name: "vidsearch",
-                          dependencies: ["Ingest", "Query",
+                          dependencies: ["Ingest", "Query", "XCLIP",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
+        .testTarget(name: "XCLIPTests", dependencies: ["XCLIP", "Tensor"], path: "Tests/XCLIPTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
                     path: "Tests/SystemLibraryTests"),

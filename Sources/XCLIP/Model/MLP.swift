@@ -1,0 +1,25 @@
+import Tensor
+
+/// fc2(quick_gelu(fc1(x))), the feed-forward block of every transformer layer in X-CLIP.
+struct MLP {
+    let fc1: Linear
+    let fc2: Linear
+
+    init(fc1: Linear, fc2: Linear) {
+        self.fc1 = fc1
+        self.fc2 = fc2
+    }
+
+    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int) throws {
+        fc1 = try weights.linear(prefix + ".fc1", in: width, out: hidden)
+        fc2 = try weights.linear(prefix + ".fc2", in: hidden, out: width)
+    }
+
+    /// residual += MLP(x) over `rows` rows.
+    func apply(_ x: UnsafePointer<Float>, rows: Int, addingTo residual: UnsafeMutablePointer<Float>) {
+        let hidden = Tensor(shape: [rows, fc1.outFeatures])
+        fc1.apply(x, rows: rows, into: hidden.data)
+        quickGELU(hidden.data, count: hidden.count)
+        fc2.apply(hidden.data, rows: rows, into: residual, accumulate: true)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Tensor
+
+/// Compares this implementation with a reference dump in the fixture format
+/// (`input.pixel_values`, `input.input_ids`, and `out.*` tensors made by transformers).
+public struct ReferenceCheck {
+    public struct Result: Equatable {
+        public let name: String
+        /// max |ours - reference| / max |reference|; nil when the output is missing on one side.
+        public let error: Float?
+        public let problem: String?
+    }
+
+    /// The outputs a dump of this format carries, in the order of the forward pass.
+    public static let outputNames = [
+        "out.vision_last_hidden_state", "out.vision_pooled", "out.mit_last_hidden_state", "out.mit_pooled",
+        "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
+        "out.logits_per_video", "out.logits_per_text",
+    ]
+
+    /// Runs the model on the dump's inputs and measures each output's error.
+    public static func run(model: XCLIPModel, reference: SafeTensorsFile) throws -> [Result] {
+        let ours = try outputs(model: model, reference: reference)
+        var names = outputNames
+        names += reference.entries.keys.filter { $0.hasPrefix("out.") && !names.contains($0) }.sorted()
+        return try names.map { name in
+            guard reference.entries[name] != nil else {
+                return Result(name: name, error: nil, problem: "missing from the reference")
+            }
+            guard let mine = ours[name] else {
+                return Result(name: name, error: nil, problem: "not an output vidsearch produces")
+            }
+            let theirs = try reference.floatTensor(name)
+            guard theirs.shape == mine.shape else {
+                return Result(name: name, error: nil, problem: "shape \(mine.shape), reference \(theirs.shape)")
+            }
+            var maxDiff: Float = 0, maxRef: Float = 0
+            for i in 0..<mine.count {
+                maxDiff = max(maxDiff, abs(mine[i] - theirs[i]))
+                maxRef = max(maxRef, abs(theirs[i]))
+            }
+            if !maxDiff.isFinite { return Result(name: name, error: .infinity, problem: "not finite") }
+            return Result(name: name, error: maxRef > 0 ? maxDiff / maxRef : maxDiff, problem: nil)
+        }
+    }
+
+    /// Every output of the forward pass, named as in the dump.
+    public static func outputs(model: XCLIPModel, reference: SafeTensorsFile) throws -> [String: Tensor] {
+        let pixels = try reference.floatTensor("input.pixel_values")
+        let ids = try reference.integers("input.input_ids")
+        guard ids.shape.count == 2 else { throw ModelError.badInput("input.input_ids must be [texts, length], found \(ids.shape)") }
+        let texts = ids.shape[0], length = ids.shape[1]
+        let p = model.embeddingSize
+
+        let video = try model.encodeVideos(pixels)
+        let videos = video.embeddings.rows
+        let textFeatures = Tensor(shape: [texts, p])
+        var textRows: [[Float]] = []
+        for k in 0..<texts {
+            let row = try model.encodeText(Array(ids.values[(k * length)..<((k + 1) * length)]))
+            textRows.append(row)
+            textFeatures.row(k).update(from: row, count: p)
+        }
+
+        let videoEmbeds = Tensor(shape: [videos, p])
+        let textEmbeds = Tensor(shape: [videos, texts, p])
+        let logitsPerVideo = Tensor(shape: [videos, texts])
+        let logitsPerText = Tensor(shape: [texts, videos])
+        for b in 0..<videos {
+            let v = video.embeddings.row(b)
+            let vNorm = norm(v, count: p)
+            for i in 0..<p { videoEmbeds.row(b)[i] = v[i] / vNorm }
+            let prompted = model.promptedTextEmbeddings(textRows, promptTokens: video.promptTokens.data + b * model.promptTokenCount * p)
+            for k in 0..<texts {
+                let e = prompted[k]
+                let eNorm = e.withUnsafeBufferPointer { norm($0.baseAddress!, count: p) }
+                let dst = textEmbeds.data + (b * texts + k) * p
+                for i in 0..<p { dst[i] = e[i] / eNorm }
+                let logit = model.logitScale * dot(videoEmbeds.row(b), dst, count: p)
+                logitsPerVideo[b * texts + k] = logit
+                logitsPerText[k * videos + b] = logit
+            }
+        }
+        return [
+            "out.vision_last_hidden_state": video.visionLastHiddenState,
+            "out.vision_pooled": video.visionPooled,
+            "out.mit_last_hidden_state": video.mitLastHiddenState,
+            "out.mit_pooled": video.embeddings,
+            "out.video_features": video.embeddings,
+            "out.video_embeds": videoEmbeds,
+            "out.text_features": textFeatures,
+            "out.text_embeds": textEmbeds,
+            "out.logits_per_video": logitsPerVideo,
+            "out.logits_per_text": logitsPerText,
+        ]
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Tensor
+
+/// What the video side of X-CLIP makes of a batch of segments.
+public struct VideoEncoding {
+    /// [videos, projection]: the video embedding (MIT mean, not normalized).
+    public let embeddings: Tensor
+    /// [videos, patches, projection]: the frame-mean of the projected patch tokens, which the
+    /// prompt generator attends to when a text is compared with this video.
+    public let promptTokens: Tensor
+    /// Intermediate results, kept for parity checks.
+    public let visionLastHiddenState: Tensor
+    public let visionPooled: Tensor
+    public let mitLastHiddenState: Tensor
+}
+
+/// An X-CLIP model (Hugging Face `XCLIPModel` layout) running on the CPU.
+/// The forward pass, top to bottom, is spec sections 4.2 to 4.10.
+public final class XCLIPModel {
+    public let configuration: XCLIPConfiguration
+    let vision: VisionTransformer
+    let visualProjection: Linear
+    let mit: MultiFrameIntegration
+    let promptsVisualLayerNorm: LayerNorm
+    /// [vision width, projection], applied without a transpose.
+    let promptsVisualProjection: Tensor
+    let text: TextTransformer
+    let textProjection: Linear
+    let promptGenerator: PromptGenerator
+    /// exp of the stored logit_scale.
+    public let logitScale: Float
+
+    /// Loads config.json and model.safetensors from a checkpoint directory.
+    public convenience init(directory: URL) throws {
+        let configuration = try XCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        try self.init(configuration: configuration, source: weights)
+    }
+
+    public init(configuration: XCLIPConfiguration, source: TensorSource) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let weights = WeightStore(source: source)
+        let v = configuration.vision, p = configuration.projectionDim
+        vision = try VisionTransformer(weights, v)
+        visualProjection = try weights.linear("visual_projection", in: v.hiddenSize, out: p, bias: false)
+        mit = try MultiFrameIntegration(weights, v)
+        promptsVisualLayerNorm = try weights.layerNorm("prompts_visual_layernorm", width: v.hiddenSize, epsilon: v.layerNormEps)
+        promptsVisualProjection = try weights.tensor("prompts_visual_projection", [v.hiddenSize, p])
+        text = try TextTransformer(weights, configuration.text)
+        textProjection = try weights.linear("text_projection", in: configuration.text.hiddenSize, out: p, bias: false)
+        promptGenerator = try PromptGenerator(weights, width: p, layers: configuration.promptLayers,
+                                              heads: configuration.promptNumAttentionHeads)
+        logitScale = Foundation.exp(try weights.tensor("logit_scale", [])[0])
+    }
+
+    public var embeddingSize: Int { configuration.projectionDim }
+    /// Visual tokens per segment handed to the prompt generator.
+    public var promptTokenCount: Int { configuration.vision.grid * configuration.vision.grid }
+
+    /// Encodes `videos` segments of pixel values [videos, frames, channels, size, size].
+    public func encodeVideos(_ pixels: Tensor) throws -> VideoEncoding {
+        let v = configuration.vision
+        let frameShape = [v.numFrames, v.numChannels, v.imageSize, v.imageSize]
+        guard pixels.shape.count == 5, Array(pixels.shape.dropFirst()) == frameShape else {
+            throw ModelError.badInput("pixel values of shape \(pixels.shape), expected [videos] + \(frameShape)")
+        }
+        let videos = pixels.shape[0]
+        let p = configuration.projectionDim, c = v.hiddenSize
+        let frames = v.numFrames, tokens = v.tokens, patches = tokens - 1
+
+        // 4.2-4.5: the cross-frame vision transformer on all frames at once.
+        let visionOut = vision.forward(pixels.data, videos: videos)
+        // 4.5-4.6: projected class tokens through the MIT, mean over frames.
+        let frameEmbeddings = visualProjection(visionOut.pooled)
+        let mitOut = mit.forward(frameEmbeddings, videos: videos)
+
+        // 4.7: prompt tokens. The projection is linear, so the frame mean is taken before it:
+        // mean_t(LN(x_t)) P equals mean_t(LN(x_t) P) and costs one product instead of `frames`.
+        let meanTokens = Tensor(shape: [videos * patches, c])
+        let normed = Tensor(shape: [patches, c])
+        for video in 0..<videos {
+            let dst = meanTokens.data + video * patches * c
+            for t in 0..<frames {
+                let frame = visionOut.lastHiddenState.data + ((video * frames + t) * tokens + 1) * c
+                promptsVisualLayerNorm.apply(frame, rows: patches, into: normed.data)
+                add(normed.data, into: dst, count: patches * c)
+            }
+        }
+        scale(meanTokens.data, by: 1 / Float(frames), count: meanTokens.count)
+        let promptTokens = Tensor(shape: [videos, patches, p])
+        BLAS.gemm(m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
+                  b: promptsVisualProjection.data, ldb: p, c: promptTokens.data, ldc: p)
+
+        return VideoEncoding(embeddings: mitOut.pooled, promptTokens: promptTokens,
+                             visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
+                             mitLastHiddenState: mitOut.lastHiddenState)
+    }
+
+    /// The text embedding (projected, not normalized, no prompt) of one row of token ids.
+    public func encodeText(_ ids: [Int]) throws -> [Float] {
+        textProjection(try text.pooled(ids)).array
+    }
+
+    /// The text embedding conditioned on one video: T + alpha * PromptGenerator(T, video tokens).
+    /// `promptTokens` is one video's [patches, projection] block.
+    public func promptedTextEmbeddings(_ texts: [[Float]], promptTokens: UnsafePointer<Float>) -> [[Float]] {
+        let p = embeddingSize
+        let flat = texts.flatMap { $0 }
+        precondition(flat.count == texts.count * p, "text embeddings must have \(p) values")
+        let out = flat.withUnsafeBufferPointer {
+            promptGenerator.apply(texts: $0.baseAddress!, count: texts.count, visualTokens: promptTokens, tokens: promptTokenCount)
+        }
+        return (0..<texts.count).map { Array(UnsafeBufferPointer(start: out.row($0), count: p)) }
+    }
+
+    /// Cosine similarity, the score X-CLIP is trained with (before the logit scale).
+    public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count)
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                dot(x.baseAddress!, y.baseAddress!, count: a.count)
+                    / (norm(x.baseAddress!, count: a.count) * norm(y.baseAddress!, count: b.count))
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Tensor
+
+/// Where a model's parameters come from: a checkpoint, or seeded random values for benchmarks.
+public protocol TensorSource {
+    /// The f32 tensor `name`, or nil if the source has none by that name.
+    func tensor(named name: String) throws -> Tensor?
+}
+
+extension SafeTensorsFile: TensorSource {
+    public func tensor(named name: String) throws -> Tensor? {
+        entries[name] == nil ? nil : try floatTensor(name)
+    }
+}
+
+/// Seeded uniform weights of any requested shape; layer-norm scales stay near 1 so
+/// activations keep a realistic range through many layers.
+public final class RandomTensorSource: TensorSource {
+    private var rng: SeededRandom
+    public init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+
+    public func tensor(named name: String) throws -> Tensor? { nil }
+
+    func make(_ name: String, _ shape: [Int]) -> Tensor {
+        let t = rng.tensor(shape, scale: 0.02)
+        if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
+            || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight") {
+            for i in 0..<t.count { t.data[i] += 1 }
+        }
+        return t
+    }
+}
+
+/// Fetches parameters by their Hugging Face names, checking each shape.
+struct WeightStore {
+    let source: TensorSource
+
+    func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        if let random = source as? RandomTensorSource { return random.make(name, shape) }
+        guard let t = try source.tensor(named: name) else {
+            throw ModelError.missingTensor(name: name, expectedShape: shape)
+        }
+        guard t.shape == shape else { throw ModelError.wrongShape(name: name, expected: shape, found: t.shape) }
+        return t
+    }
+
+    func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> Linear {
+        Linear(weight: try tensor(prefix + ".weight", [outFeatures, inFeatures]),
+               bias: bias ? try tensor(prefix + ".bias", [outFeatures]) : nil)
+    }
+
+    func layerNorm(_ prefix: String, width: Int, epsilon: Float) throws -> LayerNorm {
+        LayerNorm(weight: try tensor(prefix + ".weight", [width]), bias: try tensor(prefix + ".bias", [width]),
+                  epsilon: epsilon)
+    }
+
+    /// q, k and v projections stacked into one [3C, C] map so that one product computes all three.
+    func fusedQKV(_ prefix: String, width: Int, bias: Bool = true) throws -> Linear {
+        let parts = try ["q_proj", "k_proj", "v_proj"].map { try linear("\(prefix).\($0)", in: width, out: width, bias: bias) }
+        let weight = Tensor(shape: [3 * width, width])
+        let fusedBias = bias ? Tensor(shape: [3 * width]) : nil
+        for (i, part) in parts.enumerated() {
+            (weight.data + i * width * width).update(from: part.weight.data, count: width * width)
+            if let b = part.bias { (fusedBias!.data + i * width).update(from: b.data, count: width) }
+        }
+        return Linear(weight: weight, bias: fusedBias)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import XCLIP
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect and verify X-CLIP checkpoints.",
+        subcommands: [ModelCheck.self]
+    )
+}
+
+struct ModelCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run a model on a reference dump's inputs and compare every output.",
+        discussion: """
+        The reference is a safetensors file with input.pixel_values, input.input_ids and the
+        reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors).
+        Each output's error is max|ours - reference| / max|reference|.
+        Exit status: 0 all within tolerance, 1 an output over it or missing, 3 model or file unreadable.
+
+        Example:
+          vidsearch model check --model Models/xclip-demo --reference Models/xclip-demo/reference.safetensors
+        """
+    )
+
+    @Option(help: "Checkpoint directory (config.json, model.safetensors).")
+    var model: String
+
+    @Option(help: "Reference dump (safetensors with input.* and out.* tensors).")
+    var reference: String
+
+    @Option(help: "Largest relative error accepted per output.")
+    var tolerance: Float = 1e-4
+
+    @Flag(help: "One JSON object per output, then a summary object.")
+    var json = false
+
+    func run() throws {
+        let results: [ReferenceCheck.Result]
+        do {
+            let loaded = try XCLIPModel(directory: URL(fileURLWithPath: model))
+            let dump = try SafeTensorsFile(path: reference)
+            results = try ReferenceCheck.run(model: loaded, reference: dump)
+        } catch {
+            Output.error("\(error)")
+            throw ExitCodes.indexOrModel
+        }
+        var failed = 0
+        for result in results {
+            let ok = result.problem == nil && (result.error ?? .infinity) <= tolerance
+            if !ok { failed += 1 }
+            if json {
+                var object: [String: Any] = ["output": result.name, "ok": ok]
+                if let error = result.error { object["error"] = Double(error) }
+                if let problem = result.problem { object["problem"] = problem }
+                Output.json(object)
+            } else {
+                let figure = result.error.map { String(format: "%.2e", $0) } ?? "-"
+                let note = result.problem ?? (ok ? "ok" : "over \(tolerance)")
+                print("\(result.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 10, withPad: " ", startingAt: 0)) \(note)")
+            }
+        }
+        if json {
+            Output.json(["outputs": results.count, "failed": failed, "tolerance": Double(tolerance)])
+        } else {
+            print(failed == 0 ? "all \(results.count) outputs within \(tolerance)" : "\(failed) of \(results.count) outputs failed")
+        }
+        if failed > 0 { throw ExitCodes.someFailed }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Tensor
+import XCLIP
+import XCTest
+
+/// Malformed checkpoints are errors that name the problem, never crashes.
+final class SafeTensorsTests: XCTestCase {
+    private func file(_ bytes: [UInt8]) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString).safetensors")
+        try Data(bytes).write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    /// A file with the given JSON header text and data bytes.
+    private func file(header: String, data: [UInt8]) throws -> String {
+        let h = Array(header.utf8)
+        return try file(withUnsafeBytes(of: UInt64(h.count).littleEndian, Array.init) + h + data)
+    }
+
+    private func assertMalformed(_ path: String, containing text: String, line: UInt = #line) {
+        XCTAssertThrowsError(try SafeTensorsFile(path: path), line: line) { error in
+            guard case let ModelError.malformedFile(p, reason) = error else {
+                return XCTFail("expected malformedFile, got \(error)", line: line)
+            }
+            XCTAssertEqual(p, path, line: line)
+            XCTAssertTrue(reason.contains(text), "\(reason)", line: line)
+        }
+    }
+
+    func testReadsF32F16AndBF16() throws {
+        let f32 = withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian, Array.init)
+            + withUnsafeBytes(of: Float(-2).bitPattern.littleEndian, Array.init)
+        let f16 = withUnsafeBytes(of: HalfFloat.toFloat16(0.25).littleEndian, Array.init)
+        let bf16 = withUnsafeBytes(of: UInt16(Float(-3).bitPattern >> 16).littleEndian, Array.init)
+        let path = try file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F16","shape":[1],"data_offsets":[8,10]},"c":{"dtype":"BF16","shape":[],"data_offsets":[10,12]},"__metadata__":{"format":"pt"}}"#,
+                            data: f32 + f16 + bf16)
+        let st = try SafeTensorsFile(path: path)
+        XCTAssertEqual(try st.floatTensor("a").array, [1.5, -2])
+        XCTAssertEqual(try st.floatTensor("b").array, [0.25])
+        XCTAssertEqual(try st.floatTensor("c").shape, [])
+        XCTAssertEqual(try st.floatTensor("c").array, [-3])
+        XCTAssertEqual(st.metadata["format"], "pt")
+    }
+
+    func testTruncatedFile() throws {
+        assertMalformed(try file([1, 2, 3]), containing: "shorter than")
+    }
+
+    func testHeaderLengthBeyondFile() throws {
+        assertMalformed(try file(withUnsafeBytes(of: UInt64(1 << 40).littleEndian, Array.init) + [0x7b, 0x7d]),
+                        containing: "runs past the end")
+    }
+
+    func testNonJSONHeader() throws {
+        assertMalformed(try file(header: "not json at all", data: []), containing: "not a JSON object")
+    }
+
+    func testOffsetsOutOfRange() throws {
+        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0, 0, 0]),
+                        containing: "outside")
+    }
+
+    func testSizeDisagreesWithShape() throws {
+        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+                        containing: "needs 12 bytes")
+    }
+
+    func testOverlappingTensors() throws {
+        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                                 data: Array(repeating: 0, count: 12)),
+                        containing: "overlap")
+    }
+
+    func testUnknownDTypeNamesTensorAndType() throws {
+        let path = try file(header: #"{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8))
+        let st = try SafeTensorsFile(path: path)
+        XCTAssertThrowsError(try st.floatTensor("w")) { error in
+            XCTAssertEqual(error as? ModelError, .unsupportedDType(name: "w", dtype: "C64", expected: "F32, F16 or BF16"))
+            XCTAssertTrue("\(error)".contains("w") && "\(error)".contains("C64"))
+        }
+    }
+
+    func testMissingFile() {
+        XCTAssertThrowsError(try SafeTensorsFile(path: "/nonexistent/model.safetensors")) { error in
+            XCTAssertEqual(error as? ModelError, .missingFile(path: "/nonexistent/model.safetensors"))
+        }
+    }
+
+    /// A checkpoint directory whose weights lack a tensor or carry a wrong shape.
+    func testMissingTensorAndWrongShapeNameTheTensor() throws {
+        let fixture = ParityTests.fixture
+        let config = try XCLIPConfiguration(contentsOf: fixture.appendingPathComponent("config.json"))
+        let full = try SafeTensorsFile(path: fixture.appendingPathComponent("model.safetensors").path)
+
+        struct Edited: TensorSource {
+            let base: SafeTensorsFile
+            let drop: String?
+            let reshape: String?
+            func tensor(named name: String) throws -> Tensor? {
+                if name == drop { return nil }
+                let t = try base.tensor(named: name)
+                if name == reshape, let t { return t.reshaped([t.count]) }
+                return t
+            }
+        }
+        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: "mit.position_embedding", reshape: nil))) { error in
+            XCTAssertEqual(error as? ModelError, .missingTensor(name: "mit.position_embedding", expectedShape: [1, 4, 32]))
+        }
+        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: nil, reshape: "visual_projection.weight"))) { error in
+            XCTAssertEqual(error as? ModelError, .wrongShape(name: "visual_projection.weight", expected: [32, 64], found: [2048]))
+        }
+    }
+
+    func testConfigurationDefaultsAndErrors() throws {
+        let defaults = try XCLIPConfiguration(json: [:])
+        XCTAssertEqual(defaults, XCLIPConfiguration())
+        XCTAssertEqual(defaults.vision.patchSize, 32)
+        XCTAssertEqual(defaults.vision.tokens, 50)
+        let patch16 = try XCLIPConfiguration(json: ["vision_config": ["patch_size": 16], "vision_config_dict": ["num_frames": 16]])
+        XCTAssertEqual(patch16.vision.tokens, 197)
+        XCTAssertEqual(patch16.vision.numFrames, 16)
+        XCTAssertThrowsError(try XCLIPConfiguration(json: ["projection_dim": "big"])) { error in
+            XCTAssertTrue("\(error)".contains("projection_dim"), "\(error)")
+        }
+        XCTAssertThrowsError(try XCLIPConfiguration(json: ["vision_config": ["hidden_act": "gelu"]]))
+    }
+}
