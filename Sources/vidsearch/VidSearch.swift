@@ -11,6 +11,6 @@ struct VidSearch: ParsableCommand {
           vidsearch search "a dog catching a frisbee"
         """,
         version: "0.1.0",
-        subcommands: [ModelCommand.self]
+        subcommands: [TokenizeCommand.self, ModelCommand.self]
     )
 }

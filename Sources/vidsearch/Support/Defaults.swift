@@ -1,0 +1,38 @@
+import Foundation
+
+/// Where vidsearch looks when no flag says: documented in the README and in `--help`.
+enum Defaults {
+    /// --model, else $VIDSEARCH_MODEL, else the bundled Models/xclip-demo found beside the
+    /// executable's checkout (walking up from the binary), else ~/.local/share/vidsearch/model.
+    static func modelDirectory(_ flag: String?) -> URL {
+        if let flag { return URL(fileURLWithPath: flag) }
+        if let env = ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("Models/xclip-demo")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path)
+                || FileManager.default.fileExists(atPath: candidate.path) {
+                return candidate
+            }
+            dir.deleteLastPathComponent()
+        }
+        return dataHome.appendingPathComponent("model")
+    }
+
+    /// --index, else $VIDSEARCH_INDEX, else ~/.local/share/vidsearch/index ($XDG_DATA_HOME respected).
+    static func indexDirectory(_ flag: String?) -> URL {
+        if let flag { return URL(fileURLWithPath: flag) }
+        if let env = ProcessInfo.processInfo.environment["VIDSEARCH_INDEX"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        return dataHome.appendingPathComponent("index")
+    }
+
+    private static var dataHome: URL {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("vidsearch") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/vidsearch")
+    }
+}

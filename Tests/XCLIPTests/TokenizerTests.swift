@@ -1,0 +1,73 @@
+import Foundation
+import XCLIP
+import XCTest
+
+/// The tokenizer against the original CLIP SimpleTokenizer's ids.
+final class TokenizerTests: XCTestCase {
+    /// The vocabulary the bundled model ships (the original bpe_simple_vocab_16e6.txt.gz).
+    static let modelDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Models/xclip-demo")
+    static let tokenizer = try! CLIPTokenizer(directory: modelDirectory)
+
+    func testReferenceCases() throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/clip-bpe-reference.jsonl")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 40)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let text = object["text"] as! String
+            let ids = object["ids"] as! [Int]
+            XCTAssertEqual(Self.tokenizer.tokenize(text), ids, "\(text)")
+        }
+    }
+
+    func testSpecCases() {
+        let t = Self.tokenizer
+        XCTAssertEqual(t.encode("playing sports"), [49406, 1629, 2054, 49407])
+        XCTAssertEqual(t.tokenize("a photo of a cat"), [320, 1125, 539, 320, 2368])
+        XCTAssertEqual(t.tokenize("A dog running on the beach!"), [320, 1929, 2761, 525, 518, 2117, 256])
+        XCTAssertEqual(t.tokenize("It's 2024, isn't it?"), [585, 568, 273, 271, 273, 275, 267, 2923, 713, 585, 286])
+        XCTAssertEqual(t.tokenize("café  naïve   résumé"), [15304, 1097, 35689, 563, 29106, 7054, 4166])
+    }
+
+    func testContextLimitKeepsTheFirstTokensAndEnds() {
+        let long = Array(repeating: "dog", count: 100).joined(separator: " ")
+        let ids = Self.tokenizer.encode(long)
+        XCTAssertEqual(ids.count, 77)
+        XCTAssertEqual(ids.first, 49406)
+        XCTAssertEqual(ids.last, 49407)
+        XCTAssertEqual(Set(ids.dropFirst().dropLast()), [Self.tokenizer.tokenize("dog")[0]])
+    }
+
+    func testAnyInputGivesIdsWithoutCrashing() {
+        let t = Self.tokenizer
+        let invalid = String(decoding: [0x66, 0xFF, 0xFE, 0x6F, 0xC3], as: UTF8.self)  // lenient decoding: U+FFFD
+        for text in ["", "   ", "\u{0}\u{1}\u{7F}", invalid, "👩‍👩‍👧‍👦🏳️‍🌈", "中文字符测试", "e\u{301}\u{301}\u{301}", "<|endoftext|>"] {
+            let ids = t.encode(text)
+            XCTAssertEqual(ids.first, 49406)
+            XCTAssertEqual(ids.last, 49407)
+            XCTAssertTrue(ids.allSatisfy { (0..<49408).contains($0) })
+        }
+        XCTAssertEqual(t.tokenize(""), [])
+        XCTAssertEqual(t.tokenize(" \t\n "), [])
+    }
+
+    func testCleaning() {
+        XCTAssertEqual(TextCleaner.clean("  Tom &amp;amp; JERRY\u{3000}ﬁsh “quoted” ＡＢＣ\r\nnext "), "tom & jerry fish \"quoted\" abc next")
+        XCTAssertEqual(TextCleaner.clean("&eacute;t&eacute; &#x41;&#66; &NTILDE;"), "été ab ñ")
+    }
+
+    func testHuggingFaceVocabularyFilesGiveTheSameIds() throws {
+        // Derive vocab.json + merges.txt from the original file, as the hub checkpoints ship them.
+        let original = Self.tokenizer
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vocab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try original.vocabulary.write(vocabJSON: dir.appendingPathComponent("vocab.json"), merges: dir.appendingPathComponent("merges.txt"))
+        let hf = try CLIPTokenizer(directory: dir)
+        for text in ["a dog catching a frisbee in the park", "naïve résumé façade", "日本語のテキスト", "🔥🔥🔥 x-clip"] {
+            XCTAssertEqual(hf.tokenize(text), original.tokenize(text), text)
+        }
+    }
+}
