@@ -49,6 +49,8 @@ let package = Package(
 
         .testTarget(name: "XCLIPTests", dependencies: ["XCLIP", "Tensor"], path: "Tests/XCLIPTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP"], path: "Tests/IngestTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
                     path: "Tests/SystemLibraryTests"),

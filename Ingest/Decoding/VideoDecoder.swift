@@ -35,6 +35,8 @@ public final class VideoDecoder {
     private let timeBase: Double
     private let startTime: Double
     private var frame: UnsafeMutablePointer<AVFrame>?
+    /// The frame before `frame` while sampling: the one on screen until `frame` replaces it.
+    private var held: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
     private var scalerKey = (0, 0, -1)
@@ -114,12 +116,14 @@ public final class VideoDecoder {
         format = fmt
         codec = ctx
         frame = av_frame_alloc()
+        held = av_frame_alloc()
         packet = av_packet_alloc()
         opened = true
     }
 
     deinit {
         av_frame_free(&frame)
+        av_frame_free(&held)
         av_packet_free(&packet)
         if let scaler { sws_freeContext(scaler) }
         avcodec_free_context(&codec)
@@ -198,6 +202,59 @@ public final class VideoDecoder {
         }
         lastTime = time
         return time
+    }
+
+    /// The frames on screen at each of `times` (ascending seconds): for each time, the last frame
+    /// whose presentation time is at or before it (the first frame for times before it; the last
+    /// frame for times past the end). Only chosen frames are converted to RGB. Where the next
+    /// wanted time is more than `seekThreshold` seconds ahead, the decoder seeks instead of
+    /// decoding every frame in between.
+    public func sample(times: [Double], seekThreshold: Double = .infinity) throws -> [DecodedFrame] {
+        guard !times.isEmpty else { return [] }
+        precondition(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "times must ascend")
+        var results: [DecodedFrame] = []
+        results.reserveCapacity(times.count)
+        var heldTime: Double?
+        var heldImage: RGBImage?  // conversion of `held`, made once however many times pick it
+        func pickHeld() {
+            if heldImage == nil { heldImage = convert(held!).rotated(clockwiseDegrees: info.rotation) }
+            results.append(DecodedFrame(time: heldTime!, image: heldImage!))
+        }
+        var i = 0
+        var lastSeek = -Double.infinity
+        while i < times.count {
+            // Seek at most once per target: the keyframe it lands on may still be far before it.
+            if let t = heldTime, times[i] - t > seekThreshold, times[i] > lastSeek {
+                try seek(to: times[i])
+                lastSeek = times[i]
+                heldTime = nil
+                heldImage = nil
+            }
+            guard let t = try nextRawFrame() else {
+                // End of stream: the last frame stays on screen.
+                guard heldTime != nil else { break }
+                while i < times.count { pickHeld(); i += 1 }
+                break
+            }
+            if t > times[i] + 1e-9 {
+                if heldTime == nil {
+                    // Nothing earlier: the first frame stands for times before it.
+                    swap(&held, &frame)
+                    heldTime = t
+                    heldImage = nil
+                    while i < times.count && times[i] < t + 1e-9 { pickHeld(); i += 1 }
+                    continue
+                }
+                while i < times.count && times[i] < t - 1e-9 { pickHeld(); i += 1 }
+            }
+            swap(&held, &frame)
+            heldTime = t
+            heldImage = nil
+        }
+        if results.count < times.count {
+            throw DecodeError(path: path, reason: "no decodable video frames")
+        }
+        return results
     }
 
     /// Seeks so that the next frames returned are at or just before `seconds`.

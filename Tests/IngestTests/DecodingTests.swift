@@ -1,0 +1,101 @@
+import Foundation
+import Ingest
+import XCTest
+
+/// Real files made by the ffmpeg tool in several containers and codecs.
+final class DecodingTests: XCTestCase {
+    struct Format { let name: String; let ext: String; let codec: [String] }
+    static let formats = [
+        Format(name: "h264", ext: "mp4", codec: ["-c:v", "libx264", "-pix_fmt", "yuv420p"]),
+        Format(name: "hevc", ext: "mkv", codec: ["-c:v", "libx265", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error"]),
+        Format(name: "vp9", ext: "webm", codec: ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+        Format(name: "mpeg4", ext: "avi", codec: ["-c:v", "mpeg4", "-q:v", "3"]),
+        Format(name: "mjpeg", ext: "mov", codec: ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"]),
+    ]
+
+    func testFormatsDurationSegmentsAndFrameTimes() throws {
+        let dir = try temporaryDirectory(self)
+        for format in Self.formats {
+            let path = dir.appendingPathComponent("clip.\(format.ext)").path
+            try countingClip(path, fps: 10, seconds: 3, codec: format.codec)
+            let decoder = try VideoDecoder(path: path)
+            XCTAssertEqual(decoder.info.codec, format.name)
+            XCTAssertEqual(decoder.info.width, 160, format.name)
+            XCTAssertEqual(decoder.info.height, 96, format.name)
+            XCTAssertEqual(decoder.info.duration, 3, accuracy: 0.11, format.name)
+            let plan = SegmentPlan(duration: decoder.info.duration, length: 2, stride: 2, frames: 4)
+            XCTAssertEqual(plan.segments.count, 2, format.name)
+            // Wanted 0.25 s -> frame 2 (shown 0.2-0.3 s); 1.05 -> 10; 2.95 -> 29.
+            let frames = try decoder.sample(times: [0.25, 1.05, 2.95])
+            XCTAssertEqual(frames.map { frameNumber($0.image.pixels, width: 160, height: 96) }, [2, 10, 29], format.name)
+            for (time, expected) in zip(frames.map(\.time), [0.2, 1.0, 2.9]) {
+                XCTAssertEqual(time, expected, accuracy: 1e-6, format.name)
+            }
+        }
+    }
+
+    func testSeekingGivesTheSameFramesAsDecodingForward() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("long.mp4").path
+        try countingClip(path, fps: 10, seconds: 12, size: "512x64", codec: ["-c:v", "libx264", "-g", "20", "-pix_fmt", "yuv420p"])
+        let times = [0.55, 5.05, 11.35]
+        let forward = try VideoDecoder(path: path).sample(times: times)
+        let seeking = try VideoDecoder(path: path).sample(times: times, seekThreshold: 1)
+        XCTAssertEqual(forward.map(\.time), seeking.map(\.time))
+        XCTAssertEqual(seeking.map { frameNumber($0.image.pixels, width: 512, height: 64) }, [5, 50, 113])
+    }
+
+    func testRotationMetadataIsApplied() throws {
+        let dir = try temporaryDirectory(self)
+        let plain = dir.appendingPathComponent("plain.mp4").path
+        let rotated = dir.appendingPathComponent("rotated.mp4").path
+        // A 160x96 frame with a white bar at the left; the phone-style tag turns it upright.
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=160x96:r=5:d=1", "-vf", "drawbox=x=0:y=0:w=20:h=ih:color=white:t=fill",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", plain])
+        try ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
+        let decoder = try VideoDecoder(path: rotated)
+        XCTAssertEqual(decoder.info.rotation, 270)
+        XCTAssertEqual(decoder.info.width, 96)
+        XCTAssertEqual(decoder.info.height, 160)
+        let frame = try XCTUnwrap(try decoder.nextFrame())
+        XCTAssertEqual(frame.image.width, 96)
+        XCTAssertEqual(frame.image.height, 160)
+        // The tag's display matrix turns the picture a quarter counterclockwise (ffprobe: rotation=90;
+        // ffmpeg's own autorotation puts the left bar at the bottom), which is 270 degrees clockwise.
+        XCTAssertGreaterThan(frame.image[48, 155].r, 200)
+        XCTAssertLessThan(frame.image[48, 5].r, 50)
+    }
+
+    func testVariableFrameRateTimesComeFromTimestamps() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("vfr.mkv").path
+        // Frames at 0, 0.1, 0.2, then a 1 s gap, then 10 fps again.
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=3",
+                    "-vf", "select='not(between(n,3,12))',setpts='if(lt(N,3),N/10,(N+10)/10)/TB'",
+                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+        let decoder = try VideoDecoder(path: path)
+        var times: [Double] = []
+        while let t = try decoder.skipFrame() { times.append(t) }
+        XCTAssertEqual(times.prefix(4).map { ($0 * 10).rounded() / 10 }, [0, 0.1, 0.2, 1.3])
+        let sampled = try VideoDecoder(path: path).sample(times: [0.9])
+        XCTAssertEqual(sampled[0].time, 0.2, accuracy: 1e-6, "the frame on screen during the gap")
+    }
+
+    func testNonZeroStartTimeIsMeasuredFromTheFileStart() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("offset.ts").path
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-output_ts_offset", "5", path])
+        let decoder = try VideoDecoder(path: path)
+        let first = try XCTUnwrap(try decoder.skipFrame())
+        XCTAssertEqual(first, 0, accuracy: 0.05)
+        XCTAssertEqual(decoder.info.duration, 2, accuracy: 0.15)
+    }
+
+    func testOddFrameSizes() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("odd.mkv").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=97x53:r=5:d=1", "-c:v", "ffv1", path])
+        let decoder = try VideoDecoder(path: path)
+        let frame = try XCTUnwrap(try decoder.nextFrame())
+        XCTAssertEqual(frame.image.width, 97)
+        XCTAssertEqual(frame.image.height, 53)
+    }
+}
