@@ -51,6 +51,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP"], path: "Tests/IngestTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
                     path: "Tests/SystemLibraryTests"),

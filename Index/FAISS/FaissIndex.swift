@@ -32,6 +32,13 @@ public final class FaissIndex {
 
     public var count: Int { Int(vs_faiss_ntotal(handle)) }
     public var dimension: Int { Int(vs_faiss_dimension(handle)) }
+
+    /// Every id the index holds.
+    public func ids() throws -> [Int64] {
+        var ids = [Int64](repeating: 0, count: count)
+        try FaissIndex.call("list ids") { err, len in vs_faiss_ids(handle, &ids, err, len) }
+        return ids
+    }
     public var isTrained: Bool { vs_faiss_is_trained(handle) != 0 }
 
     public func train(_ vectors: [Float]) throws {

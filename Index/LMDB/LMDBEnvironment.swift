@@ -81,11 +81,12 @@ public final class LMDBEnvironment {
             mdb_txn_abort(handle)
             throw error
         }
-        if readOnly {
+        if readOnly && txn.openedDatabases.isEmpty {
             mdb_txn_abort(handle)
         } else {
-            // mdb_txn_commit frees the transaction whether or not it succeeds.
-            try check(mdb_txn_commit(handle), "commit")
+            // Committing keeps database handles opened inside the transaction (an abort would close
+            // them, read-only or not). mdb_txn_commit frees the transaction whether or not it succeeds.
+            try check(mdb_txn_commit(handle), readOnly ? "end read transaction" : "commit")
         }
         databases.merge(txn.openedDatabases) { old, _ in old }
         return result

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -108,6 +109,18 @@ int vs_faiss_set_parameter(vs_faiss_index *index, const char *name, double value
 }
 
 int64_t vs_faiss_ntotal(const vs_faiss_index *index) { return index->index->ntotal; }
+
+int vs_faiss_ids(const vs_faiss_index *index, int64_t *ids, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        if (auto *map2 = dynamic_cast<const faiss::IndexIDMap2 *>(index->index.get())) {
+            std::copy(map2->id_map.begin(), map2->id_map.end(), ids);
+        } else if (auto *map = dynamic_cast<const faiss::IndexIDMap *>(index->index.get())) {
+            std::copy(map->id_map.begin(), map->id_map.end(), ids);
+        } else {
+            throw std::runtime_error("index holds no id map");
+        }
+    });
+}
 
 int vs_faiss_dimension(const vs_faiss_index *index) { return index->index->d; }
 

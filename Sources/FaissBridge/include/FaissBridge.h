@@ -28,6 +28,8 @@ int vs_faiss_remove(vs_faiss_index *index, int64_t n, const int64_t *ids, int64_
 int vs_faiss_set_parameter(vs_faiss_index *index, const char *name, double value,
                            char *err, size_t errlen);
 int64_t vs_faiss_ntotal(const vs_faiss_index *index);
+/// Copies the ids held (ntotal of them) into `ids`.
+int vs_faiss_ids(const vs_faiss_index *index, int64_t *ids, char *err, size_t errlen);
 int vs_faiss_dimension(const vs_faiss_index *index);
 int vs_faiss_write(const vs_faiss_index *index, const char *path, char *err, size_t errlen);
 int vs_faiss_read(const char *path, vs_faiss_index **out, char *err, size_t errlen);

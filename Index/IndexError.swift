@@ -1,0 +1,24 @@
+/// Why the index could not be opened or changed. Each case names the thing and the reason.
+public enum IndexError: Error, CustomStringConvertible, Equatable {
+    case locked(path: String, pid: Int32)
+    case noIndex(path: String)
+    case wrongModel(index: String, indexModel: String, model: String)
+    case schemaTooNew(path: String, found: Int, supported: Int)
+    case unreadable(path: String, reason: String)
+    case corrupt(path: String, reason: String)
+    case dimensionMismatch(expected: Int, found: Int)
+
+    public var description: String {
+        switch self {
+        case let .locked(path, pid): return "index \(path) is locked by pid \(pid) (another vidsearch is writing to it)"
+        case let .noIndex(path): return "no index at \(path) (run `vidsearch index PATH...` first)"
+        case let .wrongModel(index, indexModel, model):
+            return "index \(index) was built with model \(indexModel); the model given is \(model)"
+        case let .schemaTooNew(path, found, supported):
+            return "index \(path) has schema version \(found); this vidsearch reads up to \(supported)"
+        case let .unreadable(path, reason): return "\(path): \(reason)"
+        case let .corrupt(path, reason): return "index \(path) is damaged: \(reason)"
+        case let .dimensionMismatch(expected, found): return "embedding of dimension \(found), the index holds \(expected)"
+        }
+    }
+}

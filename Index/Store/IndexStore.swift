@@ -1,0 +1,310 @@
+import Foundation
+
+/// The index on disk: LMDB (the source of truth) in `<dir>/lmdb`, and FAISS (a rebuildable
+/// cache of the segment vectors) in `<dir>/vectors-g<generation>.faiss`.
+///
+/// LMDB named databases: meta ("meta" -> IndexMeta JSON), videos (id -> VideoRecord JSON),
+/// paths (path -> video id), fingerprints (fingerprint -> video id), segments (id -> times),
+/// vectors (id -> f32), prompts (id -> 8-bit prompt tokens), thumbnails (id -> JPEG).
+/// Ids are big-endian keys. One video's records change in one write transaction, so after a
+/// crash a video is wholly present or wholly absent.
+public final class IndexStore {
+    public let directory: URL
+    let environment: LMDBEnvironment
+    private let writerLock: WriterLock?
+    public private(set) var meta: IndexMeta
+
+    public var isWriter: Bool { writerLock != nil }
+    public var model: ModelIdentity { meta.model }
+
+    static let metaKey = Key.text("meta")
+
+    /// Opens an existing index for reading. Readers see the last committed state and may run
+    /// while a writer works. With `model`, a different model is an error naming both.
+    public init(readingAt directory: URL, model: ModelIdentity? = nil) throws {
+        let lmdb = directory.appendingPathComponent("lmdb")
+        guard FileManager.default.fileExists(atPath: lmdb.appendingPathComponent("data.mdb").path) else {
+            throw IndexError.noIndex(path: directory.path)
+        }
+        self.directory = directory
+        environment = try LMDBEnvironment(path: lmdb.path, readOnly: true)
+        writerLock = nil
+        guard let meta = try IndexStore.readMeta(environment, path: directory.path) else {
+            throw IndexError.noIndex(path: directory.path)
+        }
+        self.meta = meta
+        if let model { try checkModel(model) }
+    }
+
+    /// Opens (creating if needed) an index for writing, taking the writer lock.
+    public init(writingAt directory: URL, model: ModelIdentity, faissFactory: String? = nil) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        writerLock = try WriterLock(directory: directory.path)
+        self.directory = directory
+        environment = try LMDBEnvironment(path: directory.appendingPathComponent("lmdb").path)
+        if let existing = try IndexStore.readMeta(environment, path: directory.path) {
+            meta = existing
+            try checkModel(model)
+            if let faissFactory, faissFactory != existing.faissFactory {
+                meta.faissFactory = faissFactory
+                try environment.write { try $0.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta") }
+            }
+        } else {
+            meta = IndexMeta(model: model, faissFactory: faissFactory)
+            let fresh = meta
+            try environment.write { try $0.put(try JSONEncoder().encode(fresh).bytes, for: Self.metaKey, in: "meta") }
+        }
+    }
+
+    private static func readMeta(_ environment: LMDBEnvironment, path: String) throws -> IndexMeta? {
+        guard let bytes = try environment.read({ try $0.get(metaKey, in: "meta") }) else { return nil }
+        struct Schema: Decodable { let schema: Int }
+        guard let schema = try? JSONDecoder().decode(Schema.self, from: Data(bytes)) else {
+            throw IndexError.corrupt(path: path, reason: "unreadable meta record")
+        }
+        if schema.schema > IndexMeta.currentSchema {
+            throw IndexError.schemaTooNew(path: path, found: schema.schema, supported: IndexMeta.currentSchema)
+        }
+        guard let meta = try? JSONDecoder().decode(IndexMeta.self, from: Data(bytes)) else {
+            throw IndexError.corrupt(path: path, reason: "unreadable meta record")
+        }
+        return meta
+    }
+
+    private func checkModel(_ model: ModelIdentity) throws {
+        guard model.fingerprint == meta.model.fingerprint, model.dimension == meta.model.dimension,
+              model.promptTokens == meta.model.promptTokens else {
+            throw IndexError.wrongModel(index: directory.path, indexModel: meta.model.description, model: model.description)
+        }
+    }
+
+    /// Re-reads the meta record (a reader picks up a writer's commits).
+    public func refresh() throws {
+        if let fresh = try IndexStore.readMeta(environment, path: directory.path) { meta = fresh }
+    }
+
+    // MARK: Reading
+
+    public func video(path: String) throws -> VideoRecord? {
+        try environment.read { txn in
+            guard let id = try txn.get(Key.text(path), in: "paths") else { return nil }
+            return try Self.video(id, txn)
+        }
+    }
+
+    public func video(id: UInt64) throws -> VideoRecord? {
+        try environment.read { try Self.video(Key.id(id), $0) }
+    }
+
+    public func video(fingerprint: String) throws -> VideoRecord? {
+        try environment.read { txn in
+            guard let id = try txn.get(Key.text(fingerprint), in: "fingerprints") else { return nil }
+            return try Self.video(id, txn)
+        }
+    }
+
+    static func video(_ key: [UInt8], _ txn: LMDBTransaction) throws -> VideoRecord? {
+        guard let bytes = try txn.get(key, in: "videos") else { return nil }
+        return try? JSONDecoder().decode(VideoRecord.self, from: Data(bytes))
+    }
+
+    public func videos() throws -> [VideoRecord] {
+        try environment.read { txn in
+            var all: [VideoRecord] = []
+            try txn.forEach(in: "videos") { _, value in
+                if let video = try? JSONDecoder().decode(VideoRecord.self, from: Data(value)) { all.append(video) }
+                return true
+            }
+            return all
+        }
+    }
+
+    public func segment(id: Int64) throws -> SegmentRecord? {
+        try environment.read { txn in
+            try txn.get(Key.id(id), in: "segments").flatMap { SegmentRecord(id: id, encoded: $0) }
+        }
+    }
+
+    /// Segment records, their video records and their stored embeddings, read in one snapshot.
+    public func lookup(_ ids: [Int64]) throws -> [Int64: (segment: SegmentRecord, video: VideoRecord)] {
+        try environment.read { txn in
+            var found: [Int64: (SegmentRecord, VideoRecord)] = [:]
+            var videos: [UInt64: VideoRecord] = [:]
+            for id in ids {
+                guard let bytes = try txn.get(Key.id(id), in: "segments"), let segment = SegmentRecord(id: id, encoded: bytes) else { continue }
+                if videos[segment.videoId] == nil { videos[segment.videoId] = try Self.video(Key.id(segment.videoId), txn) }
+                if let video = videos[segment.videoId] { found[id] = (segment, video) }
+            }
+            return found
+        }
+    }
+
+    public func embedding(segment id: Int64) throws -> [Float]? {
+        try environment.read { txn in try txn.get(Key.id(id), in: "vectors").map(Self.floats) }
+    }
+
+    /// Decodes a segment's prompt tokens into `output` (promptTokens x dimension floats).
+    public func promptTokens(segment id: Int64, into output: UnsafeMutablePointer<Float>) throws -> Bool {
+        let tokens = meta.model.promptTokens, width = meta.model.dimension
+        return try environment.read { txn in
+            guard let bytes = try txn.get(Key.id(id), in: "prompts") else { return false }
+            return PromptTokenCodec.decode(bytes, into: output, tokens: tokens, width: width)
+        }
+    }
+
+    public func thumbnail(segment id: Int64) throws -> [UInt8]? {
+        try environment.read { try $0.get(Key.id(id), in: "thumbnails") }
+    }
+
+    public func counts() throws -> (videos: Int, segments: Int) {
+        try environment.read { (try $0.count(in: "videos"), try $0.count(in: "segments")) }
+    }
+
+    /// Every stored segment id and vector, in id order (for building the FAISS cache).
+    public func forEachVector(_ body: (Int64, [Float]) throws -> Void) throws {
+        try environment.read { txn in
+            try txn.forEach(in: "vectors") { key, value in
+                if let id = Key.decodeId(key, as: Int64.self) { try body(id, Self.floats(value)) }
+                return true
+            }
+        }
+    }
+
+    /// Every stored segment id.
+    public func segmentIds() throws -> Set<Int64> {
+        try environment.read { txn in
+            var ids = Set<Int64>()
+            try txn.forEach(in: "segments") { key, _ in
+                if let id = Key.decodeId(key, as: Int64.self) { ids.insert(id) }
+                return true
+            }
+            return ids
+        }
+    }
+
+    static func floats(_ bytes: [UInt8]) -> [Float] {
+        (0..<(bytes.count / 4)).map { Float(bitPattern: bytes.loadLE(UInt32.self, at: $0 * 4)) }
+    }
+
+    static func bytes(_ floats: [Float]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: floats.count * 4)
+        out.withUnsafeMutableBytes { raw in
+            for (i, f) in floats.enumerated() { raw.storeBytes(of: f.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+        }
+        return out
+    }
+
+    // MARK: Writing (each call is one transaction)
+
+    private func requireWriter() {
+        precondition(isWriter, "index opened for reading cannot be written")
+    }
+
+    /// Stores a video and its segments in one transaction, replacing whatever the index held
+    /// for the same path (the old segments leave in the same transaction). Returns the record stored.
+    @discardableResult
+    public func put(video: VideoRecord, segments: [EncodedSegment]) throws -> VideoRecord {
+        requireWriter()
+        let model = meta.model
+        for s in segments {
+            guard s.embedding.count == model.dimension else { throw IndexError.dimensionMismatch(expected: model.dimension, found: s.embedding.count) }
+            guard s.promptTokens.count == model.dimension * model.promptTokens else {
+                throw IndexError.dimensionMismatch(expected: model.dimension * model.promptTokens, found: s.promptTokens.count)
+            }
+        }
+        let encodedPrompts = segments.map { PromptTokenCodec.encode($0.promptTokens, tokens: model.promptTokens) }
+        let (stored, newMeta) = try environment.write { txn -> (VideoRecord, IndexMeta) in
+            var meta = try Self.currentMeta(txn, fallback: self.meta)
+            var record = video
+            if let oldId = try txn.get(Key.text(video.path), in: "paths"), let old = try Self.video(oldId, txn) {
+                try Self.delete(old, txn)
+            }
+            record.id = meta.nextVideoId
+            meta.nextVideoId += 1
+            record.segmentIds = []
+            for (s, prompts) in zip(segments, encodedPrompts) {
+                let id = meta.nextSegmentId
+                meta.nextSegmentId += 1
+                var segment = s.segment
+                segment.id = id
+                segment.videoId = record.id
+                try txn.put(segment.encoded(), for: Key.id(id), in: "segments")
+                try txn.put(Self.bytes(s.embedding), for: Key.id(id), in: "vectors")
+                try txn.put(prompts, for: Key.id(id), in: "prompts")
+                if !s.thumbnail.isEmpty { try txn.put(s.thumbnail, for: Key.id(id), in: "thumbnails") }
+                record.segmentIds.append(id)
+            }
+            try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(record.id), in: "videos")
+            try txn.put(Key.id(record.id), for: Key.text(record.path), in: "paths")
+            if record.status == .indexed, !record.fingerprint.isEmpty {
+                try txn.put(Key.id(record.id), for: Key.text(record.fingerprint), in: "fingerprints")
+            }
+            meta.generation += 1
+            try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
+            return (record, meta)
+        }
+        meta = newMeta
+        return stored
+    }
+
+    /// Gives an indexed video a new path (a moved or renamed file), keeping its segments.
+    public func move(videoId: UInt64, to path: String, size: UInt64, mtime: Double) throws {
+        requireWriter()
+        meta = try environment.write { txn in
+            var meta = try Self.currentMeta(txn, fallback: self.meta)
+            guard var record = try Self.video(Key.id(videoId), txn) else { return meta }
+            if let other = try txn.get(Key.text(path), in: "paths"), other != Key.id(videoId), let old = try Self.video(other, txn) {
+                try Self.delete(old, txn)
+            }
+            try txn.delete(Key.text(record.path), in: "paths")
+            record.path = path
+            record.size = size
+            record.mtime = mtime
+            try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(videoId), in: "videos")
+            try txn.put(Key.id(videoId), for: Key.text(path), in: "paths")
+            meta.generation += 1
+            try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
+            return meta
+        }
+    }
+
+    /// Removes the video at `path` and its segments; returns whether there was one.
+    @discardableResult
+    public func remove(path: String) throws -> Bool {
+        requireWriter()
+        var removed = false
+        meta = try environment.write { txn in
+            var meta = try Self.currentMeta(txn, fallback: self.meta)
+            guard let id = try txn.get(Key.text(path), in: "paths"), let record = try Self.video(id, txn) else { return meta }
+            try Self.delete(record, txn)
+            removed = true
+            meta.generation += 1
+            try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
+            return meta
+        }
+        return removed
+    }
+
+    private static func currentMeta(_ txn: LMDBTransaction, fallback: IndexMeta) throws -> IndexMeta {
+        guard let bytes = try txn.get(metaKey, in: "meta") else { return fallback }
+        return (try? JSONDecoder().decode(IndexMeta.self, from: Data(bytes))) ?? fallback
+    }
+
+    /// Deletes a video's every record inside a transaction.
+    private static func delete(_ record: VideoRecord, _ txn: LMDBTransaction) throws {
+        for id in record.segmentIds {
+            for db in ["segments", "vectors", "prompts", "thumbnails"] { try txn.delete(Key.id(id), in: db) }
+        }
+        try txn.delete(Key.id(record.id), in: "videos")
+        if let owner = try txn.get(Key.text(record.path), in: "paths"), owner == Key.id(record.id) {
+            try txn.delete(Key.text(record.path), in: "paths")
+        }
+        if let owner = try txn.get(Key.text(record.fingerprint), in: "fingerprints"), owner == Key.id(record.id) {
+            try txn.delete(Key.text(record.fingerprint), in: "fingerprints")
+        }
+    }
+}
+
+extension Data {
+    var bytes: [UInt8] { [UInt8](self) }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Checks every invariant of an index and lists each broken one.
+public enum Verifier {
+    public struct Report {
+        public var problems: [String] = []
+        public var notes: [String] = []
+        public var videos = 0
+        public var segments = 0
+        public var ok: Bool { problems.isEmpty }
+    }
+
+    public static func verify(_ store: IndexStore, model: ModelIdentity? = nil) throws -> Report {
+        var report = Report()
+        let meta = store.meta
+        if let model, model != meta.model {
+            report.problems.append("model: index built with \(meta.model.description), given \(model.description)")
+        }
+        let width = meta.model.dimension, tokens = meta.model.promptTokens
+        try store.environment.read { txn in
+            var videoSegments: [Int64: UInt64] = [:]
+            var videoIds = Set<UInt64>()
+            try txn.forEach(in: "videos") { key, value in
+                guard let id = Key.decodeId(key, as: UInt64.self),
+                      let video = try? JSONDecoder().decode(VideoRecord.self, from: Data(value)) else {
+                    report.problems.append("videos: unreadable record under key \(key)")
+                    return true
+                }
+                report.videos += 1
+                videoIds.insert(id)
+                if video.id != id { report.problems.append("video \(id): record says id \(video.id)") }
+                if try txn.get(Key.text(video.path), in: "paths") != Key.id(id) {
+                    report.problems.append("video \(id): path \(video.path) does not map back to it")
+                }
+                if id >= meta.nextVideoId { report.problems.append("video \(id): id not below the counter \(meta.nextVideoId)") }
+                for s in video.segmentIds {
+                    if let other = videoSegments[s] { report.problems.append("segment \(s): listed by videos \(other) and \(id)") }
+                    videoSegments[s] = id
+                }
+                return true
+            }
+            try txn.forEach(in: "paths") { key, value in
+                if let id = Key.decodeId(value, as: UInt64.self), !videoIds.contains(id) {
+                    report.problems.append("paths: \(String(decoding: key, as: UTF8.self)) points to missing video \(id)")
+                }
+                return true
+            }
+            try txn.forEach(in: "fingerprints") { key, value in
+                if let id = Key.decodeId(value, as: UInt64.self), !videoIds.contains(id) {
+                    report.problems.append("fingerprints: \(String(decoding: key, as: UTF8.self)) points to missing video \(id)")
+                }
+                return true
+            }
+            var segmentIds = Set<Int64>()
+            try txn.forEach(in: "segments") { key, value in
+                guard let id = Key.decodeId(key, as: Int64.self), let segment = SegmentRecord(id: id, encoded: value) else {
+                    report.problems.append("segments: unreadable record")
+                    return true
+                }
+                report.segments += 1
+                segmentIds.insert(id)
+                if videoSegments[id] != segment.videoId {
+                    report.problems.append("segment \(id): belongs to video \(segment.videoId), which does not list it")
+                }
+                if id >= meta.nextSegmentId { report.problems.append("segment \(id): id not below the counter \(meta.nextSegmentId)") }
+                if !(segment.start <= segment.end) { report.problems.append("segment \(id): start \(segment.start) after end \(segment.end)") }
+                guard let vector = try txn.get(key, in: "vectors") else {
+                    report.problems.append("segment \(id): no vector")
+                    return true
+                }
+                if vector.count != width * 4 { report.problems.append("segment \(id): vector of \(vector.count / 4) floats, expected \(width)") }
+                guard let prompts = try txn.get(key, in: "prompts") else {
+                    report.problems.append("segment \(id): no prompt tokens")
+                    return true
+                }
+                if prompts.count != 4 + tokens * 4 + tokens * width {
+                    report.problems.append("segment \(id): prompt tokens of \(prompts.count) bytes, expected \(4 + tokens * 4 + tokens * width)")
+                }
+                return true
+            }
+            for s in videoSegments.keys where !segmentIds.contains(s) {
+                report.problems.append("segment \(s): listed by video \(videoSegments[s]!) but missing")
+            }
+            for db in ["vectors", "prompts", "thumbnails"] {
+                try txn.forEach(in: db) { key, _ in
+                    if let id = Key.decodeId(key, as: Int64.self), !segmentIds.contains(id) {
+                        report.problems.append("\(db): orphan record for missing segment \(id)")
+                    }
+                    return true
+                }
+            }
+            try verifyVectors(store, segmentIds: segmentIds, report: &report)
+        }
+        return report
+    }
+
+    /// The FAISS file: readable, of the index's dimension, never ahead of LMDB, and equal to
+    /// LMDB's segments when it claims LMDB's generation. A file behind LMDB is normal after an
+    /// interrupted run; it is caught up on the next open.
+    private static func verifyVectors(_ store: IndexStore, segmentIds: Set<Int64>, report: inout Report) throws {
+        let (file, generation) = VectorCache.newestFile(in: store.directory)
+        guard let file else {
+            if !segmentIds.isEmpty { report.notes.append("no vector cache file yet: it is built on the next open") }
+            return
+        }
+        let index: FaissIndex
+        do { index = try FaissIndex(contentsOf: file.path) } catch {
+            report.problems.append("vector cache \(file.lastPathComponent): unreadable (\(error))")
+            return
+        }
+        if index.dimension != store.model.dimension {
+            report.problems.append("vector cache: dimension \(index.dimension), index holds \(store.model.dimension)")
+        }
+        if generation > store.meta.generation {
+            report.problems.append("vector cache: generation \(generation) is ahead of the index's \(store.meta.generation)")
+        } else if generation == store.meta.generation {
+            let held = Set(try index.ids())
+            let extra = held.subtracting(segmentIds), missing = segmentIds.subtracting(held)
+            if !extra.isEmpty { report.problems.append("vector cache: \(extra.count) ids without a segment, e.g. \(extra.sorted().prefix(5))") }
+            if !missing.isEmpty { report.problems.append("vector cache: \(missing.count) segments without a vector, e.g. \(missing.sorted().prefix(5))") }
+        } else {
+            report.notes.append("vector cache at generation \(generation), index at \(store.meta.generation): caught up on the next open")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The one-writer-at-a-time lock: an flock on `writer.lock` in the index directory, holding the
+/// writer's pid. The kernel drops the lock when its process dies (even by kill -9), so a lock
+/// left by a dead process is simply taken over.
+final class WriterLock {
+    private let fd: Int32
+
+    init(directory: String) throws {
+        let path = directory + "/writer.lock"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IndexError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            let pid = Int32(String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            throw IndexError.locked(path: directory, pid: pid)
+        }
+        let text = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, text, text.count, 0)
+    }
+
+    deinit {
+        _ = ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

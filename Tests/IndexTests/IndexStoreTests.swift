@@ -1,0 +1,152 @@
+import Foundation
+import Tensor
+import VideoIndex
+import XCTest
+
+final class IndexStoreTests: XCTestCase {
+    static let model = ModelIdentity(name: "test", fingerprint: "abc123", dimension: 8, promptTokens: 3)
+
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        addTeardownBlock { [directory] in try? FileManager.default.removeItem(at: directory!) }
+    }
+
+    static func segments(_ count: Int, seed: UInt64) -> [EncodedSegment] {
+        var rng = SeededRandom(seed: seed)
+        var result: [EncodedSegment] = []
+        for i in 0..<count {
+            let start = Double(i) * 4
+            let record = SegmentRecord(start: start, end: start + 4, frameTimes: [start + 1, start + 3])
+            var embedding: [Float] = []
+            for _ in 0..<8 { embedding.append(rng.uniform()) }
+            var prompts: [Float] = []
+            for _ in 0..<24 { prompts.append(rng.uniform(3)) }
+            result.append(EncodedSegment(segment: record, embedding: embedding, promptTokens: prompts, thumbnail: [0xFF, 0xD8, UInt8(i)]))
+        }
+        return result
+    }
+
+    func video(_ path: String, fingerprint: String) -> VideoRecord {
+        VideoRecord(path: path, fingerprint: fingerprint, size: 100, mtime: 1, duration: 8)
+    }
+
+    func testPutReadReplaceMoveRemoveAndVerify() throws {
+        let store = try IndexStore(writingAt: directory, model: Self.model)
+        let a = try store.put(video: video("/v/a.mp4", fingerprint: "fa"), segments: Self.segments(2, seed: 1))
+        let b = try store.put(video: video("/v/b.mp4", fingerprint: "fb"), segments: Self.segments(3, seed: 2))
+        XCTAssertEqual(try store.counts().segments, 5)
+        XCTAssertEqual(try store.video(path: "/v/a.mp4")?.segmentIds, a.segmentIds)
+        XCTAssertEqual(try store.video(fingerprint: "fb")?.id, b.id)
+        let seg = try XCTUnwrap(try store.segment(id: b.segmentIds[1]))
+        XCTAssertEqual(seg.start, 4)
+        XCTAssertEqual(seg.frameTimes, [5, 7])
+        XCTAssertEqual(try store.embedding(segment: b.segmentIds[1]), Self.segments(3, seed: 2)[1].embedding)
+        XCTAssertEqual(try store.thumbnail(segment: b.segmentIds[2]), [0xFF, 0xD8, 2])
+
+        // Prompt tokens round trip within the 8-bit codec's error (half a step of each token's scale).
+        var tokens = [Float](repeating: 0, count: 24)
+        XCTAssertTrue(try tokens.withUnsafeMutableBufferPointer { try store.promptTokens(segment: b.segmentIds[0], into: $0.baseAddress!) })
+        let original = Self.segments(3, seed: 2)[0].promptTokens
+        for t in 0..<3 {
+            let peak = original[(t * 8)..<(t * 8 + 8)].map(abs).max()!
+            for i in 0..<8 { XCTAssertEqual(tokens[t * 8 + i], original[t * 8 + i], accuracy: peak / 127 / 2 + 1e-6) }
+        }
+
+        // Re-indexing a path replaces its segments in the same transaction.
+        let a2 = try store.put(video: video("/v/a.mp4", fingerprint: "fa2"), segments: Self.segments(1, seed: 3))
+        XCTAssertEqual(try store.counts().segments, 4)
+        XCTAssertNil(try store.segment(id: a.segmentIds[0]))
+        XCTAssertNil(try store.video(fingerprint: "fa"))
+        XCTAssertEqual(try store.video(path: "/v/a.mp4")?.id, a2.id)
+
+        try store.move(videoId: b.id, to: "/w/b-renamed.mp4", size: 100, mtime: 2)
+        XCTAssertNil(try store.video(path: "/v/b.mp4"))
+        XCTAssertEqual(try store.video(path: "/w/b-renamed.mp4")?.segmentIds, b.segmentIds)
+
+        XCTAssertTrue(try store.remove(path: "/v/a.mp4"))
+        XCTAssertFalse(try store.remove(path: "/v/a.mp4"))
+        XCTAssertEqual(try store.counts().videos, 1)
+        XCTAssertEqual(try store.counts().segments, 3)
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.ok, "\(report.problems)")
+    }
+
+    func testVectorCacheSavedReopenedCaughtUpAndRebuilt() throws {
+        let store = try IndexStore(writingAt: directory, model: Self.model)
+        let a = try store.put(video: video("/v/a.mp4", fingerprint: "fa"), segments: Self.segments(4, seed: 1))
+        let cache = try VectorCache.open(store)
+        XCTAssertEqual(cache.index.count, 4)
+        try cache.save(in: directory)
+        XCTAssertTrue(try Verifier.verify(store).ok)
+
+        // LMDB moves ahead: the file is stale, verify says so without failing, open catches up.
+        try store.put(video: video("/v/b.mp4", fingerprint: "fb"), segments: Self.segments(2, seed: 2))
+        try store.remove(path: "/v/a.mp4")
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.ok, "\(report.problems)")
+        XCTAssertFalse(report.notes.isEmpty)
+        let caught = try VectorCache.open(store)
+        XCTAssertNotNil(caught.notice)
+        XCTAssertEqual(Set(try caught.index.ids()), try store.segmentIds())
+        XCTAssertFalse(try caught.index.ids().contains(a.segmentIds[0]))
+        try caught.save(in: directory)
+        XCTAssertTrue(try Verifier.verify(store).ok)
+
+        // Search equals brute force over LMDB's vectors.
+        let query = VectorCache.normalized(Self.segments(2, seed: 2)[1].embedding)
+        XCTAssertEqual(try caught.index.search(query, k: 1)[0].first?.id, try store.video(path: "/v/b.mp4")!.segmentIds[1])
+
+        // A truncated, a garbage and a missing file are all rebuilt from LMDB.
+        let file = try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".faiss") }!
+        let path = directory.appendingPathComponent(file).path
+        for damage in ["truncate", "garbage", "delete"] {
+            switch damage {
+            case "truncate": try FileHandle(forWritingAtPath: path)!.truncate(atOffset: 40)
+            case "garbage": try Data(repeating: 0x41, count: 500).write(to: URL(fileURLWithPath: path))
+            default: try FileManager.default.removeItem(atPath: path)
+            }
+            if damage != "delete" { XCTAssertFalse(try Verifier.verify(store).ok, damage) }
+            let rebuilt = try VectorCache.open(store)
+            XCTAssertNotNil(rebuilt.notice, damage)
+            XCTAssertEqual(Set(try rebuilt.index.ids()), try store.segmentIds(), damage)
+            try rebuilt.save(in: directory)
+            XCTAssertTrue(try Verifier.verify(store).ok, damage)
+        }
+    }
+
+    func testSecondWriterIsToldWhoHoldsTheLockAndReadersStillRead() throws {
+        let writer = try IndexStore(writingAt: directory, model: Self.model)
+        try writer.put(video: video("/v/a.mp4", fingerprint: "fa"), segments: Self.segments(1, seed: 1))
+        XCTAssertThrowsError(try IndexStore(writingAt: directory, model: Self.model)) { error in
+            XCTAssertEqual(error as? IndexError, .locked(path: self.directory.path, pid: getpid()))
+            XCTAssertTrue("\(error)".contains("locked by pid \(getpid())"))
+        }
+        let reader = try IndexStore(readingAt: directory, model: Self.model)
+        XCTAssertEqual(try reader.counts().segments, 1)
+        try writer.put(video: video("/v/b.mp4", fingerprint: "fb"), segments: Self.segments(2, seed: 2))
+        XCTAssertEqual(try reader.counts().segments, 3, "a reader sees each commit")
+    }
+
+    func testWrongModelAndMissingIndexAreErrorsNamingThem() throws {
+        XCTAssertThrowsError(try IndexStore(readingAt: directory)) { error in
+            XCTAssertEqual(error as? IndexError, .noIndex(path: self.directory.path))
+        }
+        do { _ = try IndexStore(writingAt: directory, model: Self.model) }
+        let other = ModelIdentity(name: "other", fingerprint: "zzz999", dimension: 8, promptTokens: 3)
+        for open in [{ _ = try IndexStore(writingAt: self.directory, model: other) }, { _ = try IndexStore(readingAt: self.directory, model: other) }] {
+            XCTAssertThrowsError(try open()) { error in
+                XCTAssertTrue("\(error)".contains("test (abc123)") && "\(error)".contains("other (zzz999)"), "\(error)")
+            }
+        }
+    }
+
+    func testVerifyFindsBrokenInvariants() throws {
+        let store = try IndexStore(writingAt: directory, model: Self.model)
+        try store.put(video: video("/v/a.mp4", fingerprint: "fa"), segments: Self.segments(2, seed: 1))
+        XCTAssertTrue(try Verifier.verify(store).ok)
+        let other = ModelIdentity(name: "other", fingerprint: "zzz", dimension: 8, promptTokens: 3)
+        XCTAssertFalse(try Verifier.verify(store, model: other).ok)
+    }
+}
