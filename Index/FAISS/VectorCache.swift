@@ -67,7 +67,7 @@ public final class VectorCache {
     }
 
     /// A fresh FAISS index of every vector in LMDB.
-    static func rebuild(_ store: IndexStore) throws -> VectorCache {
+    public static func rebuild(_ store: IndexStore) throws -> VectorCache {
         let (_, count) = try store.counts()
         let factory = factory(forCount: count, forced: store.meta.faissFactory)
         let index = try FaissIndex(dimension: store.model.dimension, factory: factory)

@@ -37,6 +37,9 @@ public final class VideoDecoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     /// The frame before `frame` while sampling: the one on screen until `frame` replaces it.
     private var held: UnsafeMutablePointer<AVFrame>?
+    private var heldTime: Double?
+    /// The RGB conversion of `held`, made once however many sampled times pick it.
+    private var heldImage: RGBImage?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
     private var scalerKey = (0, 0, -1)
@@ -204,7 +207,8 @@ public final class VideoDecoder {
         return time
     }
 
-    /// The frames on screen at each of `times` (ascending seconds): for each time, the last frame
+    /// The frames on screen at each of `times` (ascending seconds; calls may follow one another):
+    /// for each time, the last frame
     /// whose presentation time is at or before it (the first frame for times before it; the last
     /// frame for times past the end). Only chosen frames are converted to RGB. Where the next
     /// wanted time is more than `seekThreshold` seconds ahead, the decoder seeks instead of
@@ -212,10 +216,10 @@ public final class VideoDecoder {
     public func sample(times: [Double], seekThreshold: Double = .infinity) throws -> [DecodedFrame] {
         guard !times.isEmpty else { return [] }
         precondition(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "times must ascend")
+        // Successive calls continue where the last one stopped; a time before that needs a seek back.
+        if let h = heldTime, times[0] < h - 1e-9 { try seek(to: times[0]) }
         var results: [DecodedFrame] = []
         results.reserveCapacity(times.count)
-        var heldTime: Double?
-        var heldImage: RGBImage?  // conversion of `held`, made once however many times pick it
         func pickHeld() {
             if heldImage == nil { heldImage = convert(held!).rotated(clockwiseDegrees: info.rotation) }
             results.append(DecodedFrame(time: heldTime!, image: heldImage!))
@@ -227,8 +231,6 @@ public final class VideoDecoder {
             if let t = heldTime, times[i] - t > seekThreshold, times[i] > lastSeek {
                 try seek(to: times[i])
                 lastSeek = times[i]
-                heldTime = nil
-                heldImage = nil
             }
             guard let t = try nextRawFrame() else {
                 // End of stream: the last frame stays on screen.
@@ -269,6 +271,8 @@ public final class VideoDecoder {
         draining = false
         finished = false
         lastTime = nil
+        heldTime = nil
+        heldImage = nil
     }
 
     /// The current frame as upright-to-be RGB24 at its own size (resampling is ours, not swscale's).

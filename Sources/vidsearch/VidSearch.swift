@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct VidSearch: ParsableCommand {
@@ -9,8 +10,31 @@ struct VidSearch: ParsableCommand {
         Index a folder of footage, then ask for what happens in it:
           vidsearch index ~/footage
           vidsearch search "a dog catching a frisbee"
+          vidsearch demo                      # the bundled model on generated clips
+
+        Defaults: the index lives in $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index; the model
+        is $VIDSEARCH_MODEL or the bundled Models/xclip-demo. Both can be set with --index/--model.
+
+        Exit status: 0 ok, 1 some inputs failed (the rest was done), 2 usage error (bad flags,
+        empty query), 3 index or model error (missing, locked, damaged, built by another model).
         """,
         version: "0.1.0",
-        subcommands: [TokenizeCommand.self, ModelCommand.self]
+        subcommands: [IndexCommand.self, SearchCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+                      VerifyCommand.self, TokenizeCommand.self, ModelCommand.self]
     )
+
+    /// ArgumentParser's own usage errors exit 64; vidsearch documents 2 for them.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == ExitCode(64) {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitCodes.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

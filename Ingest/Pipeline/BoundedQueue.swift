@@ -1,0 +1,38 @@
+import Foundation
+
+/// A blocking first-in first-out queue of bounded size between two threads: `push` waits while
+/// it is full (so the producer never runs far ahead and memory stays bounded), `pop` waits while
+/// it is empty and returns nil once the queue is closed and drained.
+final class BoundedQueue<Element> {
+    private var items: [Element] = []
+    private var closed = false
+    private let capacity: Int
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func push(_ item: Element) {
+        condition.lock()
+        while items.count >= capacity && !closed { condition.wait() }
+        if !closed { items.append(item) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func pop() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

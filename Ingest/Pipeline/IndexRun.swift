@@ -1,0 +1,100 @@
+import Foundation
+import VideoIndex
+
+/// One `vidsearch index` run over a list of files, incremental: unchanged files (same path,
+/// size and modification time) are skipped, a moved or renamed file is recognized by its
+/// fingerprint and keeps its segments, new and changed files are encoded. Each video is
+/// committed in its own transaction as soon as it is encoded, so an interrupted run keeps
+/// every finished video and a re-run finishes the rest.
+public final class IndexRun {
+    public enum Outcome: String { case indexed, skipped, moved, failed }
+
+    public struct FileResult {
+        public let path: String
+        public let outcome: Outcome
+        public var segments = 0
+        public var duration = 0.0
+        public var detail: String?
+
+        public init(path: String, outcome: Outcome, segments: Int = 0, duration: Double = 0, detail: String? = nil) {
+            self.path = path
+            self.outcome = outcome
+            self.segments = segments
+            self.duration = duration
+            self.detail = detail
+        }
+    }
+
+    public enum Event {
+        /// A file is about to be encoded.
+        case started(path: String, segments: Int, duration: Double)
+        case encoded(path: String, count: Int)
+        case file(FileResult)
+    }
+
+    public let store: IndexStore
+    public let pipeline: IngestPipeline
+
+    public init(store: IndexStore, pipeline: IngestPipeline) {
+        self.store = store
+        self.pipeline = pipeline
+    }
+
+    /// Processes `files`; `progress` sees every event on the calling thread.
+    public func run(files: [String], progress: (Event) -> Void) throws -> [FileResult] {
+        var results: [FileResult] = []
+        var toEncode: [String] = []
+        var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
+        for path in files {
+            let attributes: [FileAttributeKey: Any]
+            do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+                let result = FileResult(path: path, outcome: .failed, detail: "cannot read (\((error as NSError).localizedDescription))")
+                results.append(result); progress(.file(result)); continue
+            }
+            let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+            let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            if let known = try store.video(path: path), known.status == .indexed, known.size == size, known.mtime == mtime {
+                let result = FileResult(path: path, outcome: .skipped, segments: known.segmentIds.count, duration: known.duration, detail: "unchanged")
+                results.append(result); progress(.file(result)); continue
+            }
+            let fingerprint: String
+            do { fingerprint = try Fingerprint.file(path) } catch {
+                let result = FileResult(path: path, outcome: .failed, detail: "\(error)")
+                results.append(result); progress(.file(result)); continue
+            }
+            if let twin = try store.video(fingerprint: fingerprint), twin.status == .indexed, twin.path != path,
+               !FileManager.default.fileExists(atPath: twin.path) {
+                try store.move(videoId: twin.id, to: path, size: size, mtime: mtime)
+                let result = FileResult(path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
+                results.append(result); progress(.file(result)); continue
+            }
+            stats[path] = (size, mtime, fingerprint)
+            toEncode.append(path)
+        }
+
+        try pipeline.run(paths: toEncode) { event in
+            switch event {
+            case let .started(path, info, segments):
+                progress(.started(path: path, segments: segments, duration: info.duration))
+            case let .encoded(path, count):
+                progress(.encoded(path: path, count: count))
+            case let .finished(video):
+                let s = stats[video.path]!
+                let record = VideoRecord(path: video.path, fingerprint: s.fingerprint, size: s.size, mtime: s.mtime,
+                                         duration: video.segments.last?.segment.end ?? video.info.duration,
+                                         width: video.info.width, height: video.info.height, codec: video.info.codec,
+                                         frameRate: video.info.frameRate, rotation: video.info.rotation)
+                let stored = try store.put(video: record, segments: video.segments)
+                let result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
+                                        duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))
+                results.append(result)
+                progress(.file(result))
+            case let .failed(error):
+                let result = FileResult(path: error.path, outcome: .failed, detail: error.reason)
+                results.append(result)
+                progress(.file(result))
+            }
+        }
+        return results
+    }
+}

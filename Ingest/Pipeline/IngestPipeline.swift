@@ -1,0 +1,135 @@
+import Foundation
+import Tensor
+import VideoIndex
+import XCLIP
+
+/// Video files in, encoded segments out. A decoding thread prepares segments (decode, sample,
+/// preprocess, thumbnail) into a bounded queue while the calling thread runs the model on
+/// batches of them, so decoding of the next segments overlaps model work on the current ones
+/// and memory stays bounded whatever the videos' lengths.
+public final class IngestPipeline {
+    public struct Options {
+        public var segments = SegmentOptions()
+        /// Segments per model call (several videos' segments may share one).
+        public var batchSize = 4
+        /// Prepared segments allowed to wait for the model.
+        public var queueCapacity = 8
+
+        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 4, queueCapacity: Int = 8) {
+            self.segments = segments
+            self.batchSize = batchSize
+            self.queueCapacity = queueCapacity
+        }
+    }
+
+    public struct EncodedVideo {
+        public let path: String
+        public let info: VideoInfo
+        public let segments: [EncodedSegment]
+        public let warnings: [String]
+    }
+
+    public enum Event {
+        case started(path: String, info: VideoInfo, segments: Int)
+        /// `count` more segments of `path` went through the model.
+        case encoded(path: String, count: Int)
+        case finished(EncodedVideo)
+        case failed(DecodeError)
+    }
+
+    public let model: XCLIPModel
+    public let preprocessor: FramePreprocessor
+    public let options: Options
+
+    public init(model: XCLIPModel, preprocessor: FramePreprocessor, options: Options = Options()) throws {
+        let size = model.configuration.vision.imageSize
+        guard preprocessor.outputHeight == size, preprocessor.outputWidth == size else {
+            throw IngestError.imageSizeMismatch(model: size, preprocessor: "\(preprocessor.outputWidth)x\(preprocessor.outputHeight)")
+        }
+        self.model = model
+        self.preprocessor = preprocessor
+        self.options = options
+    }
+
+    private struct FileState {
+        var info: VideoInfo?
+        var expected = -1
+        var ended = false
+        var warnings: [String] = []
+        var done: [EncodedSegment] = []
+    }
+
+    /// Runs every path through the pipeline, reporting each event on the calling thread in order.
+    public func run(paths: [String], handle: (Event) throws -> Void) throws {
+        let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
+        let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: options.segments)
+        let producer = Thread {
+            for (file, path) in paths.enumerated() { source.run(path: path, file: file) { queue.push($0) } }
+            queue.close()
+        }
+        producer.stackSize = 8 << 20
+        producer.start()
+        defer { queue.close() }
+
+        var files: [Int: FileState] = [:]
+        var batch: [(file: Int, segment: PreparedSegment)] = []
+
+        func finishReady() throws {
+            for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
+                files[file] = nil
+                try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done, warnings: state.warnings)))
+            }
+        }
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let encoded = try encode(batch.map(\.segment))
+            var counts: [Int: Int] = [:]
+            for ((file, _), segment) in zip(batch, encoded) {
+                files[file]?.done.append(segment)
+                counts[file, default: 0] += 1
+            }
+            batch.removeAll(keepingCapacity: true)
+            for (file, count) in counts.sorted(by: { $0.key < $1.key }) { try handle(.encoded(path: paths[file], count: count)) }
+            try finishReady()
+        }
+
+        while let item = queue.pop() {
+            switch item {
+            case let .begin(file, info, segments):
+                files[file] = FileState(info: info, expected: segments)
+                try handle(.started(path: paths[file], info: info, segments: segments))
+            case let .segment(file, segment):
+                batch.append((file, segment))
+                if batch.count >= options.batchSize { try flush() }
+            case let .end(file, warnings):
+                files[file]?.ended = true
+                files[file]?.warnings = warnings
+                try finishReady()
+            case let .failed(file, error):
+                files[file] = nil
+                batch.removeAll { $0.file == file }
+                try handle(.failed(error))
+            }
+        }
+        try flush()
+    }
+
+    /// One model call for a batch of prepared segments.
+    func encode(_ segments: [PreparedSegment]) throws -> [EncodedSegment] {
+        let v = model.configuration.vision
+        let perSegment = v.numFrames * v.numChannels * v.imageSize * v.imageSize
+        let pixels = Tensor(shape: [segments.count, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
+        for (i, s) in segments.enumerated() {
+            s.pixels.withUnsafeBufferPointer { (pixels.data + i * perSegment).update(from: $0.baseAddress!, count: perSegment) }
+        }
+        let out = try model.encodeVideos(pixels)
+        let p = model.embeddingSize, tokens = model.promptTokenCount
+        return segments.enumerated().map { i, s in
+            EncodedSegment(segment: s.record,
+                           embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(i), count: p)),
+                           promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data + i * tokens * p, count: tokens * p)),
+                           thumbnail: s.thumbnail)
+        }
+    }
+}

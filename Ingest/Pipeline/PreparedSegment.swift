@@ -1,0 +1,19 @@
+import Tensor
+import VideoIndex
+
+/// One segment decoded and preprocessed, waiting for the model.
+struct PreparedSegment {
+    let record: SegmentRecord
+    /// [frames, channels, size, size], normalized.
+    let pixels: [Float]
+    let thumbnail: [UInt8]
+}
+
+/// What the decoding thread hands the model thread, in order.
+enum PipelineItem {
+    case begin(file: Int, info: VideoInfo, segments: Int)
+    case segment(file: Int, PreparedSegment)
+    /// The file's last segment has been sent; `warnings` holds recoverable damage.
+    case end(file: Int, warnings: [String])
+    case failed(file: Int, DecodeError)
+}

@@ -1,0 +1,64 @@
+import Foundation
+import VideoIndex
+
+/// Segment options of an ingest run.
+public struct SegmentOptions: Equatable {
+    /// Window length in seconds (default 4).
+    public var length = SegmentPlan.defaultLength
+    /// Seconds between window starts (default 4: back to back).
+    public var stride = SegmentPlan.defaultStride
+    /// Seek instead of decoding forward when the next wanted frame is this many seconds ahead.
+    public var seekThreshold = 8.0
+
+    public init(length: Double = SegmentPlan.defaultLength, stride: Double = SegmentPlan.defaultStride, seekThreshold: Double = 8) {
+        self.length = length
+        self.stride = stride
+        self.seekThreshold = seekThreshold
+    }
+}
+
+/// Decodes one video segment by segment: for each segment, the frames at its sample times,
+/// preprocessed for the model, and a thumbnail of its middle frame.
+struct SegmentSource {
+    let preprocessor: FramePreprocessor
+    let frames: Int
+    let options: SegmentOptions
+
+    func run(path: String, file: Int, emit: (PipelineItem) -> Void) {
+        do {
+            let decoder = try VideoDecoder(path: path)
+            var duration = decoder.info.duration
+            if duration <= 0 {
+                // The container does not say: the last frame's time, from one decoding pass.
+                let scan = try VideoDecoder(path: path)
+                var last = 0.0
+                while let t = try scan.skipFrame() { last = t }
+                duration = last + (decoder.info.frameRate > 0 ? 1 / decoder.info.frameRate : 0)
+            }
+            let plan = SegmentPlan(duration: duration, length: options.length, stride: options.stride, frames: frames)
+            emit(.begin(file: file, info: decoder.info, segments: plan.segments.count))
+            let perFrame = preprocessor.valuesPerFrame
+            for segment in plan.segments {
+                let decoded = try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold)
+                var pixels = [Float](repeating: 0, count: frames * perFrame)
+                pixels.withUnsafeMutableBufferPointer { buffer in
+                    for (i, frame) in decoded.enumerated() {
+                        preprocessor.process(frame.image, into: buffer.baseAddress! + i * perFrame)
+                    }
+                }
+                let thumbnail = ThumbnailEncoder.jpeg(decoded[decoded.count / 2].image)
+                let record = SegmentRecord(start: segment.start, end: segment.end, frameTimes: decoded.map(\.time))
+                emit(.segment(file: file, PreparedSegment(record: record, pixels: pixels, thumbnail: thumbnail)))
+            }
+            var warnings: [String] = []
+            if decoder.corruptPackets > 0 {
+                warnings.append("\(decoder.corruptPackets) damaged packets or frames skipped; the rest was indexed")
+            }
+            emit(.end(file: file, warnings: warnings))
+        } catch let error as DecodeError {
+            emit(.failed(file: file, error))
+        } catch {
+            emit(.failed(file: file, DecodeError(path: path, reason: "\(error)")))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Tensor
+import VideoIndex
+import XCLIP
+
+/// Answers text queries over an index: text -> tokens -> text embedding -> FAISS top
+/// candidates -> each candidate's video-specific prompt over its stored tokens -> cosine with
+/// its video embedding -> the best k. Same index and query, same results in the same order.
+public final class SearchEngine {
+    public let model: XCLIPModel
+    public let tokenizer: CLIPTokenizer
+    public let store: IndexStore
+    public let vectors: VectorCache
+    public let reranker: PromptReranker
+
+    public init(model: XCLIPModel, tokenizer: CLIPTokenizer, store: IndexStore) throws {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.store = store
+        vectors = try VectorCache.open(store)
+        reranker = PromptReranker(model: model)
+    }
+
+    /// The CLIP ids of a query: special-token strings typed by the user are dropped (an injected
+    /// end token would move the pooling position).
+    public func tokens(_ text: String) throws -> [Int] {
+        let cleaned = text.replacingOccurrences(of: "<|startoftext|>", with: " ")
+            .replacingOccurrences(of: "<|endoftext|>", with: " ")
+        guard !cleaned.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
+        let ids = tokenizer.encode(cleaned)
+        guard ids.count > 2 else { throw QueryError.noTokens(text) }
+        return ids
+    }
+
+    public func search(_ text: String, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
+        let ids = try tokens(text)
+        let textEmbedding = try model.encodeText(ids)
+
+        // First stage: cosine against the stored (normalized) video embeddings.
+        let wanted = max(options.candidates, options.k) + vectors.tombstones
+        let hits = try vectors.index.search(VectorCache.normalized(textEmbedding), k: max(1, wanted))[0]
+        let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
+        var candidates: [SearchResult] = hits.compactMap { hit in
+            guard let (segment, video) = found[hit.id] else { return nil }
+            return SearchResult(path: video.path, videoId: video.id, segmentId: hit.id,
+                                start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
+        }
+        candidates = Array(candidates.prefix(max(options.candidates, options.k)))
+
+        // Second stage: the video-specific prompt for each candidate.
+        if options.rerank && !candidates.isEmpty {
+            let scores = try reranker.scores(text: textEmbedding, segments: candidates.map(\.segmentId), store: store)
+            for i in candidates.indices { candidates[i].score = scores[i] }
+        }
+        var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
+        if options.perVideo { results = PerVideoMerge.merge(results) }
+        results = Array(results.prefix(options.k))
+        if options.thumbnails {
+            for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
+        }
+        return results
+    }
+}

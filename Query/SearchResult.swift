@@ -1,0 +1,32 @@
+/// One hit: where in which video, how well it matches, and its thumbnail.
+public struct SearchResult: Equatable {
+    public var path: String
+    public var videoId: UInt64
+    public var segmentId: Int64
+    public var start: Double
+    public var end: Double
+    /// Cosine similarity of the video and the (video-prompted) text embedding, in [-1, 1].
+    public var score: Float
+    public var thumbnail: [UInt8]?
+}
+
+/// Options of one search.
+public struct SearchOptions: Equatable {
+    /// Results returned.
+    public var k = 10
+    /// Candidates taken from the approximate first stage for reranking.
+    public var candidates = 100
+    /// Rerank with the video-specific prompt (false: the first stage as it is).
+    public var rerank = true
+    /// Merge a video's adjacent or overlapping hits into one, keeping the best score.
+    public var perVideo = false
+    public var thumbnails = false
+
+    public init(k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false) {
+        self.k = k
+        self.candidates = candidates
+        self.rerank = rerank
+        self.perVideo = perVideo
+        self.thumbnails = thumbnails
+    }
+}

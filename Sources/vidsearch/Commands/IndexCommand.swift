@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import VideoIndex
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Add videos (files or folders, recursively) to the index.",
+        discussion: """
+        New files are encoded, unchanged ones skipped, changed ones re-encoded, and a moved or
+        renamed file is recognized by its content and keeps its segments. Each video is committed
+        on its own: an interrupted run keeps what it finished, and running it again does the rest.
+        A file that cannot be read is reported with the reason; the others go on.
+
+        Exit status: 0 all files indexed or unchanged, 1 some files failed, 3 index or model error.
+
+        Examples:
+          vidsearch index ~/footage
+          vidsearch index clip1.mp4 clip2.mkv --index /data/archive-index
+          vidsearch index ~/footage --ext mp4,mov --segment-length 6 --json
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Argument(help: "Video files or folders.")
+    var paths: [String]
+
+    @Option(help: "Extensions taken from folders, comma separated (files named directly are always taken).")
+    var ext: String?
+
+    @Option(help: "Segment length in seconds.")
+    var segmentLength: Double = 4
+
+    @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
+    var segmentStride: Double?
+
+    @Option(help: "Segments per model batch.")
+    var batch: Int = 4
+
+    @Option(help: "FAISS factory string to force the vector index type (e.g. \"HNSW32,Flat\").")
+    var faiss: String?
+
+    @Flag(help: "One JSON line per finished file on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard segmentLength > 0 else { throw ValidationError("--segment-length must be positive") }
+        if let segmentStride, segmentStride <= 0 { throw ValidationError("--segment-stride must be positive") }
+        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    }
+
+    func run() throws {
+        let extensions = ext.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
+            ?? FileWalker.videoExtensions
+        let (files, missing) = FileWalker.expand(paths, extensions: extensions)
+        let (run, store) = try withIndexOrModel { () -> (IndexRun, IndexStore) in
+            let loaded = try LoadedModel(options.model)
+            let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity, faissFactory: faiss)
+            let segments = SegmentOptions(length: segmentLength, stride: segmentStride ?? segmentLength)
+            let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(),
+                                              options: .init(segments: segments, batchSize: batch))
+            return (IndexRun(store: store, pipeline: pipeline), store)
+        }
+        var failed = missing.count
+        for path in missing { report(IndexRun.FileResult(path: path, outcome: .failed, detail: "no such file or folder")) }
+
+        let progress = Progress(totalFiles: files.count, enabled: !json)
+        var secondsPerSegment: [String: Double] = [:]
+        let results = try withIndexOrModel {
+            try run.run(files: files) { event in
+                switch event {
+                case let .started(path, segments, duration):
+                    progress.expect(seconds: duration)
+                    secondsPerSegment[path] = segments > 0 ? duration / Double(segments) : 0
+                case let .encoded(path, count):
+                    progress.encoded(segments: count, seconds: Double(count) * (secondsPerSegment[path] ?? 0))
+                case let .file(result):
+                    progress.fileDone()
+                    if json { report(result) } else { progress.line(line(result)) }
+                }
+            }
+        }
+        progress.finish()
+        failed += results.filter { $0.outcome == .failed }.count
+
+        // Bring the vector cache up to date and write it once, atomically.
+        let notice = try withIndexOrModel { () -> String? in
+            let cache = try VectorCache.open(store)
+            let final = try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache
+            try final.save(in: store.directory)
+            return cache.notice
+        }
+        if let notice, !json { FileHandle.standardError.write(Data("vidsearch: \(notice)\n".utf8)) }
+        let counts = try withIndexOrModel { try store.counts() }
+        let summary = Dictionary(grouping: results, by: \.outcome).mapValues(\.count)
+        if json {
+            Output.json(["summary": true, "indexed": summary[.indexed] ?? 0, "skipped": summary[.skipped] ?? 0,
+                         "moved": summary[.moved] ?? 0, "failed": failed, "videos": counts.videos, "segments": counts.segments])
+        } else {
+            FileHandle.standardError.write(Data(("\(summary[.indexed] ?? 0) indexed, \(summary[.skipped] ?? 0) unchanged, "
+                + "\(summary[.moved] ?? 0) moved, \(failed) failed; the index holds \(counts.videos) videos, \(counts.segments) segments\n").utf8))
+        }
+        if failed > 0 { throw ExitCodes.someFailed }
+    }
+
+    private func line(_ result: IndexRun.FileResult) -> String {
+        switch result.outcome {
+        case .indexed:
+            return "indexed  \(result.path) (\(result.segments) segments, \(Formatting.time(result.duration)))" + (result.detail.map { ": \($0)" } ?? "")
+        case .skipped: return "unchanged \(result.path)"
+        case .moved: return "moved    \(result.path) (\(result.detail ?? ""))"
+        case .failed: return "FAILED   \(result.path): \(result.detail ?? "unknown error")"
+        }
+    }
+
+    private func report(_ result: IndexRun.FileResult) {
+        if json {
+            var object: [String: Any] = ["path": result.path, "status": result.outcome.rawValue,
+                                         "segments": result.segments, "duration": result.duration]
+            if let detail = result.detail { object[result.outcome == .failed ? "error" : "detail"] = detail }
+            Output.json(object)
+        } else {
+            FileHandle.standardError.write(Data((line(result) + "\n").utf8))
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import VideoIndex
+
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove videos (by path) and their segments from the index.",
+        discussion: """
+        Exit status: 0 all removed, 1 some paths were not in the index, 3 index error.
+
+        Example:
+          vidsearch remove ~/footage/old-clip.mp4
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Argument(help: "Paths of indexed videos (as listed by `vidsearch list`).")
+    var paths: [String]
+
+    @Flag(help: "One JSON line per path.")
+    var json = false
+
+    func run() throws {
+        let outcomes = try withIndexOrModel { () -> [(String, Bool)] in
+            let reader = try IndexStore(readingAt: options.indexDirectory)
+            let store = try IndexStore(writingAt: options.indexDirectory, model: reader.model)
+            let outcomes = try paths.map { path -> (String, Bool) in
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                return (absolute, try store.remove(path: absolute))
+            }
+            let cache = try VectorCache.open(store)
+            try (try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache).save(in: store.directory)
+            return outcomes
+        }
+        for (path, removed) in outcomes {
+            if json { Output.json(["path": path, "removed": removed]) } else {
+                print(removed ? "removed \(path)" : "not in the index: \(path)")
+            }
+        }
+        if outcomes.contains(where: { !$0.1 }) { throw ExitCodes.someFailed }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the indexed videos.",
+        discussion: """
+        Example:
+          vidsearch list --json
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Flag(help: "One JSON object per video.")
+    var json = false
+
+    func run() throws {
+        let videos = try withIndexOrModel { try IndexStore(readingAt: options.indexDirectory).videos() }
+        for video in videos.sorted(by: { $0.path < $1.path }) {
+            if json {
+                Output.json(["path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
+                             "width": video.width, "height": video.height, "codec": video.codec, "id": video.id])
+            } else {
+                print("\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)")
+            }
+        }
+    }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show what the index holds and what it costs on disk.",
+        discussion: """
+        Example:
+          vidsearch stats --index /data/archive-index
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Flag(help: "One JSON object.")
+    var json = false
+
+    func run() throws {
+        let (store, videos, counts) = try withIndexOrModel { () -> (IndexStore, [VideoRecord], (videos: Int, segments: Int)) in
+            let store = try IndexStore(readingAt: options.indexDirectory)
+            return (store, try store.videos(), try store.counts())
+        }
+        let bytes = Self.diskUsage(store.directory)
+        let seconds = videos.reduce(0) { $0 + $1.duration }
+        let perSegment = counts.segments > 0 ? bytes / counts.segments : 0
+        if json {
+            Output.json(["videos": counts.videos, "segments": counts.segments, "video_seconds": seconds, "bytes": bytes,
+                         "bytes_per_segment": perSegment, "model": store.model.name, "model_fingerprint": store.model.fingerprint,
+                         "dimension": store.model.dimension, "generation": store.meta.generation])
+        } else {
+            print("index      \(store.directory.path)")
+            print("model      \(store.model.description), \(store.model.dimension)-d, \(store.model.promptTokens) prompt tokens")
+            print("videos     \(counts.videos) (\(Formatting.time(seconds)) of video)")
+            print("segments   \(counts.segments)")
+            print("disk       \(bytes / 1024) KiB (\(perSegment) bytes per segment)")
+        }
+    }
+
+    static func diskUsage(_ directory: URL) -> Int {
+        var total = 0
+        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.totalFileAllocatedSizeKey])
+        while let url = walker?.nextObject() as? URL {
+            total += (try? url.resourceValues(forKeys: [.totalFileAllocatedSizeKey]).totalFileAllocatedSize) ?? 0
+        }
+        return total
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every invariant of the index and list each problem.",
+        discussion: """
+        Checks that every FAISS id has its segment and the reverse, counts, dimensions, the model
+        fingerprint (with --model), and that no record is orphaned.
+        Exit status: 0 all invariants hold, 1 problems found (each listed), 3 index unreadable.
+
+        Example:
+          vidsearch verify --index /data/archive-index
+        """
+    )
+
+    @Option(help: "Index directory. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
+    var index: String?
+
+    @Option(help: "Also check that the index was built by this model directory.")
+    var model: String?
+
+    @Flag(help: "One JSON object.")
+    var json = false
+
+    func run() throws {
+        let report = try withIndexOrModel { () -> Verifier.Report in
+            let store = try IndexStore(readingAt: Defaults.indexDirectory(index))
+            let identity = try model.map { try LoadedModel($0).identity }
+            return try Verifier.verify(store, model: identity)
+        }
+        if json {
+            Output.json(["ok": report.ok, "problems": report.problems, "notes": report.notes,
+                         "videos": report.videos, "segments": report.segments])
+        } else {
+            for note in report.notes { print("note: \(note)") }
+            for problem in report.problems { print("problem: \(problem)") }
+            print(report.ok ? "ok: \(report.videos) videos, \(report.segments) segments, every invariant holds"
+                            : "\(report.problems.count) problems")
+        }
+        if !report.ok { throw ExitCodes.someFailed }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Query
+import VideoIndex
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the segments that match a description.",
+        discussion: """
+        The best candidates from the vector index are reranked with X-CLIP's video-specific
+        prompt (the text embedding adapted to each candidate video), as the model was trained.
+        Scores are cosine similarities in [-1, 1].
+
+        Exit status: 0 ok (also when nothing matches), 2 empty or unreadable query, 3 index or model error.
+
+        Examples:
+          vidsearch search "a dog catching a frisbee"
+          vidsearch search "a red circle moving left" -k 5 --per-video
+          vidsearch search "someone opening a door" --json | jq .path
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Argument(help: "What to look for, in plain words.")
+    var query: String
+
+    @Option(name: .short, help: "Results to show.")
+    var k: Int = 10
+
+    @Option(help: "Candidates taken from the vector index for reranking.")
+    var candidates: Int = 100
+
+    @Flag(help: "Skip the video-specific prompt rerank (first stage only).")
+    var noRerank = false
+
+    @Flag(help: "Merge each video's adjacent or overlapping hits into one.")
+    var perVideo = false
+
+    @Option(help: "Write each hit's thumbnail JPEG into this folder (named rank-N.jpg).")
+    var thumbnails: String?
+
+    @Flag(help: "One JSON object per hit on its own line.")
+    var json = false
+
+    func validate() throws {
+        guard k > 0 else { throw ValidationError("-k must be positive") }
+        guard candidates > 0 else { throw ValidationError("--candidates must be positive") }
+    }
+
+    func run() throws {
+        let results = try withIndexOrModel { () -> [SearchResult] in
+            let loaded = try LoadedModel(options.model)
+            let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
+            let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
+            if let notice = engine.vectors.notice, !json { Output.error(notice) }
+            return try engine.search(query, options: SearchOptions(k: k, candidates: candidates, rerank: !noRerank,
+                                                                    perVideo: perVideo, thumbnails: thumbnails != nil))
+        }
+        if let folder = thumbnails {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for (rank, hit) in results.enumerated() {
+                if let jpeg = hit.thumbnail { _ = FileManager.default.createFile(atPath: "\(folder)/rank-\(rank + 1).jpg", contents: Data(jpeg)) }
+            }
+        }
+        if json {
+            for (rank, hit) in results.enumerated() {
+                var object: [String: Any] = ["rank": rank + 1, "score": Double(hit.score), "path": hit.path, "start": hit.start,
+                                             "end": hit.end, "segment": hit.segmentId]
+                if let folder = thumbnails, hit.thumbnail != nil { object["thumbnail"] = "\(folder)/rank-\(rank + 1).jpg" }
+                Output.json(object)
+            }
+            return
+        }
+        if results.isEmpty {
+            print("no matches (the index is empty)")
+            return
+        }
+        print("rank  score   time             path")
+        for (rank, hit) in results.enumerated() {
+            let range = "\(Formatting.time(hit.start, precise: true))-\(Formatting.time(hit.end, precise: true))"
+            print("\(Formatting.pad(String(rank + 1), 4))  \(String(format: "%.3f", hit.score))  \(Formatting.pad(range, 15))  \(hit.path)")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import VideoIndex
+import Query
+import XCLIP
+
+/// A model directory loaded for use: the network, its tokenizer, its preprocessing, its identity.
+struct LoadedModel {
+    let directory: URL
+    let model: XCLIPModel
+    let identity: ModelIdentity
+
+    init(_ flag: String?) throws {
+        directory = Defaults.modelDirectory(flag)
+        guard FileManager.default.fileExists(atPath: directory.path) else {
+            throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
+        }
+        model = try XCLIPModel(directory: directory)
+        identity = try ModelIdentity(directory: directory, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
+    }
+
+    func tokenizer() throws -> CLIPTokenizer { try CLIPTokenizer(directory: directory) }
+
+    func preprocessor() throws -> FramePreprocessor {
+        FramePreprocessor(try PreprocessorConfiguration(modelDirectory: directory))
+    }
+}
+
+/// Options shared by the commands that use an index and a model.
+
+struct IndexOptions: ParsableArguments {
+    @Option(help: "Index directory. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
+    var index: String?
+
+    @Option(help: "Model directory (Hugging Face X-CLIP layout). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
+    var model: String?
+
+    var indexDirectory: URL { Defaults.indexDirectory(index) }
+}
+
+/// Runs `body`, turning index and model errors into exit code 3 with their message.
+func withIndexOrModel<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as QueryErrorLike {
+        Output.error("\(error)")
+        throw ExitCodes.usage
+    } catch {
+        Output.error("\(error)")
+        throw ExitCodes.indexOrModel
+    }
+}
+
+/// Errors that are the user's input rather than the index's or model's (exit code 2).
+protocol QueryErrorLike: Error {}
+
+extension QueryError: QueryErrorLike {}
