@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP"], path: "Tests/IngestTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
                     path: "Tests/SystemLibraryTests"),

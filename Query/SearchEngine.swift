@@ -33,7 +33,11 @@ public final class SearchEngine {
     }
 
     public func search(_ text: String, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
-        let ids = try tokens(text)
+        try search(tokens: try tokens(text), options: options)
+    }
+
+    /// A search from token ids as the model reads them ([start] + ids + [end]).
+    public func search(tokens ids: [Int], options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
         let textEmbedding = try model.encodeText(ids)
 
         // First stage: cosine against the stored (normalized) video embeddings.

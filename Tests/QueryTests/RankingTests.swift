@@ -1,0 +1,63 @@
+import Foundation
+import Query
+import Tensor
+import VideoIndex
+import XCLIP
+import XCTest
+
+/// An index whose segments are the xclip-tiny fixture's videos ranks them, for each fixture
+/// text, in the order of the reference's logits_per_text.
+final class RankingTests: XCTestCase {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("XCLIPTests/Fixtures/xclip-tiny")
+    static let vocabulary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
+
+    func testRerankOrderMatchesReferenceLogits() throws {
+        let model = try XCLIPModel(directory: Self.fixture)
+        let io = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)
+        let encoded = try model.encodeVideos(try io.floatTensor("input.pixel_values"))
+        let p = model.embeddingSize, n = model.promptTokenCount
+        let identity = try ModelIdentity(directory: Self.fixture, dimension: p, promptTokens: n)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rank-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore(writingAt: dir, model: identity)
+        for v in 0..<2 {
+            let segment = EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: [0.5, 1.5, 2.5, 3.5]),
+                                         embedding: Array(UnsafeBufferPointer(start: encoded.embeddings.row(v), count: p)),
+                                         promptTokens: Array(UnsafeBufferPointer(start: encoded.promptTokens.data + v * n * p, count: n * p)),
+                                         thumbnail: [])
+            try store.put(video: VideoRecord(path: "/fixture/video\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0), segments: [segment])
+        }
+        let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Self.vocabulary), store: store)
+        let ids = try io.integers("input.input_ids")
+        let logits = try io.floatTensor("out.logits_per_text")
+        let length = ids.shape[1]
+        for k in 0..<ids.shape[0] {
+            let row = Array(ids.values[(k * length)..<((k + 1) * length)])
+            let tokens = Array(row.prefix(through: row.firstIndex(of: 49407)!))
+            let results = try engine.search(tokens: tokens, options: SearchOptions(k: 2))
+            let expected = (0..<2).sorted { logits[k * 2 + $0] > logits[k * 2 + $1] }.map { "/fixture/video\($0).mp4" }
+            XCTAssertEqual(results.map(\.path), expected, "text \(k)")
+            // The reranked score is the reference's logit over the logit scale (up to the 8-bit token storage).
+            for r in results {
+                let v = Int(r.path.dropFirst("/fixture/video".count).prefix(1))!
+                XCTAssertEqual(r.score * model.logitScale, logits[k * 2 + v], accuracy: 0.02 * abs(logits[k * 2 + v]) + 0.02)
+            }
+            // Same index and query: same results in the same order.
+            XCTAssertEqual(try engine.search(tokens: tokens, options: SearchOptions(k: 2)), results)
+        }
+    }
+
+    func testEmptyAndUnreadableQueriesAreNamedErrors() throws {
+        let model = try XCLIPModel(directory: Self.fixture)
+        let identity = try ModelIdentity(directory: Self.fixture, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rank-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try IndexStore(writingAt: dir, model: identity)
+        let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Self.vocabulary), store: store)
+        XCTAssertThrowsError(try engine.search("   ")) { XCTAssertEqual($0 as? QueryError, .emptyQuery) }
+        XCTAssertThrowsError(try engine.search("\u{0}\u{1}")) { XCTAssertEqual($0 as? QueryError, .noTokens("\u{0}\u{1}")) }
+        XCTAssertEqual(try engine.search("<|endoftext|> a dog"), [], "an empty index answers with no results")
+    }
+}
