@@ -53,6 +53,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
+        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex"], path: "Tests/CLITests"),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
                     path: "Tests/SystemLibraryTests"),

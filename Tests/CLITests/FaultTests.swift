@@ -1,0 +1,68 @@
+import Foundation
+import VideoIndex
+import XCTest
+
+/// Writers killed at random moments never leave a half-written index.
+final class FaultTests: XCTestCase {
+    func testKilledWritersLeaveAVerifiableIndexAndARerunFinishes() throws {
+        let dir = try temporaryDirectory(self)
+        let clips = dir.appendingPathComponent("clips")
+        try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
+        let colors = ["red", "green", "blue", "yellow", "white", "cyan"]
+        for (i, color) in colors.enumerated() { try makeClip(clips.appendingPathComponent("clip\(i).mp4").path, color: color, seconds: 5) }
+        let model = try tinyModel(self)
+        let index = dir.appendingPathComponent("index").path
+        let args = ["index", clips.path, "--index", index, "--model", model.path, "--batch", "1"]
+
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        for round in 0..<22 {
+            if round % 7 == 6 { _ = try CLI.run(["remove", clips.appendingPathComponent("clip\(round % colors.count).mp4").path, "--index", index]) }
+            let process = try CLI.start(args)
+            usleep(UInt32.random(in: 20_000...700_000, using: &rng))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: index + "/lmdb/data.mdb") {
+                let verify = try CLI.run(["verify", "--index", index])
+                XCTAssertEqual(verify.status, 0, "after kill \(round): \(verify.stdout)")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(kills, 15, "most runs should have been killed mid-way")
+
+        // A full run finishes the work; nothing is duplicated.
+        let final = try CLI.run(args + ["--json"])
+        XCTAssertEqual(final.status, 0, final.stderr)
+        let list = try CLI.run(["list", "--json", "--index", index])
+        XCTAssertEqual(list.json.count, colors.count)
+        XCTAssertEqual(list.json.compactMap { $0["segments"] as? Int }.reduce(0, +), colors.count * 2, "5 s clips: two 4 s windows each")
+        let verify = try CLI.run(["verify", "--index", index])
+        XCTAssertEqual(verify.status, 0, verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("\(colors.count) videos, \(colors.count * 2) segments"), verify.stdout)
+    }
+
+    func testSecondWriterIsToldWhoHoldsTheLockAndReadersStillRead() throws {
+        let dir = try temporaryDirectory(self)
+        let clip = dir.appendingPathComponent("c.mp4").path
+        try makeClip(clip, color: "red", seconds: 2)
+        let model = try tinyModel(self)
+        let index = dir.appendingPathComponent("index")
+        XCTAssertEqual(try CLI.run(["index", clip, "--index", index.path, "--model", model.path]).status, 0)
+        do {
+            // This test process is now the writer.
+            let identity = try ModelIdentity(directory: model, dimension: 32, promptTokens: 16)
+            let writer = try IndexStore(writingAt: index, model: identity)
+            let r = try CLI.run(["index", clip, "--index", index.path, "--model", model.path])
+            XCTAssertEqual(r.status, 3)
+            XCTAssertTrue(r.stderr.contains("locked by pid \(getpid())"), r.stderr)
+            let reader = try CLI.run(["search", "a red box", "--json", "--index", index.path, "--model", model.path])
+            XCTAssertEqual(reader.status, 0, reader.stderr)
+            XCTAssertEqual(reader.json.count, 1)
+            _ = writer
+        }
+        // The lock goes with its holder.
+        XCTAssertEqual(try CLI.run(["index", clip, "--index", index.path, "--model", model.path]).status, 0)
+    }
+}
