@@ -48,7 +48,7 @@ public final class VideoDecoder {
     private var lastTime: Double?
 
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
-    public static let maxPixels = 16384 * 16384
+    public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
 
     public init(path: String) throws {
         self.path = path
@@ -160,6 +160,8 @@ public final class VideoDecoder {
         while !finished {
             let code = avcodec_receive_frame(codec, frame)
             if code == 0 {
+                // Concealed damage: the decoder hands the frame over but flags it.
+                if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 { corruptPackets += 1 }
                 return frameTime(frame)
             }
             if code == vs_averror_eof() {

@@ -1,0 +1,97 @@
+import Foundation
+import Ingest
+import XCLIP
+import XCTest
+
+/// Each bad input is a per-file error naming the path and the reason; the run goes on.
+final class FailureTests: XCTestCase {
+    static let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("XCLIPTests/Fixtures/xclip-tiny")
+
+    func pipeline() throws -> IngestPipeline {
+        var config = PreprocessorConfiguration()
+        config.shortestEdge = 64
+        config.cropHeight = 64
+        config.cropWidth = 64
+        return try IngestPipeline(model: try XCLIPModel(directory: Self.tinyModel), preprocessor: FramePreprocessor(config),
+                                  options: .init(segments: SegmentOptions(length: 2, stride: 2), batchSize: 2))
+    }
+
+    /// Runs the pipeline; returns per path the error reason, or the finished video.
+    func run(_ paths: [String]) throws -> (failed: [String: String], finished: [String: IngestPipeline.EncodedVideo]) {
+        var failed: [String: String] = [:], finished: [String: IngestPipeline.EncodedVideo] = [:]
+        try pipeline().run(paths: paths) { event in
+            switch event {
+            case let .failed(error): failed[error.path] = error.reason
+            case let .finished(video): finished[video.path] = video
+            default: break
+            }
+        }
+        return (failed, finished)
+    }
+
+    func testBadFilesFailAloneWithTheirReasons() throws {
+        let dir = try temporaryDirectory(self)
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let good = path("good.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", good])
+        try "hello".write(toFile: path("text.mp4"), atomically: true, encoding: .utf8)
+        try ffmpeg(["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", path("audio.m4a")])
+        _ = FileManager.default.createFile(atPath: path("empty.mp4"), contents: Data())
+        // Truncated: an MP4 whose index (moov, written last) is cut off.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: good))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path("truncated.mp4")))
+        // Absurd dimensions in a header.
+        try Data("YUV4MPEG2 W12000 H12000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8 + [UInt8](repeating: 16, count: 64))
+            .write(to: URL(fileURLWithPath: path("huge.y4m")))
+        let vanished = path("vanished.mp4")
+
+        let (failed, finished) = try run([path("text.mp4"), path("audio.m4a"), good, path("empty.mp4"), path("truncated.mp4"),
+                                          path("huge.y4m"), vanished])
+        XCTAssertEqual(Set(finished.keys), [good], "the good file is indexed between the bad ones")
+        XCTAssertEqual(finished[good]?.segments.count, 2)
+        XCTAssertTrue(failed[path("text.mp4")]?.contains("not a video") == true, "\(failed)")
+        XCTAssertEqual(failed[path("audio.m4a")], "no video stream")
+        XCTAssertEqual(failed[path("empty.mp4")], "empty file (0 bytes)")
+        XCTAssertNotNil(failed[path("truncated.mp4")], "\(failed)")
+        XCTAssertTrue(failed[path("huge.y4m")]?.contains("implausible frame size 12000x12000") == true, "\(failed)")
+        XCTAssertEqual(failed[vanished], "no such file")
+    }
+
+    func testCorruptPacketsMidStreamAreSkippedAndReported() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("damaged.ts").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=160x120:r=10:d=4", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", path])
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var rng = SeededGarbage(seed: 3)
+        // Overwrite payload bytes (not the 4-byte TS packet headers) in the middle third.
+        for packet in stride(from: bytes.count / 3 / 188, to: 2 * bytes.count / 3 / 188, by: 3) {
+            for i in (packet * 188 + 20)..<(packet * 188 + 120) where i < bytes.count { bytes[i] = rng.next() }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (failed, finished) = try run([path])
+        XCTAssertTrue(failed.isEmpty, "\(failed)")
+        let video = try XCTUnwrap(finished[path])
+        XCTAssertEqual(video.segments.count, 2, "what can be decoded is indexed")
+        XCTAssertTrue(video.warnings.contains { $0.contains("damaged") }, "\(video.warnings)")
+    }
+
+    func testUnreadablePermissions() throws {
+        try XCTSkipIf(getuid() == 0, "root reads every file whatever its mode; run as a user to check this case")
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("secret.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x64:r=5:d=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+        chmod(path, 0)
+        let (failed, _) = try run([path])
+        XCTAssertEqual(failed[path], "permission denied")
+    }
+}
+
+struct SeededGarbage {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt8 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return UInt8(truncatingIfNeeded: state >> 33)
+    }
+}
