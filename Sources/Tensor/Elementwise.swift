@@ -14,9 +14,18 @@ public func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count: Int) {
 
 /// quick_gelu(x) = x * sigmoid(1.702 x), CLIP's activation, in place.
 public func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count {
+    var i = 0
+    let raw = UnsafeMutableRawPointer(x)
+    while i + 8 <= count {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        let r = v / (1 + fastExp(-1.702 * v))
+        raw.storeBytes(of: r, toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
         let v = x[i]
-        x[i] = v / (1 + Foundation.exp(-1.702 * v))
+        x[i] = v / (1 + fastExp(-1.702 * v))
+        i += 1
     }
 }
 
@@ -24,12 +33,22 @@ public func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
     for r in 0..<rows {
         let p = x + r * columns
+        let raw = UnsafeMutableRawPointer(p)
         var m = -Float.infinity
         for i in 0..<columns { m = max(m, p[i]) }
         var sum: Float = 0
-        for i in 0..<columns { let e = Foundation.exp(p[i] - m); p[i] = e; sum += e }
+        var i = 0
+        var sums = SIMD8<Float>(repeating: 0)
+        while i + 8 <= columns {
+            let e = fastExp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m)
+            raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            sums += e
+            i += 8
+        }
+        sum = sums.sum()
+        while i < columns { let e = fastExp(p[i] - m); p[i] = e; sum += e; i += 1 }
         let inv = 1 / sum
-        for i in 0..<columns { p[i] *= inv }
+        for j in 0..<columns { p[j] *= inv }
     }
 }
 

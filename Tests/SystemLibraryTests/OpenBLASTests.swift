@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 import Tensor
 import XCTest
 
@@ -33,6 +34,35 @@ final class OpenBLASTests: XCTestCase {
                 for i in 0..<4 { s += x[r * 4 + i] * w[o * 4 + i] }
                 XCTAssertEqual(y[r * 5 + o], s, accuracy: 1e-5)
             }
+        }
+    }
+}
+
+final class FastMathTests: XCTestCase {
+    func testFastExpMatchesLibm() {
+        var worst: Double = 0
+        var x: Float = -87.2
+        while x < 88 {
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(fastExp(x)) - exact) / exact)
+            x += 0.0137
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        XCTAssertEqual(fastExp(-1000), 0)
+        XCTAssertEqual(fastExp(-.infinity), 0)
+        XCTAssertTrue(fastExp(1000).isFinite)
+    }
+
+    func testSoftmaxAndGELUWithMaskedEntries() {
+        var row: [Float] = [1, 2, 3, -.infinity, 0.5, 0.25, -1, 4, 2, 1]
+        row.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: 1, columns: 10) }
+        XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-6)
+        XCTAssertEqual(row[3], 0)
+        var g: [Float] = (0..<19).map { Float($0) - 9 }
+        g.withUnsafeMutableBufferPointer { quickGELU($0.baseAddress!, count: 19) }
+        for (i, v) in g.enumerated() {
+            let x = Double(i) - 9
+            XCTAssertEqual(Double(v), x / (1 + Foundation.exp(-1.702 * x)), accuracy: 1e-5)
         }
     }
 }

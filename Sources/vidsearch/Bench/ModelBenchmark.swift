@@ -1,0 +1,40 @@
+import Foundation
+import Tensor
+import XCLIP
+
+/// Model speed with seeded random weights in the official checkpoints' shapes.
+enum ModelBenchmark {
+    /// Multiply-adds x 2 of one segment's vision side (encoder, MIT, prompt tokens), counted from the config.
+    static func visionFLOPs(_ c: XCLIPConfiguration) -> Double {
+        let v = c.vision, t = Double(v.numFrames), l = Double(v.tokens), w = Double(v.hiddenSize), p = Double(c.projectionDim)
+        let patch = t * (l - 1) * Double(v.numChannels * v.patchSize * v.patchSize) * w
+        let perLayer = t * ((l + 1) * (4 * w * w + 2 * w * Double(v.intermediateSize)) + 2 * (l + 1) * (l + 1) * w)
+            + t * (4 * w * w) + t * w * w + 2 * t * t * w
+        let mit = Double(v.mitNumHiddenLayers) * t * (4 * p * p + 2 * p * Double(v.mitIntermediateSize))
+        let heads = t * w * p + (l - 1) * w * p
+        return 2 * (patch + Double(v.numHiddenLayers) * perLayer + mit + heads)
+    }
+
+    static func run(shapes: [String], report: Report) throws {
+        let sgemm = report.sgemm
+        for shape in shapes {
+            var config = XCLIPConfiguration()
+            config.vision.patchSize = shape == "B/16" ? 16 : 32
+            let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42))
+            var rng = SeededRandom(seed: 9)
+            let flops = visionFLOPs(config)
+            for batch in [1, 4] {
+                let pixels = rng.tensor([batch, 8, 3, 224, 224])
+                let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
+                let perSegment = t.median / Double(batch)
+                let rate = flops / perSegment / 1e9
+                report.add("model.\(shape).segment.batch\(batch)", perSegment, "s/segment", timing: t,
+                           ratio: rate / sgemm, ratioTo: "sgemm", note: String(format: "%.1f GFLOP/s of %.1f GFLOP per segment", rate, flops / 1e9))
+            }
+            let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
+            let t = try Measure.time(repeats: 20, warmup: 3) { _ = try model.encodeText(ids) }
+            report.add("model.\(shape).text.8tokens", t.median * 1000, "ms", timing: t)
+            report.add("model.\(shape).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Benchmark figures: a table for people, JSON objects for scripts, Markdown for BENCHMARKS.md.
+final class Report {
+    struct Figure {
+        let name: String
+        let value: Double
+        let unit: String
+        let timing: Measure.Timing?
+        let ratio: Double?
+        let ratioTo: String?
+        let note: String?
+    }
+
+    let json: Bool
+    let machine = Measure.machine()
+    private(set) var sgemm = 0.0
+    private(set) var figures: [Figure] = []
+
+    init(json: Bool) { self.json = json }
+
+    func measureSgemm() {
+        sgemm = Measure.sgemmRate()
+        add("machine.sgemm", sgemm, "GFLOP/s", note: "400x2304x768 sgemm, OpenBLAS, same run")
+    }
+
+    func add(_ name: String, _ value: Double, _ unit: String, timing: Measure.Timing? = nil, ratio: Double? = nil,
+             ratioTo: String? = nil, note: String? = nil) {
+        let figure = Figure(name: name, value: value, unit: unit, timing: timing, ratio: ratio, ratioTo: ratioTo, note: note)
+        figures.append(figure)
+        if json {
+            var object: [String: Any] = ["name": name, "value": value, "unit": unit]
+            if let ratio { object["ratio"] = ratio }
+            if let ratioTo { object["ratio_to"] = ratioTo }
+            if let timing { object["spread"] = timing.spread }
+            if let note { object["note"] = note }
+            Output.json(object)
+        } else {
+            print(line(figure))
+        }
+    }
+
+    func line(_ f: Figure) -> String {
+        var text = "\(Formatting.pad(f.name, 40)) \(String(format: "%10.4g", f.value)) \(Formatting.pad(f.unit, 10))"
+        if let ratio = f.ratio, let to = f.ratioTo { text += String(format: "  %.2fx %@", ratio, to) }
+        if let t = f.timing { text += String(format: "  (spread %.0f%%)", t.spread * 100) }
+        if let note = f.note { text += "  \(note)" }
+        return text
+    }
+}
