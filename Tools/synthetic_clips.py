@@ -207,9 +207,12 @@ def main():
     parser.add_argument("--count", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--classes", choices=["all", "seen", "heldout"], default="all")
+    parser.add_argument("--shuffle", action="store_true", help="take the classes in a seeded random order")
     args = parser.parse_args()
     seen, held = split_classes()
     pool = {"all": classes(), "seen": seen, "heldout": held}[args.classes]
+    if args.shuffle:
+        pool = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "labels.jsonl"), "w") as labels:
         for i in range(args.count):

@@ -196,8 +196,10 @@ def main():
     parser.add_argument("--clips", type=int, default=4800)
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--freeze-text", type=float, default=0.4,
+                        help="fraction of the steps during which the text tower is held fixed")
     parser.add_argument("--data", default="/tmp/vidsearch-train.npz", help="cache of rendered samples")
     args = parser.parse_args()
 
@@ -228,6 +230,14 @@ def main():
     if args.variant == "clip-mean":
         for layer in model.vision_model.encoder.layers:
             layer.forward = plain_vision_layer_forward.__get__(layer)
+    # From scratch, the text tower first collapses every caption to one embedding (the loss sits
+    # at ln(classes) with uniform logits). Holding it fixed while the vision side learns to
+    # separate its (distinct, random) caption embeddings, with a large logit scale to amplify
+    # their small initial spread, avoids that; then both train together.
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(100))
+    text_parameters = [p for n, p in model.named_parameters() if n.startswith(("text_model", "text_projection"))]
+    freeze_until = int(args.freeze_text * args.steps)
     tokenizer = simple_tokenizer()
     captions = [sc.caption(*c) for c in seen]
     input_ids, attention_mask = tokenize(tokenizer, captions)
@@ -240,6 +250,8 @@ def main():
     model.train()
     start = time.time()
     for step in range(args.steps):
+        for p in text_parameters:
+            p.requires_grad_(step >= freeze_until)
         idx = rng.choice(len(data), size=args.batch, replace=False)
         frames, targets = [], []
         for i in idx:

@@ -19,7 +19,7 @@ struct VidSearch: ParsableCommand {
         empty query), 3 index or model error (missing, locked, damaged, built by another model).
         """,
         version: "0.1.0",
-        subcommands: [IndexCommand.self, SearchCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
+        subcommands: [IndexCommand.self, SearchCommand.self, DemoCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
                       VerifyCommand.self, TokenizeCommand.self, ModelCommand.self, BenchCommand.self]
     )
 

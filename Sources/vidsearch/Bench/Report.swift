@@ -47,4 +47,17 @@ final class Report {
         if let note = f.note { text += "  \(note)" }
         return text
     }
+
+    /// The figures as a Markdown table, with the machine and the command that made them.
+    func markdown(command: String) -> String {
+        var text = "Measured on \(machine), sgemm \(String(format: "%.1f", sgemm)) GFLOP/s in the same run.\n"
+        text += "Rerun with: `\(command)`\n\n| figure | value | unit | ratio | note |\n|---|---|---|---|---|\n"
+        for f in figures {
+            let ratio = f.ratio.map { String(format: "%.2fx %@", $0, f.ratioTo ?? "") } ?? ""
+            var note = f.note ?? ""
+            if let t = f.timing { note += (note.isEmpty ? "" : "; ") + String(format: "spread %.0f%%", t.spread * 100) }
+            text += "| \(f.name) | \(String(format: "%.4g", f.value)) | \(f.unit) | \(ratio) | \(note) |\n"
+        }
+        return text
+    }
 }

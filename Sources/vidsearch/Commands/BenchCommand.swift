@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "What to measure: model, tokenizer, query, all.")
+    @Argument(help: "What to measure: model, tokenizer, query, ingest, all.")
     var what: String = "all"
 
     @Flag(help: "One JSON object per figure (name, value, unit, ratio, ratio_to).")
@@ -24,6 +24,12 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Model shapes for `model`: B/32, B/16 or both (comma separated).")
     var shapes: String = "B/32,B/16"
+
+    @Option(help: "Segments in the index that `query` searches.")
+    var segments: Int = 10_000
+
+    @Option(help: "Also write the figures as Markdown to this file (BENCHMARKS.md is made this way).")
+    var markdown: String?
 
     func run() throws {
         let report = Report(json: json)
@@ -34,5 +40,11 @@ struct BenchCommand: ParsableCommand {
             try ModelBenchmark.run(shapes: shapes.split(separator: ",").map(String.init), report: report)
         }
         if all || what == "tokenizer" { try TokenizerBenchmark.run(report: report) }
+        if all || what == "query" { try QueryBenchmark.run(report: report, segments: segments) }
+        if all || what == "ingest" { try IngestBenchmark.run(report: report) }
+        if let markdown {
+            let command = (["vidsearch"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            try report.markdown(command: command).write(toFile: markdown, atomically: true, encoding: .utf8)
+        }
     }
 }

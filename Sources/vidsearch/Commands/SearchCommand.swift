@@ -24,7 +24,10 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var options: IndexOptions
 
     @Argument(help: "What to look for, in plain words.")
-    var query: String
+    var query: String?
+
+    @Option(help: "Run every line of this file as a query (with --json each hit carries its query).")
+    var queries: String?
 
     @Option(name: .short, help: "Results to show.")
     var k: Int = 10
@@ -45,19 +48,39 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (query == nil) != (queries == nil) else { throw ValidationError("give a query or --queries FILE, not both") }
         guard k > 0 else { throw ValidationError("-k must be positive") }
         guard candidates > 0 else { throw ValidationError("--candidates must be positive") }
     }
 
     func run() throws {
-        let results = try withIndexOrModel { () -> [SearchResult] in
+        let texts: [String]
+        if let queries {
+            guard let content = try? String(contentsOfFile: queries, encoding: .utf8) else {
+                Output.error("\(queries): cannot read the queries file")
+                throw ExitCodes.usage
+            }
+            texts = content.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        } else {
+            texts = [query!]
+        }
+        let engine = try withIndexOrModel { () -> SearchEngine in
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
             let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
             if let notice = engine.vectors.notice, !json { Output.error(notice) }
-            return try engine.search(query, options: SearchOptions(k: k, candidates: candidates, rerank: !noRerank,
-                                                                    perVideo: perVideo, thumbnails: thumbnails != nil))
+            return engine
         }
+        for text in texts {
+            let results = try withIndexOrModel {
+                try engine.search(text, options: SearchOptions(k: k, candidates: candidates, rerank: !noRerank,
+                                                               perVideo: perVideo, thumbnails: thumbnails != nil))
+            }
+            show(results, for: text, labelled: queries != nil)
+        }
+    }
+
+    private func show(_ results: [SearchResult], for text: String, labelled: Bool) {
         if let folder = thumbnails {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for (rank, hit) in results.enumerated() {
@@ -68,11 +91,13 @@ struct SearchCommand: ParsableCommand {
             for (rank, hit) in results.enumerated() {
                 var object: [String: Any] = ["rank": rank + 1, "score": Double(hit.score), "path": hit.path, "start": hit.start,
                                              "end": hit.end, "segment": hit.segmentId]
+                if labelled { object["query"] = text }
                 if let folder = thumbnails, hit.thumbnail != nil { object["thumbnail"] = "\(folder)/rank-\(rank + 1).jpg" }
                 Output.json(object)
             }
             return
         }
+        if labelled { print("\n\(text)") }
         if results.isEmpty {
             print("no matches (the index is empty)")
             return

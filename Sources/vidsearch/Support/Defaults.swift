@@ -21,6 +21,20 @@ enum Defaults {
         return dataHome.appendingPathComponent("model")
     }
 
+    /// The bundled sample clips (Samples/demo-clips), found beside the executable's checkout.
+    static func samplesDirectory() -> URL? {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("Samples/demo-clips")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("labels.jsonl").path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Where `vidsearch demo` keeps its index unless told.
+    static var demoIndexDirectory: URL { dataHome.appendingPathComponent("demo-index") }
+
     /// --index, else $VIDSEARCH_INDEX, else ~/.local/share/vidsearch/index ($XDG_DATA_HOME respected).
     static func indexDirectory(_ flag: String?) -> URL {
         if let flag { return URL(fileURLWithPath: flag) }
