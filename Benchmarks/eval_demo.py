@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--work", default=None, help="keep clips and index here")
     parser.add_argument("--extra", nargs="*", default=[], help="extra flags for vidsearch search (e.g. --no-rerank)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
 
     work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="vidsearch-eval-"))
@@ -97,6 +98,14 @@ def main():
     }
     if args.json:
         print(json.dumps(figures))
+    elif args.markdown:
+        command = "Benchmarks/eval_demo.py " + " ".join(sys.argv[1:])
+        print(f"{figures['clips']} fresh clips (seed {args.seed}, {args.clips_per_class} per class, all 120 classes), "
+              f"{figures['queries']} caption queries; rerun with `{command}`.\n")
+        print("| figure | seen combinations | held-out combinations |\n|---|---|---|")
+        for k in ["R@1", "R@5", "R@10"]:
+            print(f"| text->video {k} | {figures['seen.' + k]:.3f} | {figures['heldout.' + k]:.3f} |")
+        print(f"\nDirection accuracy (left vs right, up vs down): {figures['direction_accuracy']:.3f}")
     else:
         for k, v in figures.items():
             print(f"{k:22} {v:.3f}" if isinstance(v, float) else f"{k:22} {v}")

@@ -173,20 +173,26 @@ def plain_vision_layer_forward(self, hidden_states, attention_mask=None, **kwarg
     return hidden_states + self.mlp(self.layer_norm2(hidden_states))
 
 
-def scores(model, variant, pixel_values, input_ids, attention_mask):
-    """logit_scale * cos(video, text) as the variant defines the video and the text."""
-    if variant == "full":
-        return model(input_ids=input_ids, pixel_values=pixel_values, attention_mask=attention_mask).logits_per_video
+def video_features(model, variant, pixel_values):
+    """The video embedding as the variant defines it (MIT mean, or the plain frame mean)."""
     b, t = pixel_values.shape[:2]
     vision = model.vision_model(pixel_values=pixel_values.flatten(0, 1))
     frames = model.visual_projection(vision.pooler_output).view(b, t, -1)
-    if variant == "mit":
-        video = model.mit(frames).pooler_output
-    else:
-        video = frames.mean(dim=1)
+    if variant in ("mit", "full"):
+        return model.mit(frames).pooler_output
+    return frames.mean(dim=1)
+
+
+def scores(model, variant, pixel_values, input_ids, attention_mask):
+    """logit_scale * cos(video, text) as the variant defines the video and the text, and the
+    normalized video embedding, from one forward pass."""
+    if variant == "full":
+        out = model(input_ids=input_ids, pixel_values=pixel_values, attention_mask=attention_mask)
+        return out.logits_per_video, out.video_embeds
+    video = F.normalize(video_features(model, variant, pixel_values), dim=-1)
     text = model.get_text_features(input_ids=input_ids, attention_mask=attention_mask)
     text = text.pooler_output if hasattr(text, "pooler_output") else text
-    return model.logit_scale.exp() * F.normalize(video, dim=-1) @ F.normalize(text, dim=-1).t()
+    return model.logit_scale.exp() * video @ F.normalize(text, dim=-1).t(), video
 
 
 def main():
@@ -198,8 +204,8 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--freeze-text", type=float, default=0.4,
-                        help="fraction of the steps during which the text tower is held fixed")
+    parser.add_argument("--attribute-steps", type=int, default=400,
+                        help="warm-up steps on the attribute heads alone, before the caption objective")
     parser.add_argument("--data", default="/tmp/vidsearch-train.npz", help="cache of rendered samples")
     args = parser.parse_args()
 
@@ -230,19 +236,21 @@ def main():
     if args.variant == "clip-mean":
         for layer in model.vision_model.encoder.layers:
             layer.forward = plain_vision_layer_forward.__get__(layer)
-    # From scratch, the text tower first collapses every caption to one embedding (the loss sits
-    # at ln(classes) with uniform logits). Holding it fixed while the vision side learns to
-    # separate its (distinct, random) caption embeddings, with a large logit scale to amplify
-    # their small initial spread, avoids that; then both train together.
+    # From scratch, the caption objective alone collapses: the text tower maps every caption to
+    # one embedding (loss pinned at ln(classes), uniform logits) before the vision side carries
+    # any signal. So the vision side first learns the caption's three attributes through small
+    # heads on the video embedding (color, shape, motion; discarded at export); then the paper's
+    # objective takes over, with the attribute loss kept at a low weight. A large initial logit
+    # scale amplifies the small spread of fresh caption embeddings.
     with torch.no_grad():
         model.logit_scale.fill_(math.log(100))
-    text_parameters = [p for n, p in model.named_parameters() if n.startswith(("text_model", "text_projection"))]
-    freeze_until = int(args.freeze_text * args.steps)
-    tokenizer = simple_tokenizer()
-    captions = [sc.caption(*c) for c in seen]
-    input_ids, attention_mask = tokenize(tokenizer, captions)
+    width = model.config.projection_dim
+    heads = torch.nn.ModuleDict({"color": torch.nn.Linear(width, len(sc.COLORS)),
+                                 "shape": torch.nn.Linear(width, len(sc.SHAPES)),
+                                 "motion": torch.nn.Linear(width, len(sc.MOTIONS))})
+    attribute_index = {"color": sc.COLORS, "shape": sc.SHAPES, "motion": sc.MOTIONS}
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.05)
+    optimizer = torch.optim.AdamW(list(model.parameters()) + list(heads.parameters()), lr=args.lr, weight_decay=0.05)
     warmup = max(1, args.steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / args.steps)))
@@ -250,16 +258,25 @@ def main():
     model.train()
     start = time.time()
     for step in range(args.steps):
-        for p in text_parameters:
-            p.requires_grad_(step >= freeze_until)
         idx = rng.choice(len(data), size=args.batch, replace=False)
-        frames, targets = [], []
+        frames, targets, classes_ = [], [], []
         for i in idx:
             f, cls = augment(data[i], labels[i], rng, seen_index)
             frames.append(f)
             targets.append(seen_index[cls])
-        logits = scores(model, args.variant, to_pixels(frames), input_ids, attention_mask)
-        loss = F.cross_entropy(logits, torch.tensor(targets))
+            classes_.append(cls)
+        pixels = to_pixels(frames)
+        if step < args.attribute_steps:
+            video, logits = F.normalize(video_features(model, args.variant, pixels), dim=-1), None
+        else:
+            logits, video = scores(model, args.variant, pixels, input_ids, attention_mask)
+        # The heads read the normalized video embedding (x10: a fixed temperature for them).
+        attribute_loss = sum(F.cross_entropy(heads[name](10 * video), torch.tensor([attribute_index[name].index(c[k]) for c in classes_]))
+                             for k, name in enumerate(["color", "shape", "motion"]))
+        if logits is None:
+            loss = attribute_loss
+        else:
+            loss = F.cross_entropy(logits, torch.tensor(targets)) + 0.3 * attribute_loss
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -268,9 +285,12 @@ def main():
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
         if step % 25 == 0 or step == args.steps - 1:
-            accuracy = (logits.argmax(1) == torch.tensor(targets)).float().mean().item()
-            print(f"step {step} loss {loss.item():.3f} acc {accuracy:.2f} scale {model.logit_scale.exp().item():.1f} "
-                  f"{time.time() - start:.0f}s", flush=True)
+            with torch.no_grad():
+                color_acc = (heads["color"](10 * video).argmax(1) == torch.tensor([sc.COLORS.index(c[0]) for c in classes_])).float().mean().item()
+                motion_acc = (heads["motion"](10 * video).argmax(1) == torch.tensor([sc.MOTIONS.index(c[2]) for c in classes_])).float().mean().item()
+            accuracy = (logits.argmax(1) == torch.tensor(targets)).float().mean().item() if logits is not None else float("nan")
+            print(f"step {step} loss {loss.item():.3f} caption-acc {accuracy:.2f} color-acc {color_acc:.2f} motion-acc {motion_acc:.2f} "
+                  f"scale {model.logit_scale.exp().item():.1f} {time.time() - start:.0f}s", flush=True)
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,16 +19,18 @@ public final class VectorCache {
     public let index: FaissIndex
     public let factory: String
     public private(set) var generation: UInt64
-    /// Ids held by FAISS that LMDB no longer has (only where FAISS cannot remove).
-    public private(set) var tombstones: Int
+    /// Ids held by FAISS that LMDB no longer has (only where FAISS cannot remove), saved beside
+    /// the FAISS file as `vectors-g<generation>.tombstones` so `verify` can tell them from damage.
+    public private(set) var tombstoneIds: Set<Int64>
+    public var tombstones: Int { tombstoneIds.count }
     /// What happened on open, for the one-line notice ("rebuilt: file unreadable", ...).
     public let notice: String?
 
-    init(index: FaissIndex, factory: String, generation: UInt64, tombstones: Int, notice: String?) {
+    init(index: FaissIndex, factory: String, generation: UInt64, tombstones: Set<Int64>, notice: String?) {
         self.index = index
         self.factory = factory
         self.generation = generation
-        self.tombstones = tombstones
+        self.tombstoneIds = tombstones
         self.notice = notice
     }
 
@@ -49,20 +51,20 @@ public final class VectorCache {
                     throw FaissError(operation: "read", message: "dimension \(index.dimension), expected \(dimension)")
                 }
                 let cache = VectorCache(index: index, factory: factory(forCount: index.count, forced: store.meta.faissFactory),
-                                        generation: generation, tombstones: 0, notice: nil)
+                                        generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil)
                 if generation == target { return cache }
                 let (added, removed) = try cache.catchUp(store)
-                return VectorCache(index: cache.index, factory: cache.factory, generation: target, tombstones: cache.tombstones,
+                return VectorCache(index: cache.index, factory: cache.factory, generation: target, tombstones: cache.tombstoneIds,
                                    notice: "vector cache was at generation \(generation), index at \(target): caught up (+\(added) -\(removed))")
             } catch {
                 let rebuilt = try rebuild(store)
-                return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: 0,
+                return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
                                    notice: "vector cache \(path.lastPathComponent) unreadable (\(error)): rebuilt from LMDB")
             }
         }
         let rebuilt = try rebuild(store)
         let (_, segments) = try store.counts()
-        return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: 0,
+        return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
                            notice: segments == 0 ? nil : "vector cache missing: rebuilt from LMDB")
     }
 
@@ -89,16 +91,16 @@ public final class VectorCache {
         try flush()
         if factory.hasPrefix("HNSW") { try? index.setParameter("efSearch", 128) }
         if factory.hasPrefix("IVF") { try? index.setParameter("nprobe", 32) }
-        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: 0, notice: nil)
+        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil)
     }
 
     /// Adds what LMDB has and FAISS lacks; removes (or tombstones) what FAISS has and LMDB lacks.
     private func catchUp(_ store: IndexStore) throws -> (added: Int, removed: Int) {
         let held = Set(try index.ids())
         let truth = try store.segmentIds()
-        let stale = Array(held.subtracting(truth))
+        let stale = Array(held.subtracting(truth).subtracting(tombstoneIds))
         if !stale.isEmpty {
-            do { try index.remove(ids: stale) } catch { tombstones += stale.count }
+            do { try index.remove(ids: stale) } catch { tombstoneIds.formUnion(stale) }
         }
         let missing = truth.subtracting(held)
         var ids: [Int64] = [], vectors: [Float] = []
@@ -125,7 +127,17 @@ public final class VectorCache {
     }
 
     /// Writes the cache atomically as the file of its generation and removes older ones.
+    /// Tombstones go first, under their own name, so a FAISS file never appears without them.
     public func save(in directory: URL) throws {
+        let tombstoneFile = directory.appendingPathComponent("vectors-g\(generation).tombstones")
+        if !tombstoneIds.isEmpty {
+            let staging = directory.appendingPathComponent("tombstones.tmp-\(getpid())")
+            try tombstoneIds.sorted().map(String.init).joined(separator: "\n").write(to: staging, atomically: false, encoding: .utf8)
+            try VectorCache.fsync(staging.path)
+            guard rename(staging.path, tombstoneFile.path) == 0 else {
+                throw IndexError.unreadable(path: tombstoneFile.path, reason: "rename: \(String(cString: strerror(errno)))")
+            }
+        }
         let temporary = directory.appendingPathComponent("vectors.tmp-\(getpid())")
         try index.write(to: temporary.path)
         try VectorCache.fsync(temporary.path)
@@ -135,10 +147,18 @@ public final class VectorCache {
         }
         try VectorCache.fsync(directory.path)
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            if let g = VectorCache.generation(ofFile: file), g < generation {
+            let g = VectorCache.generation(ofFile: file) ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".tombstones", with: ".faiss"))
+            if let g, g < generation {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
             }
         }
+    }
+
+    /// The tombstones saved with the FAISS file of `generation` (none if there is no such file).
+    static func readTombstones(_ directory: URL, _ generation: UInt64) -> Set<Int64> {
+        let file = directory.appendingPathComponent("vectors-g\(generation).tombstones")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        return Set(text.split(separator: "\n").compactMap { Int64($0) })
     }
 
     static func newestFile(in directory: URL) -> (URL?, UInt64) {

@@ -115,7 +115,10 @@ public enum Verifier {
             report.problems.append("vector cache: generation \(generation) is ahead of the index's \(store.meta.generation)")
         } else if generation == store.meta.generation {
             let held = Set(try index.ids())
-            let extra = held.subtracting(segmentIds), missing = segmentIds.subtracting(held)
+            let tombstones = VectorCache.readTombstones(store.directory, generation)
+            let extra = held.subtracting(segmentIds).subtracting(tombstones), missing = segmentIds.subtracting(held)
+            if !tombstones.isEmpty { report.notes.append("vector cache: \(tombstones.count) removed ids kept as tombstones (filtered at query time)") }
+            if !tombstones.isSubset(of: held) { report.problems.append("vector cache: tombstones name ids the FAISS file does not hold") }
             if !extra.isEmpty { report.problems.append("vector cache: \(extra.count) ids without a segment, e.g. \(extra.sorted().prefix(5))") }
             if !missing.isEmpty { report.problems.append("vector cache: \(missing.count) segments without a vector, e.g. \(missing.sorted().prefix(5))") }
         } else {

@@ -150,3 +150,37 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertFalse(try Verifier.verify(store, model: other).ok)
     }
 }
+
+final class TombstoneTests: XCTestCase {
+    /// HNSW cannot remove ids: removed segments stay as recorded tombstones, never returned, and
+    /// verify accepts them; past 10% the cache is rebuilt without them.
+    func testApproximateIndexKeepsTombstonesAndCompacts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tomb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model, faissFactory: "HNSW16,Flat")
+        for v in 0..<20 {
+            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
+                          segments: IndexStoreTests.segments(1, seed: UInt64(v)))
+        }
+        try VectorCache.open(store).save(in: directory)
+        try store.remove(path: "/v/3.mp4")
+        let cache = try VectorCache.open(store)
+        XCTAssertEqual(cache.tombstones, 1)
+        XCTAssertEqual(cache.index.count, 20)
+        try cache.save(in: directory)
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.ok, "\(report.problems)")
+        XCTAssertEqual(try VectorCache.open(store).tombstones, 1, "tombstones survive a reopen")
+        XCTAssertFalse(try cache.needsRebuild(store))
+        try store.remove(path: "/v/4.mp4")
+        try store.remove(path: "/v/5.mp4")
+        let more = try VectorCache.open(store)
+        XCTAssertEqual(more.tombstones, 3)
+        XCTAssertTrue(try more.needsRebuild(store), "3 of 20 is past 10%")
+        let compacted = try VectorCache.rebuild(store)
+        XCTAssertEqual(compacted.tombstones, 0)
+        XCTAssertEqual(compacted.index.count, 17)
+        try compacted.save(in: directory)
+        XCTAssertTrue(try Verifier.verify(store).ok)
+    }
+}

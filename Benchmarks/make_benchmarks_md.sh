@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Writes BENCHMARKS.md from the benchmark commands; nothing in it is typed by hand.
+# Usage: Benchmarks/make_benchmarks_md.sh   (needs a release build; the evaluation needs numpy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.build/release/vidsearch
+[ -x "$bin" ] || swift build -c release --product vidsearch
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" bench model --markdown "$tmp/model.md" >/dev/null
+"$bin" bench tokenizer --markdown "$tmp/tokenizer.md" >/dev/null
+"$bin" bench query --markdown "$tmp/query.md" >/dev/null
+"$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
+if python3 -c "import numpy" 2>/dev/null; then
+  Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
+else
+  echo "Skipped: the evaluation renders clips with numpy, which is not installed." > "$tmp/quality.md"
+fi
+{
+  echo "# Benchmarks"
+  echo
+  echo "Made by \`Benchmarks/make_benchmarks_md.sh\`; every figure below comes from the command named with it."
+  echo "Speeds are ratios to this machine's sgemm rate measured in the same run (or to another form of the"
+  echo "same computation run alongside), with the absolute figure beside them. Timings are medians after a warm-up."
+  echo
+  echo "## Model (random weights in the official B/32 and B/16 shapes)"; echo; cat "$tmp/model.md"; echo
+  echo "## Tokenizer"; echo; cat "$tmp/tokenizer.md"; echo
+  echo "## Query"; echo; cat "$tmp/query.md"; echo
+  echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
+  echo "## Demo model retrieval quality"; echo; cat "$tmp/quality.md"; echo
+  if [ -f Benchmarks/notes.md ]; then cat Benchmarks/notes.md; fi
+} > BENCHMARKS.md
+echo "wrote BENCHMARKS.md"
