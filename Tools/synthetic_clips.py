@@ -64,7 +64,8 @@ def far_from(rng, color, min_distance=140):
 
 
 def background(rng, h, w, color):
-    kind = rng.choice(["flat", "gradient", "stripes", "checks", "blobs"])
+    # No shapes in the background: a blob of another color would make "the object" ambiguous.
+    kind = rng.choice(["flat", "gradient", "stripes", "checks", "noise"])
     a, b = far_from(rng, color), far_from(rng, color)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     if kind == "flat":
@@ -84,13 +85,14 @@ def background(rng, h, w, color):
         t = (((xx // size) + (yy // size)) % 2).astype(np.float32)
         img = a * (1 - t[..., None]) + b * t[..., None]
     else:
-        img = np.broadcast_to(a, (h, w, 3)).copy()
-        for _ in range(int(rng.integers(3, 9))):
-            cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(5, max(h, w) / 3)
-            mask = ((xx - cx) ** 2 + (yy - cy) ** 2) < r * r
-            img[mask] = far_from(rng, color)
-    # Keep the background muted relative to a clean object: contrast varies, never vanishes.
-    return np.clip(img * rng.uniform(0.6, 1.0), 0, 255)
+        # Smooth value noise: a coarse random grid, upsampled.
+        cells = rng.uniform(0, 1, size=(int(rng.integers(3, 8)), int(rng.integers(3, 8))))
+        t = np.kron(cells, np.ones((h // cells.shape[0] + 1, w // cells.shape[1] + 1)))[:h, :w].astype(np.float32)
+        img = a * (1 - t[..., None]) + b * t[..., None]
+    # Muted: pulled toward gray and dimmed, so the saturated object stands out whatever the pattern.
+    gray = img.mean(axis=2, keepdims=True)
+    img = gray + (img - gray) * rng.uniform(0.3, 0.7)
+    return np.clip(img * rng.uniform(0.5, 0.9) + rng.uniform(0, 40), 0, 255)
 
 
 def shape_mask(shape, xx, yy, cx, cy, r, angle):
@@ -131,7 +133,7 @@ class Clip:
         self.angle = float(rng.uniform(-0.25, 0.25))
         self.crf = int(rng.integers(18, 34))
         self.seed = int(rng.integers(0, 2**31))
-        r = float(rng.uniform(0.07, 0.15))
+        r = float(rng.uniform(0.09, 0.17))
         self.r0 = self.r1 = r
         cx, cy = rng.uniform(0.3, 0.7), rng.uniform(0.3, 0.7)
         self.start = self.end = (cx, cy)

@@ -35,7 +35,7 @@ public struct LayerNorm {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.columns == width, "layer norm of width \(width) on \(input.shape)")
-        let out = Tensor(shape: input.shape)
+        let out = Tensor(uninitialized: input.shape)
         apply(input.data, rows: input.rows, into: out.data)
         return out
     }

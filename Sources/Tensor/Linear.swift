@@ -31,7 +31,7 @@ public struct Linear {
     /// A new [rows, out] tensor.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.columns == inFeatures, "linear expects \(inFeatures) features, got \(input.shape)")
-        let out = Tensor(shape: Array(input.shape.dropLast()) + [outFeatures])
+        let out = Tensor(uninitialized: Array(input.shape.dropLast()) + [outFeatures])
         apply(input.data, rows: input.rows, into: out.data)
         return out
     }

@@ -8,16 +8,30 @@ public final class Tensor {
     public let data: UnsafeMutablePointer<Float>
 
     /// A zero-filled tensor.
-    public init(shape: [Int]) {
+    public convenience init(shape: [Int]) {
+        self.init(uninitialized: shape)
+        data.update(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor whose values are unspecified: for outputs that are written in full before
+    /// being read (a product with beta 0, a layer norm), where zero-filling would be wasted work.
+    public init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        Tensor.keepFreedMemory
         self.shape = shape
         count = shape.reduce(1, *)
         var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory for tensor \(shape)") }
         data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        data.initialize(repeating: 0, count: max(count, 1))
     }
+
+    /// glibc gives blocks over 128 KiB back to the kernel on free, so every fresh activation
+    /// buffer page-faults again; raising the thresholds keeps freed buffers for reuse.
+    private static let keepFreedMemory: Void = {
+        _ = glibcMallopt(-3, 512 << 20)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD
+    }()
 
     public convenience init(shape: [Int], values: [Float]) {
         self.init(shape: shape)
@@ -36,7 +50,7 @@ public final class Tensor {
 
     /// A copy with another shape of the same size.
     public func reshaped(_ newShape: [Int]) -> Tensor {
-        let out = Tensor(shape: newShape)
+        let out = Tensor(uninitialized: newShape)
         precondition(out.count == count, "cannot reshape \(shape) to \(newShape)")
         out.data.update(from: data, count: count)
         return out
@@ -51,3 +65,7 @@ public final class Tensor {
     @inline(__always)
     public func row(_ row: Int) -> UnsafeMutablePointer<Float> { data + row * columns }
 }
+
+/// glibc's mallopt (declared in malloc.h, which the Glibc module does not export).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

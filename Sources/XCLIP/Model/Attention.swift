@@ -42,10 +42,10 @@ struct SelfAttention {
     func apply(_ x: UnsafePointer<Float>, sequences: Int, length: Int, causal: Bool = false,
                addingTo residual: UnsafeMutablePointer<Float>) {
         let c = width, rows = sequences * length
-        let projected = Tensor(shape: [rows, 3 * c])
+        let projected = Tensor(uninitialized: [rows, 3 * c])
         qkv.apply(x, rows: rows, into: projected.data)
-        let context = Tensor(shape: [rows, c])
-        let scores = Tensor(shape: [length, length])
+        let context = Tensor(uninitialized: [rows, c])
+        let scores = Tensor(uninitialized: [length, length])
         for s in 0..<sequences {
             let base = projected.data + s * length * 3 * c
             attend(queries: base, queryStride: 3 * c, queryCount: length,

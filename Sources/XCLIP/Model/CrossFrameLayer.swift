@@ -35,13 +35,13 @@ struct CrossFrameLayer {
         let frameStride = slots * c
 
         // 1. Message tokens from each frame's raw class token.
-        let classTokens = Tensor(shape: [frameCount, c])
+        let classTokens = Tensor(uninitialized: [frameCount, c])
         for f in 0..<frameCount { classTokens.row(f).update(from: x + f * frameStride, count: c) }
-        let messages = Tensor(shape: [frameCount, c])
+        let messages = Tensor(uninitialized: [frameCount, c])
         messageFC.apply(classTokens.data, rows: frameCount, into: messages.data)
 
         // 2. Messages exchange information across the frames of each video.
-        let normedMessages = Tensor(shape: [frameCount, c])
+        let normedMessages = Tensor(uninitialized: [frameCount, c])
         messageLayerNorm.apply(messages.data, rows: frameCount, into: normedMessages.data)
         messageAttention.apply(normedMessages.data, sequences: videos, length: frames, addingTo: messages.data)
 
@@ -50,7 +50,7 @@ struct CrossFrameLayer {
 
         // 4. Intra-frame attention over the tokens and the message.
         let rows = frameCount * slots
-        let normed = Tensor(shape: [rows, c])
+        let normed = Tensor(uninitialized: [rows, c])
         layerNorm1.apply(x, rows: rows, into: normed.data)
         attention.apply(normed.data, sequences: frameCount, length: slots, addingTo: x)
 

@@ -18,7 +18,7 @@ struct EncoderLayer {
     /// Updates x [sequences * length, width] in place.
     func apply(_ x: UnsafeMutablePointer<Float>, sequences: Int, length: Int, causal: Bool) {
         let rows = sequences * length
-        let normed = Tensor(shape: [rows, layerNorm1.width])
+        let normed = Tensor(uninitialized: [rows, layerNorm1.width])
         layerNorm1.apply(x, rows: rows, into: normed.data)
         attention.apply(normed.data, sequences: sequences, length: length, causal: causal, addingTo: x)
         layerNorm2.apply(x, rows: rows, into: normed.data)

@@ -17,7 +17,7 @@ struct MLP {
 
     /// residual += MLP(x) over `rows` rows.
     func apply(_ x: UnsafePointer<Float>, rows: Int, addingTo residual: UnsafeMutablePointer<Float>) {
-        let hidden = Tensor(shape: [rows, fc1.outFeatures])
+        let hidden = Tensor(uninitialized: [rows, fc1.outFeatures])
         fc1.apply(x, rows: rows, into: hidden.data)
         quickGELU(hidden.data, count: hidden.count)
         fc2.apply(hidden.data, rows: rows, into: residual, accumulate: true)

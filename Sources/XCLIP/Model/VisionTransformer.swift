@@ -41,7 +41,7 @@ struct VisionTransformer {
         let patchLength = channels * p * p
 
         // Patch convolution = im2col then one product for all frames.
-        let columns = Tensor(shape: [frameCount * g * g, patchLength])
+        let columns = Tensor(uninitialized: [frameCount * g * g, patchLength])
         for f in 0..<frameCount {
             for gy in 0..<g {
                 for gx in 0..<g {
@@ -56,13 +56,13 @@ struct VisionTransformer {
                 }
             }
         }
-        let patches = Tensor(shape: [frameCount * g * g, c])
+        let patches = Tensor(uninitialized: [frameCount * g * g, c])
         BLAS.gemm(transposeB: true, m: frameCount * g * g, n: c, k: patchLength,
                   a: columns.data, lda: patchLength, b: patchEmbedding.data, ldb: patchLength,
                   c: patches.data, ldc: c)
 
         // The stream, with one spare slot per frame for the message token.
-        let stream = Tensor(shape: [frameCount, slots, c])
+        let stream = Tensor(uninitialized: [frameCount, slots, c])
         for f in 0..<frameCount {
             let frame = stream.data + f * slots * c
             frame.update(from: classEmbedding.data, count: c)
@@ -75,7 +75,7 @@ struct VisionTransformer {
             layer.apply(stream.data, videos: videos, frames: frames, tokens: tokens)
         }
 
-        let last = Tensor(shape: [frameCount, tokens, c])
+        let last = Tensor(uninitialized: [frameCount, tokens, c])
         let pooled = Tensor(shape: [frameCount, c])
         for f in 0..<frameCount {
             (last.data + f * tokens * c).update(from: stream.data + f * slots * c, count: tokens * c)
