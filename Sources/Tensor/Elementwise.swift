@@ -14,6 +14,10 @@ public func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count: Int) {
 
 /// quick_gelu(x) = x * sigmoid(1.702 x), CLIP's activation, in place.
 public func quickGELU(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    parallelChunks(count) { range in quickGELUChunk(x + range.lowerBound, count: range.count) }
+}
+
+private func quickGELUChunk(_ x: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     let raw = UnsafeMutableRawPointer(x)
     while i + 8 <= count {

@@ -18,19 +18,38 @@ public struct LayerNorm {
                       inputStride: Int? = nil, outputStride: Int? = nil) {
         let n = width
         let inStride = inputStride ?? n, outStride = outputStride ?? n
-        let w = weight.data, b = bias.data
-        for r in 0..<rows {
-            let x = input + r * inStride
-            let y = output + r * outStride
-            // Two passes in double-free float: mean, then centered variance (stable for CLIP's outliers).
-            var sum: Float = 0
-            for i in 0..<n { sum += x[i] }
-            let mean = sum / Float(n)
-            var sq: Float = 0
-            for i in 0..<n { let d = x[i] - mean; sq += d * d }
-            let inv = 1 / (sq / Float(n) + epsilon).squareRoot()
-            for i in 0..<n { y[i] = (x[i] - mean) * inv * w[i] + b[i] }
+        parallelChunks(rows, minimumPerChunk: max(1, 65_536 / max(n, 1))) { range in
+            for r in range { normalizeRow(input + r * inStride, into: output + r * outStride) }
         }
+    }
+
+    /// Two passes (mean, then centered variance: stable for CLIP's outlier channels), 8 lanes wide.
+    @inline(__always)
+    private func normalizeRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        let n = width
+        let vectors = n / 8
+        let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
+        let wr = UnsafeRawPointer(weight.data), br = UnsafeRawPointer(bias.data)
+        var sum8 = SIMD8<Float>(repeating: 0)
+        for v in 0..<vectors { sum8 += xr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self) }
+        var sum = sum8.sum()
+        for i in (vectors * 8)..<n { sum += x[i] }
+        let mean = sum / Float(n)
+        var sq8 = SIMD8<Float>(repeating: 0)
+        for v in 0..<vectors {
+            let d = xr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self) - mean
+            sq8 += d * d
+        }
+        var sq = sq8.sum()
+        for i in (vectors * 8)..<n { let d = x[i] - mean; sq += d * d }
+        let inv = 1 / (sq / Float(n) + epsilon).squareRoot()
+        for v in 0..<vectors {
+            let d = xr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self) - mean
+            let out = d * inv * wr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+                + br.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+            yr.storeBytes(of: out, toByteOffset: v * 32, as: SIMD8<Float>.self)
+        }
+        for i in (vectors * 8)..<n { y[i] = (x[i] - mean) * inv * weight.data[i] + bias.data[i] }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -1,0 +1,24 @@
+import Dispatch
+import Foundation
+
+/// Splits 0..<count into one contiguous chunk per core and runs `body` on each at once, when the
+/// work is large enough to pay for waking the other threads; otherwise runs it inline.
+@inline(__always)
+public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, _ body: (Range<Int>) -> Void) {
+    let chunks = min(Parallel.cores, count / max(minimumPerChunk, 1))
+    guard chunks > 1 else {
+        body(0..<count)
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        body((c * count / chunks)..<((c + 1) * count / chunks))
+    }
+}
+
+public enum Parallel {
+    public static var cores = System.activeProcessors
+}
+
+enum System {
+    static var activeProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
