@@ -47,6 +47,10 @@ public final class VideoDecoder {
     private var finished = false
     private var lastTime: Double?
 
+    /// While the next wanted frame is further ahead than this (seconds), non-reference frames are
+    /// skipped by the decoder; near it every frame is decoded, so the frame on screen is exact.
+    static let skipMargin = 0.5
+
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
     public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
 
@@ -233,6 +237,11 @@ public final class VideoDecoder {
             if let t = heldTime, times[i] - t > seekThreshold, times[i] > lastSeek {
                 try seek(to: times[i])
                 lastSeek = times[i]
+            }
+            // Far from the next wanted time, frames nothing refers to need not be decoded at all.
+            if let codec {
+                let far = heldTime.map { times[i] - $0 > VideoDecoder.skipMargin } ?? false
+                codec.pointee.skip_frame = far ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             }
             guard let t = try nextRawFrame() else {
                 // End of stream: the last frame stays on screen.
