@@ -47,15 +47,17 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
+        // Helpers shared by the test targets (temporary folders, the ffmpeg tool).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "XCLIPTests", dependencies: ["XCLIP", "Tensor"], path: "Tests/XCLIPTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP"], path: "Tests/IngestTests",
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP", "TestSupport"], path: "Tests/IngestTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
-        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport"], path: "Tests/CLITests"),
         .testTarget(name: "SystemLibraryTests",
-                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor"],
+                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
                     path: "Tests/SystemLibraryTests"),
     ]
 )

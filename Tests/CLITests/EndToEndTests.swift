@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The command line driven as a user drives it: make clips, index, search, add, remove, verify.

@@ -1,5 +1,6 @@
 import Foundation
 import VideoIndex
+import TestSupport
 import XCTest
 
 /// Writers killed at random moments never leave a half-written index.

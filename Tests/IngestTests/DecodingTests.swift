@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import TestSupport
 import XCTest
 
 /// Real files made by the ffmpeg tool in several containers and codecs.

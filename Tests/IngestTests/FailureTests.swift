@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import XCLIP
+import TestSupport
 import XCTest
 
 /// Each bad input is a per-file error naming the path and the reason; the run goes on.

@@ -1,5 +1,6 @@
 import Tensor
 import VideoIndex
+import TestSupport
 import XCTest
 
 final class FAISSTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Ingest
+import TestSupport
 import XCTest
 
 final class FFmpegTests: XCTestCase {

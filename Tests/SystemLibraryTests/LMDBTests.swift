@@ -1,4 +1,5 @@
 import VideoIndex
+import TestSupport
 import XCTest
 
 final class LMDBTests: XCTestCase {
