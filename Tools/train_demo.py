@@ -249,6 +249,9 @@ def main():
                                  "shape": torch.nn.Linear(width, len(sc.SHAPES)),
                                  "motion": torch.nn.Linear(width, len(sc.MOTIONS))})
     attribute_index = {"color": sc.COLORS, "shape": sc.SHAPES, "motion": sc.MOTIONS}
+    tokenizer = simple_tokenizer()
+    captions = [sc.caption(*c) for c in seen]
+    input_ids, attention_mask = tokenize(tokenizer, captions)
 
     optimizer = torch.optim.AdamW(list(model.parameters()) + list(heads.parameters()), lr=args.lr, weight_decay=0.05)
     warmup = max(1, args.steps // 20)

@@ -107,11 +107,14 @@ struct StatsCommand: ParsableCommand {
         }
     }
 
+    /// Bytes allocated on disk to the regular files under `directory` (st_blocks, so sparse space is not counted).
     static func diskUsage(_ directory: URL) -> Int {
         var total = 0
-        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.totalFileAllocatedSizeKey])
-        while let url = walker?.nextObject() as? URL {
-            total += (try? url.resourceValues(forKeys: [.totalFileAllocatedSizeKey]).totalFileAllocatedSize) ?? 0
+        let walker = FileManager.default.enumerator(atPath: directory.path)
+        while let relative = walker?.nextObject() as? String {
+            var info = stat()
+            guard lstat(directory.appendingPathComponent(relative).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            total += Int(info.st_blocks) * 512
         }
         return total
     }
