@@ -18,7 +18,7 @@ public final class VectorCache {
 
     public let index: FaissIndex
     public let factory: String
-    public private(set) var generation: UInt64
+    public let generation: UInt64
     /// Ids held by FAISS that LMDB no longer has (only where FAISS cannot remove), saved beside
     /// the FAISS file as `vectors-g<generation>.tombstones` so `verify` can tell them from damage.
     public private(set) var tombstoneIds: Set<Int64>
@@ -111,13 +111,6 @@ public final class VectorCache {
         }
         if !ids.isEmpty { try index.add(vectors, ids: ids) }
         return (ids.count, stale.count)
-    }
-
-    /// Brings the cache to the store's generation after this process's own writes.
-    public func update(from store: IndexStore) throws {
-        guard generation != store.meta.generation else { return }
-        _ = try catchUp(store)
-        generation = store.meta.generation
     }
 
     /// Whether the cache should be rebuilt: too many tombstones, or past the size rule.

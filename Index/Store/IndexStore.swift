@@ -78,11 +78,6 @@ public final class IndexStore {
         }
     }
 
-    /// Re-reads the meta record (a reader picks up a writer's commits).
-    public func refresh() throws {
-        if let fresh = try IndexStore.readMeta(environment, path: directory.path) { meta = fresh }
-    }
-
     // MARK: Reading
 
     public func video(path: String) throws -> VideoRecord? {

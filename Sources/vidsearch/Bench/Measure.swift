@@ -48,14 +48,6 @@ enum Measure {
         return 0
     }
 
-    static func currentResidentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
-        }
-        return 0
-    }
-
     /// CPU model, flags of interest, cores and memory.
     static func machine() -> String {
         var model = "unknown CPU", flags: [String] = []
