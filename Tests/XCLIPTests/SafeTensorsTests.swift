@@ -97,9 +97,9 @@ final class SafeTensorsTests: XCTestCase {
             let base: SafeTensorsFile
             let drop: String?
             let reshape: String?
-            func tensor(named name: String) throws -> Tensor? {
+            func tensor(named name: String, shape: [Int]) throws -> Tensor? {
                 if name == drop { return nil }
-                let t = try base.tensor(named: name)
+                let t = try base.tensor(named: name, shape: shape)
                 if name == reshape, let t { return t.reshaped([t.count]) }
                 return t
             }

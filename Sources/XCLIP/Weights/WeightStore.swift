@@ -3,12 +3,13 @@ import Tensor
 
 /// Where a model's parameters come from: a checkpoint, or seeded random values for benchmarks.
 public protocol TensorSource {
-    /// The f32 tensor `name`, or nil if the source has none by that name.
-    func tensor(named name: String) throws -> Tensor?
+    /// The f32 tensor `name`, or nil if the source has none by that name. `shape` is what the
+    /// model expects; a checkpoint returns what it holds (the caller checks), a generator makes it.
+    func tensor(named name: String, shape: [Int]) throws -> Tensor?
 }
 
 extension SafeTensorsFile: TensorSource {
-    public func tensor(named name: String) throws -> Tensor? {
+    public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         entries[name] == nil ? nil : try floatTensor(name)
     }
 }
@@ -19,9 +20,7 @@ public final class RandomTensorSource: TensorSource {
     private var rng: SeededRandom
     public init(seed: UInt64) { rng = SeededRandom(seed: seed) }
 
-    public func tensor(named name: String) throws -> Tensor? { nil }
-
-    func make(_ name: String, _ shape: [Int]) -> Tensor {
+    public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         let t = rng.tensor(shape, scale: 0.02)
         if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
             || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight") {
@@ -36,8 +35,7 @@ struct WeightStore {
     let source: TensorSource
 
     func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
-        if let random = source as? RandomTensorSource { return random.make(name, shape) }
-        guard let t = try source.tensor(named: name) else {
+        guard let t = try source.tensor(named: name, shape: shape) else {
             throw ModelError.missingTensor(name: name, expectedShape: shape)
         }
         guard t.shape == shape else { throw ModelError.wrongShape(name: name, expected: shape, found: t.shape) }
