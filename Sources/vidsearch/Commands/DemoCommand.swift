@@ -50,6 +50,10 @@ struct DemoCommand: ParsableCommand {
         let (files, _) = FileWalker.expand([clipsDir.path])
         let outcome = try withIndexOrModel { () -> (Int, Int) in
             let store = try IndexStore(writingAt: indexDir, model: loaded.identity)
+            // The demo index is the demo's own: videos from another clip folder (another checkout,
+            // an earlier --clips) would show up as duplicates of these.
+            let wanted = Set(files)
+            for video in try store.videos() where !wanted.contains(video.path) { try store.remove(path: video.path) }
             let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor())
             let progress = Progress(totalFiles: files.count, enabled: true)
             let start = Date()
