@@ -23,7 +23,12 @@ public struct Linear {
         } else if let bias {
             for r in 0..<rows { add(bias.data, into: output + r * o, count: o) }
         }
-        BLAS.gemm(transposeB: true, m: rows, n: o, k: inFeatures,
+        if rows <= FewRowProduct.maxRows {
+            FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
+                                into: output, accumulate: bias != nil || accumulate)
+            return
+        }
+        BLAS.parallelGemm(transposeB: true, m: rows, n: o, k: inFeatures,
                   a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,
                   beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: o)
     }

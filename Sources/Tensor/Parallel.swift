@@ -15,8 +15,18 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, _ body: 
     }
 }
 
+/// Runs body(0) ..< body(count) at once, one per core.
+@inline(__always)
+public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    if count == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+}
+
 public enum Parallel {
-    public static var cores = System.activeProcessors
+    /// Threads the model uses: every online core, or $VIDSEARCH_THREADS when set.
+    public static var cores: Int = {
+        if let value = ProcessInfo.processInfo.environment["VIDSEARCH_THREADS"].flatMap(Int.init), value > 0 { return value }
+        return System.activeProcessors
+    }()
 }
 
 enum System {

@@ -17,21 +17,10 @@ public final class Tensor {
     /// being read (a product with beta 0, a layer norm), where zero-filling would be wasted work.
     public init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        Tensor.keepFreedMemory
         self.shape = shape
         count = shape.reduce(1, *)
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory for tensor \(shape)") }
-        data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        data = TensorMemory.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride).bindMemory(to: Float.self, capacity: max(count, 1))
     }
-
-    /// glibc gives blocks over 128 KiB back to the kernel on free, so every fresh activation
-    /// buffer page-faults again; raising the thresholds keeps freed buffers for reuse.
-    private static let keepFreedMemory: Void = {
-        _ = glibcMallopt(-3, 512 << 20)  // M_MMAP_THRESHOLD
-        _ = glibcMallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD
-    }()
 
     public convenience init(shape: [Int], values: [Float]) {
         self.init(shape: shape)
@@ -39,7 +28,7 @@ public final class Tensor {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { free(data) }
+    deinit { TensorMemory.release(UnsafeMutableRawPointer(data), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 
     /// Size of the last axis: the width of a row.
     public var columns: Int { shape.last ?? 1 }
@@ -65,7 +54,3 @@ public final class Tensor {
     @inline(__always)
     public func row(_ row: Int) -> UnsafeMutablePointer<Float> { data + row * columns }
 }
-
-/// glibc's mallopt (declared in malloc.h, which the Glibc module does not export).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32

@@ -36,7 +36,31 @@ final class OpenBLASTests: XCTestCase {
             }
         }
     }
+
+    /// The product split over cores (by columns when C is wide, else by rows) equals the
+    /// single-threaded one, with every transpose combination.
+    func testParallelGemmEqualsSingleThreaded() {
+        let saved = Parallel.cores
+        Parallel.cores = 3
+        defer { Parallel.cores = saved }
+        var rng = SeededRandom(seed: 9)
+        for (m, n, k) in [(300, 500, 70), (700, 40, 90), (5, 1000, 600)] {
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                let a = rng.tensor([m * k]), b = rng.tensor([k * n]), c0 = rng.tensor([m, n])
+                let lda = ta ? m : k, ldb = tb ? k : n
+                let expected = c0.reshaped([m, n]), actual = c0.reshaped([m, n])
+                BLAS.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
+                          b: b.data, ldb: ldb, beta: 1, c: expected.data, ldc: n)
+                BLAS.parallelGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
+                                  b: b.data, ldb: ldb, beta: 1, c: actual.data, ldc: n)
+                var worst: Float = 0
+                for i in 0..<expected.count { worst = max(worst, abs(expected[i] - actual[i])) }
+                XCTAssertLessThan(worst, 1e-4, "\(m)x\(n)x\(k) transposes \(ta) \(tb)")
+            }
+        }
+    }
 }
+
 
 final class FastMathTests: XCTestCase {
     func testFastExpMatchesLibm() {

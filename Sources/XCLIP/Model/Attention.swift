@@ -1,26 +1,35 @@
 import Tensor
 
-/// The core of multi-head attention, shared by every attention in the model:
-/// for each head, softmax(scale * q k^T [+ causal mask]) v, written into `output`.
-/// q, k, v and output are row-major with their own row strides (they are often column
-/// slices of one fused [rows, 3C] buffer); head h owns channels h*d ..< (h+1)*d.
+/// The core of multi-head attention, shared by every attention in the model: for each of
+/// `sequences` independent sequences and each head, softmax(scale * q k^T [+ causal mask]) v,
+/// written into `output`. q, k, v and output are row-major with their own row strides (often
+/// column slices of one fused [rows, 3C] buffer); sequence s owns query and output rows
+/// s*queryCount ..< (s+1)*queryCount and key rows s*keyCount ..< (s+1)*keyCount; head h owns
+/// channels h*d ..< (h+1)*d. The (sequence, head) pairs are independent and shared out over the cores.
 func attend(queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
             keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, keyStride: Int, keyCount: Int,
-            heads: Int, headDim: Int, causal: Bool,
-            output: UnsafeMutablePointer<Float>, outputStride: Int, scores: UnsafeMutablePointer<Float>) {
+            sequences: Int = 1, heads: Int, headDim: Int, causal: Bool,
+            output: UnsafeMutablePointer<Float>, outputStride: Int) {
     let scale = 1 / Float(headDim).squareRoot()
-    for h in 0..<heads {
-        let offset = h * headDim
-        BLAS.gemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
-                  a: q + offset, lda: queryStride, b: k + offset, ldb: keyStride, c: scores, ldc: keyCount)
-        if causal {
-            for i in 0..<queryCount where i + 1 < keyCount {
-                (scores + i * keyCount + i + 1).update(repeating: -.infinity, count: keyCount - i - 1)
+    let pairs = sequences * heads
+    let work = pairs * queryCount * keyCount * headDim
+    parallelChunks(pairs, minimumPerChunk: work < 1 << 18 ? pairs : 1) { range in
+        let scores = Tensor(uninitialized: [queryCount, keyCount])
+        for pair in range {
+            let s = pair / heads, offset = (pair % heads) * headDim
+            let qs = q + s * queryCount * queryStride + offset
+            let ks = k + s * keyCount * keyStride + offset, vs = v + s * keyCount * keyStride + offset
+            BLAS.gemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
+                      a: qs, lda: queryStride, b: ks, ldb: keyStride, c: scores.data, ldc: keyCount)
+            if causal {
+                for i in 0..<queryCount where i + 1 < keyCount {
+                    (scores.data + i * keyCount + i + 1).update(repeating: -.infinity, count: keyCount - i - 1)
+                }
             }
+            softmaxRows(scores.data, rows: queryCount, columns: keyCount)
+            BLAS.gemm(m: queryCount, n: headDim, k: keyCount, a: scores.data, lda: keyCount, b: vs, ldb: keyStride,
+                      c: output + s * queryCount * outputStride + offset, ldc: outputStride)
         }
-        softmaxRows(scores, rows: queryCount, columns: keyCount)
-        BLAS.gemm(m: queryCount, n: headDim, k: keyCount,
-                  a: scores, lda: keyCount, b: v + offset, ldb: keyStride, c: output + offset, ldc: outputStride)
     }
 }
 
@@ -45,14 +54,10 @@ struct SelfAttention {
         let projected = Tensor(uninitialized: [rows, 3 * c])
         qkv.apply(x, rows: rows, into: projected.data)
         let context = Tensor(uninitialized: [rows, c])
-        let scores = Tensor(uninitialized: [length, length])
-        for s in 0..<sequences {
-            let base = projected.data + s * length * 3 * c
-            attend(queries: base, queryStride: 3 * c, queryCount: length,
-                   keys: base + c, values: base + 2 * c, keyStride: 3 * c, keyCount: length,
-                   heads: heads, headDim: c / heads, causal: causal,
-                   output: context.data + s * length * c, outputStride: c, scores: scores.data)
-        }
+        attend(queries: projected.data, queryStride: 3 * c, queryCount: length,
+               keys: projected.data + c, values: projected.data + 2 * c, keyStride: 3 * c, keyCount: length,
+               sequences: sequences, heads: heads, headDim: c / heads, causal: causal,
+               output: context.data, outputStride: c)
         out.apply(context.data, rows: rows, into: residual, accumulate: true)
     }
 }

@@ -9,50 +9,96 @@ import Tensor
 /// where Wk_h, Wv_h are head h's d rows. So each video costs two small products over its raw
 /// tokens (H x P by P x N, and H x N by N x P) instead of projecting all N tokens through Wk
 /// and Wv; the projections, `proj` and the MLP run once for all videos as matrix products.
+///
+/// In the first layer every video's query row is the same text, so its query and u are computed
+/// once. The per-video products run on every core, each core taking a share of the videos.
 extension PromptGenerator {
     /// E[c] = t + alpha * X[c] for `count` videos whose tokens are [count, tokens, width].
     func applyFolded(text t: UnsafePointer<Float>, visualTokens: UnsafePointer<Float>, count: Int, tokens n: Int) -> Tensor {
         let w = width
         // Layer norm of every video's tokens (the generator's input norm).
-        let visual = Tensor(shape: [count, n, w])
+        let visual = Tensor(uninitialized: [count, n, w])
         layerNorm.apply(visualTokens, rows: count * n, into: visual.data)
-        let x = Tensor(shape: [count, w])
+        let x = Tensor(uninitialized: [count, w])
         for c in 0..<count { x.row(c).update(from: t, count: w) }
-        let normed = Tensor(shape: [count, w]), q = Tensor(shape: [count, w]), context = Tensor(shape: [count, w])
-        for layer in layers {
+        let normed = Tensor(uninitialized: [count, w]), q = Tensor(uninitialized: [count, w])
+        let context = Tensor(uninitialized: [count, w])
+        for (index, layer) in layers.enumerated() {
             let heads = layer.heads, d = w / heads
-            let u = Tensor(shape: [count, heads, w])
-            let pooled = Tensor(shape: [count, heads, w])
-            let scores = Tensor(shape: [heads, n])
-            layer.norm1.apply(x.data, rows: count, into: normed.data)
-            layer.query.apply(normed.data, rows: count, into: q.data)
-            // u[c, h] = q[c, h-chunk] (1 x d) times Wk[h rows] (d x w), all videos at once per head.
+            // Rows of x that differ: one before the first layer has mixed in any video.
+            let rows = index == 0 ? 1 : count
+            let u = Tensor(uninitialized: [rows, heads, w])
+            let pooled = Tensor(uninitialized: [count, heads, w])
+            layer.norm1.apply(x.data, rows: rows, into: normed.data)
+            layer.query.apply(normed.data, rows: rows, into: q.data)
+            // u[c, h] = q[c, h-chunk] (1 x d) times Wk[h rows] (d x w), every row at once per head.
             for h in 0..<heads {
-                BLAS.gemm(m: count, n: w, k: d, a: q.data + h * d, lda: w, b: layer.key.weight.data + h * d * w, ldb: w,
+                BLAS.parallelGemm(m: rows, n: w, k: d, a: q.data + h * d, lda: w, b: layer.key.weight.data + h * d * w, ldb: w,
                           c: u.data + h * w, ldc: heads * w)
             }
             let scale = 1 / Float(d).squareRoot()
-            for c in 0..<count {
-                let v = visual.data + c * n * w
-                BLAS.gemm(transposeB: true, m: heads, n: n, k: w, alpha: scale, a: u.data + c * heads * w, lda: w,
-                          b: v, ldb: w, c: scores.data, ldc: n)
-                softmaxRows(scores.data, rows: heads, columns: n)
-                BLAS.gemm(m: heads, n: w, k: n, a: scores.data, lda: n, b: v, ldb: w, c: pooled.data + c * heads * w, ldc: w)
+            for i in 0..<u.count { u.data[i] *= scale }
+            parallelChunks(count, minimumPerChunk: 8) { range in
+                let scores = Tensor(uninitialized: [heads, n])
+                for c in range {
+                    let v = visual.data + c * n * w
+                    let uc = u.data + (rows == 1 ? 0 : c) * heads * w
+                    // scores[h, j] = u[c, h] . v_j / sqrt(d): the few-row product with the video's tokens as the "weights".
+                    FewRowProduct.serial(uc, rows: heads, inFeatures: w, weight: v, outFeatures: n,
+                                         into: scores.data, accumulate: false)
+                    softmaxRows(scores.data, rows: heads, columns: n)
+                    weightedSum(scores.data, rows: heads, vectors: v, count: n, width: w, into: pooled.data + c * heads * w)
+                }
             }
             // context[c, h-chunk] = pooled[c, h] (1 x w) times Wv[h rows]^T (w x d).
             for h in 0..<heads {
-                BLAS.gemm(transposeB: true, m: count, n: d, k: w, a: pooled.data + h * w, lda: heads * w,
+                BLAS.parallelGemm(transposeB: true, m: count, n: d, k: w, a: pooled.data + h * w, lda: heads * w,
                           b: layer.value.weight.data + h * d * w, ldb: w, c: context.data + h * d, ldc: w)
+            }
+            if rows == 1 {
+                for c in 1..<count { x.row(c).update(from: x.data, count: w) }
             }
             layer.proj.apply(context.data, rows: count, into: x.data, accumulate: true)
             layer.norm3.apply(x.data, rows: count, into: normed.data)
             layer.mlp.apply(normed.data, rows: count, addingTo: x.data)
         }
-        let out = Tensor(shape: [count, w])
+        let out = Tensor(uninitialized: [count, w])
         for c in 0..<count {
             for i in 0..<w { out.data[c * w + i] = t[i] + alpha.data[i] * x.data[c * w + i] }
         }
         return out
+    }
+}
+
+/// out[r] = sum_j weights[r, j] * vectors[j] for `rows` rows of weights [rows, count] over
+/// `count` vectors of `width` floats: 32 output lanes at a time, every vector's block loaded
+/// once per row while it sits in cache.
+private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, vectors: UnsafePointer<Float>, count: Int,
+                         width: Int, into out: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD8<Float>
+    let raw = UnsafeRawPointer(vectors), target = UnsafeMutableRawPointer(out)
+    let blocks = width / 32
+    for r in 0..<rows {
+        let p = weights + r * count, o = r * width * 4
+        for b in 0..<blocks {
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+            for j in 0..<count {
+                let s = V(repeating: p[j]), base = (j * width + b * 32) * 4
+                a0 = a0.addingProduct(s, raw.loadUnaligned(fromByteOffset: base, as: V.self))
+                a1 = a1.addingProduct(s, raw.loadUnaligned(fromByteOffset: base + 32, as: V.self))
+                a2 = a2.addingProduct(s, raw.loadUnaligned(fromByteOffset: base + 64, as: V.self))
+                a3 = a3.addingProduct(s, raw.loadUnaligned(fromByteOffset: base + 96, as: V.self))
+            }
+            target.storeBytes(of: a0, toByteOffset: o + b * 128, as: V.self)
+            target.storeBytes(of: a1, toByteOffset: o + b * 128 + 32, as: V.self)
+            target.storeBytes(of: a2, toByteOffset: o + b * 128 + 64, as: V.self)
+            target.storeBytes(of: a3, toByteOffset: o + b * 128 + 96, as: V.self)
+        }
+        for i in (blocks * 32)..<width {
+            var sum: Float = 0
+            for j in 0..<count { sum += p[j] * vectors[j * width + i] }
+            out[r * width + i] = sum
+        }
     }
 }
 

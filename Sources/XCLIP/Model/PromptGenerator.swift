@@ -52,7 +52,6 @@ struct PromptGenerator {
         x.data.update(from: t, count: count * w)
         let normed = Tensor(shape: [count, w]), q = Tensor(shape: [count, w]), context = Tensor(shape: [count, w])
         let k = Tensor(shape: [tokens, w]), vv = Tensor(shape: [tokens, w])
-        let scores = Tensor(shape: [count, tokens])
         for layer in layers {
             layer.norm1.apply(x.data, rows: count, into: normed.data)
             layer.query.apply(normed.data, rows: count, into: q.data)
@@ -60,7 +59,7 @@ struct PromptGenerator {
             layer.value.apply(visual.data, rows: tokens, into: vv.data)
             attend(queries: q.data, queryStride: w, queryCount: count, keys: k.data, values: vv.data,
                    keyStride: w, keyCount: tokens, heads: layer.heads, headDim: w / layer.heads, causal: false,
-                   output: context.data, outputStride: w, scores: scores.data)
+                   output: context.data, outputStride: w)
             layer.proj.apply(context.data, rows: count, into: x.data, accumulate: true)
             layer.norm3.apply(x.data, rows: count, into: normed.data)
             layer.mlp.apply(normed.data, rows: count, addingTo: x.data)

@@ -57,7 +57,7 @@ struct VisionTransformer {
             }
         }
         let patches = Tensor(uninitialized: [frameCount * g * g, c])
-        BLAS.gemm(transposeB: true, m: frameCount * g * g, n: c, k: patchLength,
+        BLAS.parallelGemm(transposeB: true, m: frameCount * g * g, n: c, k: patchLength,
                   a: columns.data, lda: patchLength, b: patchEmbedding.data, ldb: patchLength,
                   c: patches.data, ldc: c)
 

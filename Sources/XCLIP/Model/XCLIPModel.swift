@@ -89,7 +89,7 @@ public final class XCLIPModel {
         }
         scale(meanTokens.data, by: 1 / Float(frames), count: meanTokens.count)
         let promptTokens = Tensor(shape: [videos, patches, p])
-        BLAS.gemm(m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
+        BLAS.parallelGemm(m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
                   b: promptsVisualProjection.data, ldb: p, c: promptTokens.data, ldc: p)
 
         return VideoEncoding(embeddings: mitOut.pooled, promptTokens: promptTokens,

@@ -24,15 +24,23 @@ enum Measure {
     }
 
     /// This machine's sgemm rate in GFLOP/s on a 400x2304x768 product (the shape of the vision
-    /// encoder's fused q/k/v projection for one B/32 segment), with OpenBLAS's current threads.
-    static func sgemmRate() -> Double {
+    /// encoder's fused q/k/v projection for one B/32 segment) on every core: with OpenBLAS's own
+    /// threads, or (`split`) single-threaded OpenBLAS on each core's share of the columns, as the
+    /// model runs its products.
+    static func sgemmRate(split: Bool) -> Double {
         let m = 400, n = 2304, k = 768
         var rng = SeededRandom(seed: 1)
         let a = rng.tensor([m, k]), b = rng.tensor([n, k])
         let c = Tensor(shape: [m, n])
+        if !split { BLAS.threads = Parallel.cores }
+        defer { BLAS.threads = 1 }
         let t = time(repeats: 15, warmup: 3) {
             for _ in 0..<4 {
-                BLAS.gemm(transposeB: true, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: k, c: c.data, ldc: n)
+                if split {
+                    BLAS.parallelGemm(transposeB: true, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: k, c: c.data, ldc: n)
+                } else {
+                    BLAS.gemm(transposeB: true, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: k, c: c.data, ldc: n)
+                }
             }
         }
         return 4 * 2 * Double(m * n * k) / t.median / 1e9

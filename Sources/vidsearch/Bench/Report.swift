@@ -20,8 +20,11 @@ final class Report {
     init(json: Bool) { self.json = json }
 
     func measureSgemm() {
-        sgemm = Measure.sgemmRate()
-        add("machine.sgemm", sgemm, "GFLOP/s", note: "400x2304x768 sgemm, OpenBLAS, same run")
+        // The limit is the faster of OpenBLAS's own threads and the split the model uses.
+        let threaded = Measure.sgemmRate(split: false), split = Measure.sgemmRate(split: true)
+        sgemm = max(threaded, split)
+        add("machine.sgemm", sgemm, "GFLOP/s",
+            note: String(format: "400x2304x768 sgemm, same run: OpenBLAS threads %.1f, split per core %.1f; the faster is the limit", threaded, split))
     }
 
     func add(_ name: String, _ value: Double, _ unit: String, timing: Measure.Timing? = nil, ratio: Double? = nil,
