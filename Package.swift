@@ -43,7 +43,7 @@ let package = Package(
                 swiftSettings: optimized),
         .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),
-        .target(name: "VideoIndex", dependencies: ["XCLIP", "CLMDB", "FaissBridge"], path: "Index"),
+        .target(name: "VideoIndex", dependencies: ["XCLIP", "Tensor", "CLMDB", "FaissBridge"], path: "Index"),
         .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "CFFmpeg"], path: "Ingest",
                 swiftSettings: optimized),
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",

@@ -10,6 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench model --markdown "$tmp/model.md" >/dev/null
 "$bin" bench tokenizer --markdown "$tmp/tokenizer.md" >/dev/null
 "$bin" bench query --markdown "$tmp/query.md" >/dev/null
+"$bin" bench index --vectors 1000000 --markdown "$tmp/index.md" >/dev/null 2>&1
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
 if python3 -c "import numpy" 2>/dev/null; then
   Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
@@ -26,6 +27,7 @@ fi
   echo "## Model (random weights in the official B/32 and B/16 shapes)"; echo; cat "$tmp/model.md"; echo
   echo "## Tokenizer"; echo; cat "$tmp/tokenizer.md"; echo
   echo "## Query"; echo; cat "$tmp/query.md"; echo
+  echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
   echo "## Demo model retrieval quality"; echo; cat "$tmp/quality.md"; echo
   if [ -f Benchmarks/notes.md ]; then cat Benchmarks/notes.md; fi

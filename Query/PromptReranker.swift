@@ -10,24 +10,28 @@ public struct PromptReranker {
 
     public init(model: XCLIPModel) { self.model = model }
 
-    /// The reranked cosine of each segment, in order (-inf for a segment LMDB no longer has).
+    /// The reranked cosine of each segment, in order: -inf for a segment LMDB no longer has, the
+    /// plain cosine with the text for one stored without prompt tokens.
     public func scores(text: [Float], segments: [Int64], store: IndexStore) throws -> [Float] {
         let p = model.embeddingSize, n = model.promptTokenCount
-        let tokens = Tensor(shape: [segments.count, n, p])
+        let tokens = Tensor(uninitialized: [max(segments.count, 1), n, p])
         var videos: [[Float]] = []
-        var present: [Int] = []
-        for (i, id) in segments.enumerated() {
-            let slot = tokens.data + present.count * n * p
-            guard try store.promptTokens(segment: id, into: slot), let video = try store.embedding(segment: id) else { continue }
-            videos.append(video)
-            present.append(i)
-        }
+        var prompted: [Int] = []
         var result = [Float](repeating: -.infinity, count: segments.count)
-        guard !present.isEmpty else { return result }
-        let prompted = model.promptedTextEmbedding(text, videos: tokens.data, count: present.count)
-        for (row, i) in present.enumerated() {
+        for (i, id) in segments.enumerated() {
+            guard let video = try store.embedding(segment: id) else { continue }
+            if try store.promptTokens(segment: id, into: tokens.data + prompted.count * n * p) {
+                videos.append(video)
+                prompted.append(i)
+            } else {
+                result[i] = XCLIPModel.cosine(text, video)
+            }
+        }
+        guard !prompted.isEmpty else { return result }
+        let embeddings = model.promptedTextEmbedding(text, videos: tokens.data, count: prompted.count)
+        for (row, i) in prompted.enumerated() {
             result[i] = videos[row].withUnsafeBufferPointer { v in
-                dot(prompted.row(row), v.baseAddress!, count: p) / (norm(prompted.row(row), count: p) * norm(v.baseAddress!, count: p))
+                dot(embeddings.row(row), v.baseAddress!, count: p) / (norm(embeddings.row(row), count: p) * norm(v.baseAddress!, count: p))
             }
         }
         return result

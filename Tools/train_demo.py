@@ -41,6 +41,7 @@ import synthetic_clips as sc  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIZE = 112
 FRAMES = 8
+ATTRIBUTES = {"color": sc.COLORS, "shape": sc.SHAPES, "motion": sc.MOTIONS}
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
@@ -112,13 +113,34 @@ def render_sample(job):
     # even widths/heights for yuv420p
     clip.width -= clip.width % 2
     clip.height -= clip.height % 2
-    length = float(rng.uniform(min(clip.duration, 2.0), clip.duration))
-    start = float(rng.uniform(0, clip.duration - length))
-    times = [start + (k + 0.5 + rng.uniform(-0.3, 0.3)) * length / FRAMES for k in range(FRAMES)]
-    times = [round(t * clip.fps) / clip.fps for t in times]
+    times = sample_times(clip, rng)
     frames = np.stack([clip.frame(t, rng) for t in times])
     frames = roundtrip(frames, clip.crf)
     return resize_crop(frames)
+
+
+def sample_times(clip, rng):
+    """The frame times of one training sample: 8 frames from a random window of the clip,
+    TSN-style (the middle of 8 equal parts, jittered), on the clip's frame grid."""
+    length = float(rng.uniform(min(clip.duration, 2.0), clip.duration))
+    start = float(rng.uniform(0, clip.duration - length))
+    times = [start + (k + 0.5 + rng.uniform(-0.3, 0.3)) * length / FRAMES for k in range(FRAMES)]
+    return [round(t * clip.fps) / clip.fps for t in times]
+
+
+def frame_targets(job):
+    """Where the object is in each frame of a sample (centre x, centre y, radius, visible), in
+    the coordinates of the cropped frame: the targets of the auxiliary heads. Same random
+    draws as render_sample, without rendering."""
+    seed, index, cls = job
+    clip = sc.make_clip(seed, index, cls)
+    rng = np.random.default_rng([seed, index, 99])
+    rows = []
+    for t in sample_times(clip, rng):
+        s = min(max(t / clip.duration, 0.0), 1.0)
+        rows.append([clip.start[0] + (clip.end[0] - clip.start[0]) * s, clip.start[1] + (clip.end[1] - clip.start[1]) * s,
+                     clip.r0 + (clip.r1 - clip.r0) * s, 1.0 if clip.visible(t) else 0.0])
+    return np.array(rows, dtype=np.float32)
 
 
 AUGMENT = {  # flip or reverse, and what each does to the motion words
@@ -129,10 +151,11 @@ AUGMENT = {  # flip or reverse, and what each does to the motion words
 }
 
 
-def augment(frames, cls, rng, seen_index):
-    """Random flips and time reversal with the caption changed to match; an augmentation that
-    would produce a held-out combination is skipped."""
+def augment(frames, targets, cls, rng, seen_index):
+    """Random flips and time reversal with the caption and the object's track changed to
+    match; an augmentation that would produce a held-out combination is skipped."""
     color, shape, motion = cls
+    targets = targets.copy()
     for name, swap in AUGMENT.items():
         if rng.random() < 0.5:
             new = (color, shape, swap.get(motion, motion))
@@ -140,12 +163,15 @@ def augment(frames, cls, rng, seen_index):
                 continue
             if name == "hflip":
                 frames = frames[:, :, ::-1]
+                targets[:, 0] = 1 - targets[:, 0]
             elif name == "vflip":
                 frames = frames[:, ::-1]
+                targets[:, 1] = 1 - targets[:, 1]
             else:
                 frames = frames[::-1]
+                targets = targets[::-1].copy()
             motion = new[2]
-    return frames, (color, shape, motion)
+    return frames, targets, (color, shape, motion)
 
 
 def to_pixels(batch):
@@ -174,25 +200,44 @@ def plain_vision_layer_forward(self, hidden_states, attention_mask=None, **kwarg
 
 
 def video_features(model, variant, pixel_values):
-    """The video embedding as the variant defines it (MIT mean, or the plain frame mean)."""
+    """The video embedding as the variant defines it (MIT mean, or the plain frame mean), and
+    the projected per-frame embeddings it came from."""
     b, t = pixel_values.shape[:2]
     vision = model.vision_model(pixel_values=pixel_values.flatten(0, 1))
     frames = model.visual_projection(vision.pooler_output).view(b, t, -1)
     if variant in ("mit", "full"):
-        return model.mit(frames).pooler_output
-    return frames.mean(dim=1)
+        return model.mit(frames).pooler_output, frames
+    return frames.mean(dim=1), frames
 
 
 def scores(model, variant, pixel_values, input_ids, attention_mask):
-    """logit_scale * cos(video, text) as the variant defines the video and the text, and the
-    normalized video embedding, from one forward pass."""
+    """logit_scale * cos(video, text) as the variant defines the video and the text, the
+    normalized video embedding and the per-frame embeddings, from one forward pass."""
     if variant == "full":
         out = model(input_ids=input_ids, pixel_values=pixel_values, attention_mask=attention_mask)
-        return out.logits_per_video, out.video_embeds
-    video = F.normalize(video_features(model, variant, pixel_values), dim=-1)
+        b, t = pixel_values.shape[:2]
+        frames = model.visual_projection(out.vision_model_output.pooler_output).view(b, t, -1)
+        return out.logits_per_video, out.video_embeds, frames
+    video, frames = video_features(model, variant, pixel_values)
+    video = F.normalize(video, dim=-1)
     text = model.get_text_features(input_ids=input_ids, attention_mask=attention_mask)
     text = text.pooler_output if hasattr(text, "pooler_output") else text
-    return model.logit_scale.exp() * video @ F.normalize(text, dim=-1).t(), video
+    return model.logit_scale.exp() * video @ F.normalize(text, dim=-1).t(), video, frames
+
+
+def auxiliary_loss(heads, video, frames, classes_, targets):
+    """The training aids (heads discarded at export): color, shape and motion from the video
+    embedding; the object's position, size and visibility from each frame's embedding; and
+    its displacement over the sample from the video embedding. The per-frame track gives the
+    vision side a dense signal about where the object is, which the multi-frame integration
+    needs to tell a direction apart; the caption alone teaches that far too slowly here."""
+    loss = sum(F.cross_entropy(heads[name](10 * video), torch.tensor([ATTRIBUTES[name].index(c[k]) for c in classes_]))
+               for k, name in enumerate(["color", "shape", "motion"]))
+    frames = 10 * F.normalize(frames, dim=-1)
+    track = heads["track"](frames)  # [b, t, 4]
+    loss = loss + 10 * F.mse_loss(track[..., :3], targets[..., :3]) + F.binary_cross_entropy_with_logits(track[..., 3], targets[..., 3])
+    displacement = targets[:, -1, :3] - targets[:, 0, :3]
+    return loss + 10 * F.mse_loss(heads["displacement"](10 * video), displacement)
 
 
 def main():
@@ -206,6 +251,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--attribute-steps", type=int, default=400,
                         help="warm-up steps on the attribute heads alone, before the caption objective")
+    parser.add_argument("--aux-weight", type=float, default=0.3, help="weight of the auxiliary losses after the warm-up")
     parser.add_argument("--data", default="/tmp/vidsearch-train.npz", help="cache of rendered samples")
     args = parser.parse_args()
 
@@ -219,6 +265,8 @@ def main():
     if os.path.exists(args.data):
         data = np.load(args.data)["frames"]
         print(f"loaded {len(data)} samples from {args.data}", flush=True)
+        if len(data) != args.clips:
+            sys.exit(f"{args.data} holds {len(data)} samples, not --clips {args.clips}: pass --clips {len(data)} or delete it")
     else:
         start = time.time()
         with Pool(2) as pool:
@@ -230,6 +278,7 @@ def main():
         data = np.stack(data)
         np.savez(args.data, frames=data)
     labels = [job[2] for job in jobs]
+    tracks = np.stack([frame_targets(job) for job in jobs])
 
     from transformers import XCLIPModel
     model = XCLIPModel(demo_config())
@@ -247,8 +296,9 @@ def main():
     width = model.config.projection_dim
     heads = torch.nn.ModuleDict({"color": torch.nn.Linear(width, len(sc.COLORS)),
                                  "shape": torch.nn.Linear(width, len(sc.SHAPES)),
-                                 "motion": torch.nn.Linear(width, len(sc.MOTIONS))})
-    attribute_index = {"color": sc.COLORS, "shape": sc.SHAPES, "motion": sc.MOTIONS}
+                                 "motion": torch.nn.Linear(width, len(sc.MOTIONS)),
+                                 "track": torch.nn.Linear(width, 4),
+                                 "displacement": torch.nn.Linear(width, 3)})
     tokenizer = simple_tokenizer()
     captions = [sc.caption(*c) for c in seen]
     input_ids, attention_mask = tokenize(tokenizer, captions)
@@ -262,24 +312,24 @@ def main():
     start = time.time()
     for step in range(args.steps):
         idx = rng.choice(len(data), size=args.batch, replace=False)
-        frames, targets, classes_ = [], [], []
+        frames, targets, tracks_, classes_ = [], [], [], []
         for i in idx:
-            f, cls = augment(data[i], labels[i], rng, seen_index)
+            f, track, cls = augment(data[i], tracks[i], labels[i], rng, seen_index)
             frames.append(f)
+            tracks_.append(track)
             targets.append(seen_index[cls])
             classes_.append(cls)
         pixels = to_pixels(frames)
         if step < args.attribute_steps:
-            video, logits = F.normalize(video_features(model, args.variant, pixels), dim=-1), None
+            (video, frame_embeds), logits = video_features(model, args.variant, pixels), None
+            video = F.normalize(video, dim=-1)
         else:
-            logits, video = scores(model, args.variant, pixels, input_ids, attention_mask)
-        # The heads read the normalized video embedding (x10: a fixed temperature for them).
-        attribute_loss = sum(F.cross_entropy(heads[name](10 * video), torch.tensor([attribute_index[name].index(c[k]) for c in classes_]))
-                             for k, name in enumerate(["color", "shape", "motion"]))
+            logits, video, frame_embeds = scores(model, args.variant, pixels, input_ids, attention_mask)
+        attribute_loss = auxiliary_loss(heads, video, frame_embeds, classes_, torch.from_numpy(np.stack(tracks_)))
         if logits is None:
             loss = attribute_loss
         else:
-            loss = F.cross_entropy(logits, torch.tensor(targets)) + 0.3 * attribute_loss
+            loss = F.cross_entropy(logits, torch.tensor(targets)) + args.aux_weight * attribute_loss
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -291,8 +341,9 @@ def main():
             with torch.no_grad():
                 color_acc = (heads["color"](10 * video).argmax(1) == torch.tensor([sc.COLORS.index(c[0]) for c in classes_])).float().mean().item()
                 motion_acc = (heads["motion"](10 * video).argmax(1) == torch.tensor([sc.MOTIONS.index(c[2]) for c in classes_])).float().mean().item()
+                shape_acc = (heads["shape"](10 * video).argmax(1) == torch.tensor([sc.SHAPES.index(c[1]) for c in classes_])).float().mean().item()
             accuracy = (logits.argmax(1) == torch.tensor(targets)).float().mean().item() if logits is not None else float("nan")
-            print(f"step {step} loss {loss.item():.3f} caption-acc {accuracy:.2f} color-acc {color_acc:.2f} motion-acc {motion_acc:.2f} "
+            print(f"step {step} loss {loss.item():.3f} caption-acc {accuracy:.2f} color-acc {color_acc:.2f} shape-acc {shape_acc:.2f} motion-acc {motion_acc:.2f} "
                   f"scale {model.logit_scale.exp().item():.1f} {time.time() - start:.0f}s", flush=True)
 
     out = pathlib.Path(args.out)

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Tensor
 
 /// The FAISS side of the index: a cache of LMDB's segment vectors (L2-normalized, so inner
 /// product is cosine), kept in `vectors-g<generation>.faiss` beside the LMDB environment.
@@ -8,13 +9,15 @@ import Glibc
 ///   carries the LMDB generation it reflects.
 /// - On open, a file behind LMDB is caught up (ids LMDB lacks are removed, ids FAISS lacks are
 ///   added); a missing or unreadable one is rebuilt from LMDB. Each prints one notice.
-/// - Type: exact inner product (`Flat`) up to `approximateThreshold` segments, then
-///   `HNSW32,Flat` (efSearch 128), unless the index's meta forces a factory string.
-///   HNSW cannot remove ids: removed ones stay as tombstones, filtered at query time
+/// - Type: exact inner product (`Flat`) below `approximateThreshold` segments, then an inverted
+///   file (`IVF1024,Flat`, from 1M `IVF4096,Flat`; nprobe from `probes(lists:)`), unless the
+///   index's meta forces a factory string. IVF over HNSW because it builds in a fraction of the
+///   time on a small machine (k-means on a sample, then one assignment per vector: about a minute
+///   for 1M vectors on 2 cores, which a rebuild after a crash must also pay) and removes ids.
+///   A forced HNSW cannot remove ids: removed ones stay as tombstones, filtered at query time
 ///   (every hit is looked up in LMDB), until tombstones pass 10% and the cache is rebuilt.
 public final class VectorCache {
     public static let approximateThreshold = 100_000
-    public static let approximateFactory = "HNSW32,Flat"
 
     public let index: FaissIndex
     public let factory: String
@@ -36,7 +39,30 @@ public final class VectorCache {
 
     /// The factory string for an index of `count` segments.
     public static func factory(forCount count: Int, forced: String?) -> String {
-        forced ?? (count < approximateThreshold ? "Flat" : approximateFactory)
+        if let forced { return forced }
+        if count < approximateThreshold { return "Flat" }
+        return count < 1_000_000 ? "IVF1024,Flat" : "IVF4096,Flat"
+    }
+
+    /// Lists searched per query for an IVF of `lists` lists: 32 up to 1,024 lists, then lists / 256
+    /// (16 of 4,096). `vidsearch bench index` measures recall@100 of 0.92 at 200k segments
+    /// (IVF1024, nprobe 32) and 1.00 at 1M (IVF4096, nprobe 16, p50 4.5 ms); see BENCHMARKS.md.
+    public static func probes(lists: Int) -> Int {
+        lists <= 1024 ? min(32, lists) : lists / 256
+    }
+
+    /// Search-time settings for a factory: HNSW's efSearch, IVF's nprobe.
+    public static func tune(_ index: FaissIndex, factory: String) {
+        if factory.hasPrefix("HNSW") { try? index.setParameter("efSearch", 128) }
+        if factory.hasPrefix("IVF"), let lists = Int(factory.dropFirst(3).prefix { $0.isNumber }) {
+            try? index.setParameter("nprobe", Double(probes(lists: lists)))
+        }
+    }
+
+    /// Vectors k-means trains on for an IVF of `lists` lists (FAISS asks for at least 39 per list).
+    static func trainingSize(_ factory: String) -> Int {
+        guard factory.hasPrefix("IVF"), let lists = Int(factory.dropFirst(3).prefix { $0.isNumber }) else { return 65536 }
+        return max(65536, 40 * lists)
     }
 
     /// Loads the newest FAISS file of `store`, bringing it up to date with LMDB.
@@ -50,7 +76,9 @@ public final class VectorCache {
                 guard index.dimension == dimension else {
                     throw FaissError(operation: "read", message: "dimension \(index.dimension), expected \(dimension)")
                 }
-                let cache = VectorCache(index: index, factory: factory(forCount: index.count, forced: store.meta.faissFactory),
+                let kind = factory(forCount: index.count, forced: store.meta.faissFactory)
+                tune(index, factory: kind)
+                let cache = VectorCache(index: index, factory: kind,
                                         generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil)
                 if generation == target { return cache }
                 let (added, removed) = try cache.catchUp(store)
@@ -73,24 +101,34 @@ public final class VectorCache {
         let (_, count) = try store.counts()
         let factory = factory(forCount: count, forced: store.meta.faissFactory)
         let index = try FaissIndex(dimension: store.model.dimension, factory: factory)
+        // FAISS's k-means and assignment are BLAS products; the model keeps OpenBLAS on one thread.
+        BLAS.threads = Parallel.cores
+        defer { BLAS.threads = 1 }
+        if !index.isTrained {
+            // Train on a sample spread evenly over the whole archive: the first vectors alone come
+            // from the first videos, and lists trained on them scatter every later video.
+            let stride = max(1, count / trainingSize(factory))
+            var sample: [Float] = []
+            var position = 0
+            try store.forEachVector { _, vector in
+                if position % stride == 0 { sample += normalized(vector) }
+                position += 1
+            }
+            if !sample.isEmpty { try index.train(sample) }
+        }
         var ids: [Int64] = []
         var vectors: [Float] = []
-        var trainingDone = index.isTrained
-        func flush() throws {
-            guard !ids.isEmpty else { return }
-            if !trainingDone { try index.train(vectors); trainingDone = true }
-            try index.add(vectors, ids: ids)
-            ids.removeAll(keepingCapacity: true)
-            vectors.removeAll(keepingCapacity: true)
-        }
         try store.forEachVector { id, vector in
             ids.append(id)
             vectors += normalized(vector)
-            if ids.count >= (trainingDone ? 4096 : 65536) { try flush() }
+            if ids.count >= 16384 {
+                try index.add(vectors, ids: ids)
+                ids.removeAll(keepingCapacity: true)
+                vectors.removeAll(keepingCapacity: true)
+            }
         }
-        try flush()
-        if factory.hasPrefix("HNSW") { try? index.setParameter("efSearch", 128) }
-        if factory.hasPrefix("IVF") { try? index.setParameter("nprobe", 32) }
+        if !ids.isEmpty { try index.add(vectors, ids: ids) }
+        tune(index, factory: factory)
         return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil)
     }
 

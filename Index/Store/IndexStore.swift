@@ -203,11 +203,12 @@ public final class IndexStore {
         let model = meta.model
         for s in segments {
             guard s.embedding.count == model.dimension else { throw IndexError.dimensionMismatch(expected: model.dimension, found: s.embedding.count) }
-            guard s.promptTokens.count == model.dimension * model.promptTokens else {
+            // No prompt tokens is allowed: such a segment is ranked by its first-stage score.
+            guard s.promptTokens.isEmpty || s.promptTokens.count == model.dimension * model.promptTokens else {
                 throw IndexError.dimensionMismatch(expected: model.dimension * model.promptTokens, found: s.promptTokens.count)
             }
         }
-        let encodedPrompts = segments.map { PromptTokenCodec.encode($0.promptTokens, tokens: model.promptTokens) }
+        let encodedPrompts = segments.map { $0.promptTokens.isEmpty ? [] : PromptTokenCodec.encode($0.promptTokens, tokens: model.promptTokens) }
         let (stored, newMeta) = try environment.write { txn -> (VideoRecord, IndexMeta) in
             var meta = try Self.currentMeta(txn, fallback: self.meta)
             var record = video
@@ -225,7 +226,7 @@ public final class IndexStore {
                 segment.videoId = record.id
                 try txn.put(segment.encoded(), for: Key.id(id), in: "segments")
                 try txn.put(Self.bytes(s.embedding), for: Key.id(id), in: "vectors")
-                try txn.put(prompts, for: Key.id(id), in: "prompts")
+                if !prompts.isEmpty { try txn.put(prompts, for: Key.id(id), in: "prompts") }
                 if !s.thumbnail.isEmpty { try txn.put(s.thumbnail, for: Key.id(id), in: "thumbnails") }
                 record.segmentIds.append(id)
             }

@@ -69,10 +69,8 @@ public enum Verifier {
                     return true
                 }
                 if vector.count != width * 4 { report.problems.append("segment \(id): vector of \(vector.count / 4) floats, expected \(width)") }
-                guard let prompts = try txn.get(key, in: "prompts") else {
-                    report.problems.append("segment \(id): no prompt tokens")
-                    return true
-                }
+                // A segment may be stored without prompt tokens (it is then ranked by its first-stage score).
+                guard let prompts = try txn.get(key, in: "prompts") else { return true }
                 if prompts.count != 4 + tokens * 4 + tokens * width {
                     report.problems.append("segment \(id): prompt tokens of \(prompts.count) bytes, expected \(4 + tokens * 4 + tokens * width)")
                 }

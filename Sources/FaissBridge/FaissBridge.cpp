@@ -5,6 +5,8 @@
 #include <faiss/AutoTune.h>
 #include <faiss/Index.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/impl/FaissException.h>
@@ -44,9 +46,12 @@ int guarded(char *err, size_t errlen, Body body) {
     return 1;
 }
 
+// An inverted file stores the ids it is given and removes by id in place; wrapping it in an id
+// map would be wrong, since the map assumes removal renumbers the inner index (as Flat does).
 bool takes_ids(const faiss::Index *index) {
     return dynamic_cast<const faiss::IndexIDMap *>(index) != nullptr ||
-           dynamic_cast<const faiss::IndexIDMap2 *>(index) != nullptr;
+           dynamic_cast<const faiss::IndexIDMap2 *>(index) != nullptr ||
+           dynamic_cast<const faiss::IndexIVF *>(index) != nullptr;
 }
 
 }  // namespace
@@ -59,6 +64,11 @@ int vs_faiss_create(int dim, const char *factory, vs_faiss_index **out, char *er
         if (dim <= 0) throw std::invalid_argument("dimension must be positive");
         std::unique_ptr<faiss::Index> index(
             faiss::index_factory(dim, factory, faiss::METRIC_INNER_PRODUCT));
+        if (auto *ivf = dynamic_cast<faiss::IndexIVF *>(index.get())) {
+            // Inner product over unit vectors: k-means must keep its centroids on the sphere too,
+            // or assignment by inner product favours the longest centroids and recall collapses.
+            ivf->cp.spherical = true;
+        }
         if (!takes_ids(index.get())) {
             // IndexIDMap2 keeps the reverse map, so ids can be removed where the inner index allows.
             auto *map = new faiss::IndexIDMap2(index.release());
@@ -116,6 +126,14 @@ int vs_faiss_ids(const vs_faiss_index *index, int64_t *ids, char *err, size_t er
             std::copy(map2->id_map.begin(), map2->id_map.end(), ids);
         } else if (auto *map = dynamic_cast<const faiss::IndexIDMap *>(index->index.get())) {
             std::copy(map->id_map.begin(), map->id_map.end(), ids);
+        } else if (auto *ivf = dynamic_cast<const faiss::IndexIVF *>(index->index.get())) {
+            for (size_t list = 0; list < ivf->nlist; list++) {
+                size_t size = ivf->invlists->list_size(list);
+                if (size == 0) continue;
+                faiss::InvertedLists::ScopedIds listIds(ivf->invlists, list);
+                std::copy(listIds.get(), listIds.get() + size, ids);
+                ids += size;
+            }
         } else {
             throw std::runtime_error("index holds no id map");
         }

@@ -1,23 +1,27 @@
 /// output[r, o] (+)= sum_i input[r, i] * weight[o, i] for a handful of rows: a text query's few
 /// tokens. sgemm packs the whole weight matrix before a product it then barely uses, so at
 /// 8 rows it runs at a fraction of the memory bandwidth that bounds this product; this kernel
-/// reads each weight row once, straight from memory, and dots it with every input row.
+/// reads each weight row once, straight from memory (f32, or f16 converted as it is read), and
+/// dots it with every input row.
 public enum FewRowProduct {
-    /// Up to this many rows go through the kernel (Linear picks it); more go to sgemm.
+    /// Up to this many rows an f32 product goes through the kernel (Linear picks it); more go to
+    /// sgemm. f16 weights always come here, whatever the rows.
     public static let maxRows = 16
 
     public static func apply(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                              weight: UnsafePointer<Float>, outFeatures: Int,
                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        precondition(rows <= maxRows, "FewRowProduct takes at most \(maxRows) rows, got \(rows)")
-        // One chunk of output features per core; each chunk streams its own weight rows.
-        parallelChunks(outFeatures, minimumPerChunk: max(1, 65_536 / max(inFeatures, 1))) { range in
-            product(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
-                    range: range, into: output, accumulate: accumulate)
-        }
+        precondition(rows <= maxRows, "FewRowProduct takes at most \(maxRows) rows of f32 weights, got \(rows)")
+        split(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures, into: output, accumulate: accumulate)
     }
 
-    /// The same product on the calling thread only (for callers that already run one task per core).
+    public static func apply(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                             weight: UnsafePointer<Float16>, outFeatures: Int,
+                             into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        split(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures, into: output, accumulate: accumulate)
+    }
+
+    /// The f32 product on the calling thread only (for callers that already run one task per core).
     public static func serial(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                               weight: UnsafePointer<Float>, outFeatures: Int,
                               into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
@@ -26,10 +30,21 @@ public enum FewRowProduct {
                 range: 0..<outFeatures, into: output, accumulate: accumulate)
     }
 
+    /// One chunk of output features per core; each chunk streams its own weight rows.
     @inline(__always)
-    private static func product(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                                weight: UnsafePointer<Float>, outFeatures: Int, range: Range<Int>,
-                                into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func split<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                                weight: UnsafePointer<W>, outFeatures: Int,
+                                                into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        parallelChunks(outFeatures, minimumPerChunk: max(1, 65_536 / max(inFeatures * max(rows / 4, 1), 1))) { range in
+            product(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                    range: range, into: output, accumulate: accumulate)
+        }
+    }
+
+    @inline(__always)
+    private static func product<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                                  weight: UnsafePointer<W>, outFeatures: Int, range: Range<Int>,
+                                                  into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         var o = range.lowerBound
         while o + 2 <= range.upperBound {
             for r0 in stride(from: 0, to: rows, by: 4) {
@@ -41,7 +56,9 @@ public enum FewRowProduct {
         }
         if o < range.upperBound {
             for r in 0..<rows {
-                let value = dot(input + r * inFeatures, weight + o * inFeatures, inFeatures)
+                let x = input + r * inFeatures, w = weight + o * inFeatures
+                var value: Float = 0
+                for i in 0..<inFeatures { value += x[i] * w[i].float }
                 let target = output + r * outFeatures + o
                 target.pointee = accumulate ? target.pointee + value : value
             }
@@ -51,9 +68,9 @@ public enum FewRowProduct {
     /// Two output features (weight rows w and w + k) against up to four input rows:
     /// eight 8-lane accumulators, each weight vector loaded once for all four rows.
     @inline(__always)
-    private static func pair(_ input: UnsafePointer<Float>, rows: Int, rowOffset: Int, inFeatures k: Int,
-                             weight w: UnsafePointer<Float>, outFeatures: Int, column: Int,
-                             output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func pair<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, rowOffset: Int, inFeatures k: Int,
+                                               weight w: UnsafePointer<W>, outFeatures: Int, column: Int,
+                                               output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         typealias V = SIMD8<Float>
         let w0 = UnsafeRawPointer(w), w1 = UnsafeRawPointer(w + k)
         // Rows past `rows` reread the last row (their sums are dropped) so the loop has no branches.
@@ -65,8 +82,8 @@ public enum FewRowProduct {
         let vectors = k / 8
         for v in 0..<vectors {
             let offset = v * 32
-            let u0 = w0.loadUnaligned(fromByteOffset: offset, as: V.self)
-            let u1 = w1.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let u0 = W.load8(w0, element: v * 8)
+            let u1 = W.load8(w1, element: v * 8)
             let y0 = x0.loadUnaligned(fromByteOffset: offset, as: V.self)
             let y1 = x1.loadUnaligned(fromByteOffset: offset, as: V.self)
             let y2 = x2.loadUnaligned(fromByteOffset: offset, as: V.self)
@@ -81,8 +98,8 @@ public enum FewRowProduct {
             for i in (vectors * 8)..<k {
                 for r in 0..<rows {
                     let x = input[(rowOffset + r) * k + i]
-                    sums[r] += w[i] * x
-                    sums[4 + r] += w[k + i] * x
+                    sums[r] += w[i].float * x
+                    sums[4 + r] += w[k + i].float * x
                 }
             }
         }
@@ -97,18 +114,26 @@ public enum FewRowProduct {
             }
         }
     }
+}
 
+/// A weight type the few-row kernel reads: eight values at a time as f32.
+protocol WeightElement {
+    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float>
+    var float: Float { get }
+}
+
+extension Float: WeightElement {
     @inline(__always)
-    private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>()
-        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
-        let vectors = n / 8
-        for v in 0..<vectors {
-            acc = acc.addingProduct(ar.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self),
-                                    br.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self))
-        }
-        var sum = acc.sum()
-        for i in (vectors * 8)..<n { sum += a[i] * b[i] }
-        return sum
+    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
+        base.loadUnaligned(fromByteOffset: element * 4, as: SIMD8<Float>.self)
     }
+    @inline(__always) var float: Float { self }
+}
+
+extension Float16: WeightElement {
+    @inline(__always)
+    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
+        SIMD8<Float>(base.loadUnaligned(fromByteOffset: element * 2, as: SIMD8<Float16>.self))  // vcvtph2ps
+    }
+    @inline(__always) var float: Float { Float(self) }
 }

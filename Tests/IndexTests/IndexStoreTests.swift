@@ -184,3 +184,61 @@ final class TombstoneTests: XCTestCase {
         XCTAssertTrue(try Verifier.verify(store).ok)
     }
 }
+
+final class InvertedFileTests: XCTestCase {
+    /// The size rule: exact below 100k segments, then an inverted file sized to the archive.
+    func testFactoryForSize() {
+        XCTAssertEqual(VectorCache.factory(forCount: 99_999, forced: nil), "Flat")
+        XCTAssertEqual(VectorCache.factory(forCount: 100_000, forced: nil), "IVF1024,Flat")
+        XCTAssertEqual(VectorCache.factory(forCount: 1_000_000, forced: nil), "IVF4096,Flat")
+        XCTAssertEqual(VectorCache.factory(forCount: 5, forced: "HNSW32,Flat"), "HNSW32,Flat")
+    }
+
+    /// An inverted file is trained from LMDB's vectors, removes ids without tombstones, and
+    /// finds a stored vector as its own nearest neighbour.
+    func testInvertedFileBuildsRemovesAndFinds() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ivf-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model, faissFactory: "IVF4,Flat")
+        for v in 0..<40 {
+            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
+                          segments: IndexStoreTests.segments(5, seed: UInt64(v)))
+        }
+        let cache = try VectorCache.open(store)
+        XCTAssertEqual(cache.factory, "IVF4,Flat")
+        XCTAssertEqual(cache.index.count, 200)
+        try cache.save(in: directory)
+        let removed = try XCTUnwrap(try store.video(path: "/v/7.mp4")).segmentIds
+        try store.remove(path: "/v/7.mp4")
+        let reopened = try VectorCache.open(store)
+        XCTAssertEqual(reopened.tombstones, 0, "an inverted file removes ids itself")
+        XCTAssertEqual(reopened.index.count, 195)
+        try reopened.save(in: directory)
+        XCTAssertTrue(try Verifier.verify(store).ok)
+        let kept = try XCTUnwrap(try store.video(path: "/v/8.mp4")).segmentIds[2]
+        let vector = VectorCache.normalized(try XCTUnwrap(try store.embedding(segment: kept)))
+        try reopened.index.setParameter("nprobe", 4)
+        let hits = try reopened.index.search(vector, k: 10)[0]
+        XCTAssertEqual(hits.first?.id, kept, "\(hits.prefix(3)) \(vector)")
+        XCTAssertTrue(hits.allSatisfy { !removed.contains($0.id) })
+    }
+
+    /// A segment may be stored without prompt tokens: it has none to read, verify accepts it,
+    /// and prompt tokens of the wrong size are still refused.
+    func testSegmentWithoutPromptTokens() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("np-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model)
+        var segments = IndexStoreTests.segments(2, seed: 4)
+        segments[1].promptTokens = []
+        let stored = try store.put(video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: segments)
+        var buffer = [Float](repeating: 0, count: 24)
+        XCTAssertTrue(try store.promptTokens(segment: stored.segmentIds[0], into: &buffer))
+        XCTAssertFalse(try store.promptTokens(segment: stored.segmentIds[1], into: &buffer))
+        try VectorCache.open(store).save(in: directory)
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.ok, "\(report.problems)")
+        segments[0].promptTokens = [1, 2, 3]
+        XCTAssertThrowsError(try store.put(video: VideoRecord(path: "/v/b.mp4", fingerprint: "fb", size: 1, mtime: 0), segments: segments))
+    }
+}

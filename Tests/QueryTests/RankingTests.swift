@@ -13,15 +13,21 @@ final class RankingTests: XCTestCase {
     static let vocabulary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
 
-    func testRerankOrderMatchesReferenceLogits() throws {
+    /// The fixture model, its reference dump, its videos encoded, and an empty index for them
+    /// (removed when the test ends).
+    func fixtureIndex() throws -> (XCLIPModel, SafeTensorsFile, VideoEncoding, IndexStore) {
         let model = try XCLIPModel(directory: Self.fixture)
         let io = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)
         let encoded = try model.encodeVideos(try io.floatTensor("input.pixel_values"))
-        let p = model.embeddingSize, n = model.promptTokenCount
-        let identity = try ModelIdentity(directory: Self.fixture, dimension: p, promptTokens: n)
+        let identity = try ModelIdentity(directory: Self.fixture, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rank-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try IndexStore(writingAt: dir, model: identity)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return (model, io, encoded, try IndexStore(writingAt: dir, model: identity))
+    }
+
+    func testRerankOrderMatchesReferenceLogits() throws {
+        let (model, io, encoded, store) = try fixtureIndex()
+        let p = model.embeddingSize, n = model.promptTokenCount
         for v in 0..<2 {
             let segment = EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: [0.5, 1.5, 2.5, 3.5]),
                                          embedding: Array(UnsafeBufferPointer(start: encoded.embeddings.row(v), count: p)),
@@ -47,6 +53,24 @@ final class RankingTests: XCTestCase {
             // Same index and query: same results in the same order.
             XCTAssertEqual(try engine.search(tokens: tokens, options: SearchOptions(k: 2)), results)
         }
+    }
+
+    /// A segment stored without prompt tokens is scored by the plain cosine with the text; one
+    /// with tokens by the prompted cosine; one LMDB no longer has by -inf.
+    func testRerankFallsBackWithoutPromptTokens() throws {
+        let (model, io, encoded, store) = try fixtureIndex()
+        let p = model.embeddingSize, n = model.promptTokenCount
+        let embedding = Array(UnsafeBufferPointer(start: encoded.embeddings.row(0), count: p))
+        let tokens = Array(UnsafeBufferPointer(start: encoded.promptTokens.data, count: n * p))
+        let stored = try store.put(video: VideoRecord(path: "/v.mp4", fingerprint: "f", size: 1, mtime: 0), segments: [
+            EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: []), embedding: embedding, promptTokens: tokens, thumbnail: []),
+            EncodedSegment(segment: SegmentRecord(start: 4, end: 8, frameTimes: []), embedding: embedding, promptTokens: [], thumbnail: []),
+        ])
+        let text = try model.encodeText(Array(try io.integers("input.input_ids").values.prefix(through: 0)) + [49407])
+        let scores = try PromptReranker(model: model).scores(text: text, segments: stored.segmentIds + [999], store: store)
+        XCTAssertEqual(scores[1], XCLIPModel.cosine(text, embedding), accuracy: 1e-6)
+        XCTAssertNotEqual(scores[0], scores[1], "the prompted score differs from the plain one")
+        XCTAssertEqual(scores[2], -.infinity)
     }
 
     func testEmptyAndUnreadableQueriesAreNamedErrors() throws {

@@ -39,9 +39,9 @@ struct SelfAttention {
     let out: Linear
     let heads: Int
 
-    init(_ weights: WeightStore, _ prefix: String, width: Int, heads: Int) throws {
-        qkv = try weights.fusedQKV(prefix, width: width)
-        out = try weights.linear(prefix + ".out_proj", in: width, out: width)
+    init(_ weights: WeightStore, _ prefix: String, width: Int, heads: Int, compact: Bool = false) throws {
+        qkv = try weights.fusedQKV(prefix, width: width, compact: compact)
+        out = try weights.linear(prefix + ".out_proj", in: width, out: width, compact: compact)
         self.heads = heads
     }
 

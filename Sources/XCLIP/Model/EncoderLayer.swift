@@ -8,11 +8,13 @@ struct EncoderLayer {
     let layerNorm2: LayerNorm
     let mlp: MLP
 
-    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float) throws {
+    /// `compact`: keep f16-stored weights in f16 (the text tower, see Linear).
+    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float,
+         compact: Bool = false) throws {
         layerNorm1 = try weights.layerNorm(prefix + ".layer_norm1", width: width, epsilon: epsilon)
-        attention = try SelfAttention(weights, prefix + ".self_attn", width: width, heads: heads)
+        attention = try SelfAttention(weights, prefix + ".self_attn", width: width, heads: heads, compact: compact)
         layerNorm2 = try weights.layerNorm(prefix + ".layer_norm2", width: width, epsilon: epsilon)
-        mlp = try MLP(weights, prefix + ".mlp", width: width, hidden: hidden)
+        mlp = try MLP(weights, prefix + ".mlp", width: width, hidden: hidden, compact: compact)
     }
 
     /// Updates x [sequences * length, width] in place.

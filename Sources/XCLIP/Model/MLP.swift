@@ -10,9 +10,9 @@ struct MLP {
         self.fc2 = fc2
     }
 
-    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int) throws {
-        fc1 = try weights.linear(prefix + ".fc1", in: width, out: hidden)
-        fc2 = try weights.linear(prefix + ".fc2", in: hidden, out: width)
+    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, compact: Bool = false) throws {
+        fc1 = try weights.linear(prefix + ".fc1", in: width, out: hidden, compact: compact)
+        fc2 = try weights.linear(prefix + ".fc2", in: hidden, out: width, compact: compact)
     }
 
     /// residual += MLP(x) over `rows` rows.

@@ -6,22 +6,38 @@ public protocol TensorSource {
     /// The f32 tensor `name`, or nil if the source has none by that name. `shape` is what the
     /// model expects; a checkpoint returns what it holds (the caller checks), a generator makes it.
     func tensor(named name: String, shape: [Int]) throws -> Tensor?
+    /// Whether `name` is stored as IEEE f16, so that keeping it in f16 loses nothing.
+    func isHalf(_ name: String) -> Bool
+}
+
+extension TensorSource {
+    public func isHalf(_ name: String) -> Bool { false }
 }
 
 extension SafeTensorsFile: TensorSource {
     public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         entries[name] == nil ? nil : try floatTensor(name)
     }
+
+    public func isHalf(_ name: String) -> Bool { entries[name]?.dtype == "F16" }
 }
 
 /// Seeded uniform weights of any requested shape; layer-norm scales stay near 1 so
 /// activations keep a realistic range through many layers.
+/// With `half`, every weight is rounded to f16 and reported as stored that way (an f16 checkpoint).
 public final class RandomTensorSource: TensorSource {
     private var rng: SeededRandom
-    public init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+    private let half: Bool
+    public init(seed: UInt64, half: Bool = false) {
+        rng = SeededRandom(seed: seed)
+        self.half = half
+    }
+
+    public func isHalf(_ name: String) -> Bool { half }
 
     public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         let t = rng.tensor(shape, scale: 0.02)
+        if half { for i in 0..<t.count { t.data[i] = Float(Float16(t.data[i])) } }
         if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
             || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight") {
             for i in 0..<t.count { t.data[i] += 1 }
@@ -42,9 +58,12 @@ struct WeightStore {
         return t
     }
 
-    func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> Linear {
-        Linear(weight: try tensor(prefix + ".weight", [outFeatures, inFeatures]),
-               bias: bias ? try tensor(prefix + ".bias", [outFeatures]) : nil)
+    /// With `compact`, a weight stored as f16 stays f16 (Linear's halfWeight); else it is f32.
+    func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true, compact: Bool = false) throws -> Linear {
+        let weight = try tensor(prefix + ".weight", [outFeatures, inFeatures])
+        let b = bias ? try tensor(prefix + ".bias", [outFeatures]) : nil
+        if compact, source.isHalf(prefix + ".weight") { return Linear(halfWeight: HalfMatrix(weight), bias: b) }
+        return Linear(weight: weight, bias: b)
     }
 
     func layerNorm(_ prefix: String, width: Int, epsilon: Float) throws -> LayerNorm {
@@ -53,13 +72,17 @@ struct WeightStore {
     }
 
     /// q, k and v projections stacked into one [3C, C] map so that one product computes all three.
-    func fusedQKV(_ prefix: String, width: Int, bias: Bool = true) throws -> Linear {
-        let parts = try ["q_proj", "k_proj", "v_proj"].map { try linear("\(prefix).\($0)", in: width, out: width, bias: bias) }
+    func fusedQKV(_ prefix: String, width: Int, bias: Bool = true, compact: Bool = false) throws -> Linear {
+        let names = ["q_proj", "k_proj", "v_proj"].map { "\(prefix).\($0)" }
+        let parts = try names.map { try linear($0, in: width, out: width, bias: bias) }
         let weight = Tensor(shape: [3 * width, width])
         let fusedBias = bias ? Tensor(shape: [3 * width]) : nil
         for (i, part) in parts.enumerated() {
             (weight.data + i * width * width).update(from: part.weight.data, count: width * width)
             if let b = part.bias { (fusedBias!.data + i * width).update(from: b.data, count: width) }
+        }
+        if compact, names.allSatisfy({ source.isHalf($0 + ".weight") }) {
+            return Linear(halfWeight: HalfMatrix(weight), bias: fusedBias)
         }
         return Linear(weight: weight, bias: fusedBias)
     }

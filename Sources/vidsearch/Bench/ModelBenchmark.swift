@@ -17,6 +17,7 @@ enum ModelBenchmark {
 
     static func run(shapes: [String], report: Report) throws {
         let sgemm = report.sgemm
+        let bandwidth = Measure.memoryBandwidth()
         for shape in shapes {
             var config = XCLIPConfiguration()
             config.vision.patchSize = shape == "B/16" ? 16 : 32
@@ -33,8 +34,20 @@ enum ModelBenchmark {
             }
             let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
             let t = try Measure.time(repeats: 20, warmup: 3) { _ = try model.encodeText(ids) }
-            report.add("model.\(shape).text.8tokens", t.median * 1000, "ms", timing: t)
+            // Bound by reading the text weights: stated against the machine's read bandwidth.
+            let text = config.text
+            let textBytes = Double(text.numHiddenLayers * (4 * text.hiddenSize * text.hiddenSize
+                + 2 * text.hiddenSize * text.intermediateSize) * 4)
+            report.add("model.\(shape).text.8tokens", t.median * 1000, "ms", timing: t,
+                       ratio: textBytes / t.median / 1e9 / bandwidth, ratioTo: "memory bandwidth",
+                       note: String(format: "reads %.0f MB of f32 text weights; bandwidth %.1f GB/s, same run", textBytes / 1e6, bandwidth))
             report.add("model.\(shape).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
+            // The same query on f16 weights (an f16 checkpoint such as the demo model's): the text
+            // tower keeps them in f16 and reads half the bytes.
+            let half = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42, half: true))
+            let th = try Measure.time(repeats: 20, warmup: 3) { _ = try half.encodeText(ids) }
+            report.add("model.\(shape).text.8tokens.f16", th.median * 1000, "ms", timing: th,
+                       ratio: t.median / th.median, ratioTo: "f32 weights (x faster)")
         }
     }
 }

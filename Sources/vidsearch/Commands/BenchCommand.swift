@@ -13,10 +13,11 @@ struct BenchCommand: ParsableCommand {
         Examples:
           vidsearch bench model
           vidsearch bench model --json > model.jsonl
+          vidsearch bench index --vectors 1000000     (about 8 minutes; 8 GB of temporary disk)
         """
     )
 
-    @Argument(help: "What to measure: model, tokenizer, query, ingest, all.")
+    @Argument(help: "What to measure: model, tokenizer, query, index, ingest, all.")
     var what: String = "all"
 
     @Flag(help: "One JSON object per figure (name, value, unit, ratio, ratio_to).")
@@ -27,6 +28,12 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Segments in the index that `query` searches.")
     var segments: Int = 10_000
+
+    @Option(help: "Segments in the archive-scale index that `index` builds and searches.")
+    var vectors: Int = 1_000_000
+
+    @Option(help: "How many of those segments carry prompt tokens (8-bit, 25 KB each at B/32).")
+    var promptSubset: Int = 100_000
 
     @Option(help: "Also write the figures as Markdown to this file (BENCHMARKS.md is made this way).")
     var markdown: String?
@@ -41,6 +48,7 @@ struct BenchCommand: ParsableCommand {
         }
         if all || what == "tokenizer" { try TokenizerBenchmark.run(report: report) }
         if all || what == "query" { try QueryBenchmark.run(report: report, segments: segments) }
+        if all || what == "index" { try IndexBenchmark.run(report: report, count: vectors, promptSubset: promptSubset) }
         if all || what == "ingest" { try IngestBenchmark.run(report: report) }
         if let markdown {
             let command = (["vidsearch"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
