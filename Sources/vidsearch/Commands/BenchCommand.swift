@@ -51,7 +51,11 @@ struct BenchCommand: ParsableCommand {
         if all || what == "index" { try IndexBenchmark.run(report: report, count: vectors, promptSubset: promptSubset) }
         if all || what == "ingest" { try IngestBenchmark.run(report: report) }
         if let markdown {
-            let command = (["vidsearch"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            // The command as a reader would rerun it: without the file it was written to.
+            var arguments = Array(CommandLine.arguments.dropFirst())
+            if let i = arguments.firstIndex(of: "--markdown"), i + 1 < arguments.count { arguments.removeSubrange(i...(i + 1)) }
+            arguments.removeAll { $0.hasPrefix("--markdown=") }
+            let command = (["vidsearch"] + arguments).joined(separator: " ")
             try report.markdown(command: command).write(toFile: markdown, atomically: true, encoding: .utf8)
         }
     }
