@@ -51,18 +51,20 @@ public final class VectorCache {
         lists <= 1024 ? min(32, lists) : lists / 256
     }
 
+    /// The list count of an inverted-file factory string ("IVF4096,Flat" -> 4096), else nil.
+    public static func lists(inFactory factory: String) -> Int? {
+        factory.hasPrefix("IVF") ? Int(factory.dropFirst(3).prefix { $0.isNumber }) : nil
+    }
+
     /// Search-time settings for a factory: HNSW's efSearch, IVF's nprobe.
     public static func tune(_ index: FaissIndex, factory: String) {
         if factory.hasPrefix("HNSW") { try? index.setParameter("efSearch", 128) }
-        if factory.hasPrefix("IVF"), let lists = Int(factory.dropFirst(3).prefix { $0.isNumber }) {
-            try? index.setParameter("nprobe", Double(probes(lists: lists)))
-        }
+        if let lists = lists(inFactory: factory) { try? index.setParameter("nprobe", Double(probes(lists: lists))) }
     }
 
     /// Vectors k-means trains on for an IVF of `lists` lists (FAISS asks for at least 39 per list).
     static func trainingSize(_ factory: String) -> Int {
-        guard factory.hasPrefix("IVF"), let lists = Int(factory.dropFirst(3).prefix { $0.isNumber }) else { return 65536 }
-        return max(65536, 40 * lists)
+        max(65536, 40 * (lists(inFactory: factory) ?? 0))
     }
 
     /// Loads the newest FAISS file of `store`, bringing it up to date with LMDB.

@@ -28,6 +28,19 @@ final class IndexStoreTests: XCTestCase {
         return result
     }
 
+    /// A fresh index (removed when `test` ends) holding `videos` videos "/v/<n>.mp4" of
+    /// `segmentsEach` segments, with the FAISS type forced to `factory` when given.
+    static func store(_ test: XCTestCase, factory: String? = nil, videos: Int = 0, segmentsEach: Int = 1) throws -> (IndexStore, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let store = try IndexStore(writingAt: directory, model: model, faissFactory: factory)
+        for v in 0..<videos {
+            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
+                          segments: segments(segmentsEach, seed: UInt64(v)))
+        }
+        return (store, directory)
+    }
+
     func video(_ path: String, fingerprint: String) -> VideoRecord {
         VideoRecord(path: path, fingerprint: fingerprint, size: 100, mtime: 1, duration: 8)
     }
@@ -155,13 +168,7 @@ final class TombstoneTests: XCTestCase {
     /// HNSW cannot remove ids: removed segments stay as recorded tombstones, never returned, and
     /// verify accepts them; past 10% the cache is rebuilt without them.
     func testApproximateIndexKeepsTombstonesAndCompacts() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tomb-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model, faissFactory: "HNSW16,Flat")
-        for v in 0..<20 {
-            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
-                          segments: IndexStoreTests.segments(1, seed: UInt64(v)))
-        }
+        let (store, directory) = try IndexStoreTests.store(self, factory: "HNSW16,Flat", videos: 20)
         try VectorCache.open(store).save(in: directory)
         try store.remove(path: "/v/3.mp4")
         let cache = try VectorCache.open(store)
@@ -197,13 +204,7 @@ final class InvertedFileTests: XCTestCase {
     /// An inverted file is trained from LMDB's vectors, removes ids without tombstones, and
     /// finds a stored vector as its own nearest neighbour.
     func testInvertedFileBuildsRemovesAndFinds() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ivf-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model, faissFactory: "IVF4,Flat")
-        for v in 0..<40 {
-            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
-                          segments: IndexStoreTests.segments(5, seed: UInt64(v)))
-        }
+        let (store, directory) = try IndexStoreTests.store(self, factory: "IVF4,Flat", videos: 40, segmentsEach: 5)
         let cache = try VectorCache.open(store)
         XCTAssertEqual(cache.factory, "IVF4,Flat")
         XCTAssertEqual(cache.index.count, 200)
@@ -219,16 +220,14 @@ final class InvertedFileTests: XCTestCase {
         let vector = VectorCache.normalized(try XCTUnwrap(try store.embedding(segment: kept)))
         try reopened.index.setParameter("nprobe", 4)
         let hits = try reopened.index.search(vector, k: 10)[0]
-        XCTAssertEqual(hits.first?.id, kept, "\(hits.prefix(3)) \(vector)")
+        XCTAssertEqual(hits.first?.id, kept, "nearest: \(hits.prefix(3))")
         XCTAssertTrue(hits.allSatisfy { !removed.contains($0.id) })
     }
 
     /// A segment may be stored without prompt tokens: it has none to read, verify accepts it,
     /// and prompt tokens of the wrong size are still refused.
     func testSegmentWithoutPromptTokens() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("np-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model)
+        let (store, directory) = try IndexStoreTests.store(self)
         var segments = IndexStoreTests.segments(2, seed: 4)
         segments[1].promptTokens = []
         let stored = try store.put(video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: segments)

@@ -37,11 +37,11 @@ public final class RandomTensorSource: TensorSource {
 
     public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         let t = rng.tensor(shape, scale: 0.02)
-        if half { for i in 0..<t.count { t.data[i] = Float(Float16(t.data[i])) } }
         if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
             || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight") {
             for i in 0..<t.count { t.data[i] += 1 }
         }
+        if half { for i in 0..<t.count { t.data[i] = Float(Float16(t.data[i])) } }  // last, so isHalf holds
         return t
     }
 }

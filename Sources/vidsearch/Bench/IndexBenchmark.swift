@@ -108,9 +108,9 @@ enum IndexBenchmark {
         report.add("index.\(label(count)).search.exact.p50", ep50, "ms", note: "Flat, k=100, one query at a time")
         report.add("index.\(label(count)).search.exact.p99", ep99, "ms")
         // The approximate index at its default setting and at a few others (recall against speed).
-        let lists = Int(cache.factory.dropFirst(3).prefix { $0.isNumber }) ?? 0
-        let defaultProbes = VectorCache.probes(lists: lists)
-        let settings = cache.factory.hasPrefix("IVF") ? Array(Set([8, 16, 32, 64, defaultProbes].filter { $0 <= lists })).sorted() : [0]
+        let lists = VectorCache.lists(inFactory: cache.factory)
+        let defaultProbes = lists.map(VectorCache.probes) ?? 0
+        let settings = lists.map { l in Array(Set([8, 16, 32, 64, defaultProbes].filter { $0 <= l })).sorted() } ?? [0]
         for probes in settings {
             if probes > 0 { try cache.index.setParameter("nprobe", Double(probes)) }
             var times: [Double] = [], recall = 0.0
