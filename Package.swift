@@ -39,7 +39,9 @@ let package = Package(
                     .linkedLibrary("gomp"), .linkedLibrary("stdc++"), .linkedLibrary("m"),
                 ]),
 
-        .target(name: "Tensor", dependencies: ["CBLAS"], path: "Sources/Tensor",
+        // F16C conversion and prefetch, which Swift's SIMD types do not reach (see its header).
+        .target(name: "CIntrinsics", path: "Sources/CIntrinsics"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CIntrinsics"], path: "Sources/Tensor",
                 swiftSettings: optimized),
         .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),

@@ -1,23 +1,16 @@
-/// output[r, o] (+)= sum_i input[r, i] * weight[o, i] for a handful of rows: a text query's few
-/// tokens. sgemm packs the whole weight matrix before a product it then barely uses, so at
-/// 8 rows it runs at a fraction of the memory bandwidth that bounds this product; this kernel
-/// reads each weight row once, straight from memory (f32, or f16 converted as it is read), and
-/// dots it with every input row.
+/// output[r, o] (+)= sum_i input[r, i] * weight[o, i] for a handful of rows, with the weight in
+/// nn.Linear's layout: the projections and the MIT of one segment, and the prompt generator's
+/// per-candidate maps. sgemm packs the whole weight matrix before a product it then barely uses;
+/// this kernel reads each weight row once and dots it with every input row. (The text tower,
+/// whose weights are read for every query, keeps them in panels instead: PanelProduct.)
 public enum FewRowProduct {
-    /// Up to this many rows an f32 product goes through the kernel (Linear picks it); more go to
-    /// sgemm. f16 weights always come here, whatever the rows.
+    /// Up to this many rows a product goes through the kernel (Linear picks it); more go to sgemm.
     public static let maxRows = 16
 
     public static func apply(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                              weight: UnsafePointer<Float>, outFeatures: Int,
                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         precondition(rows <= maxRows, "FewRowProduct takes at most \(maxRows) rows of f32 weights, got \(rows)")
-        split(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures, into: output, accumulate: accumulate)
-    }
-
-    public static func apply(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                             weight: UnsafePointer<Float16>, outFeatures: Int,
-                             into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         split(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures, into: output, accumulate: accumulate)
     }
 
@@ -114,26 +107,4 @@ public enum FewRowProduct {
             }
         }
     }
-}
-
-/// A weight type the few-row kernel reads: eight values at a time as f32.
-protocol WeightElement {
-    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float>
-    var float: Float { get }
-}
-
-extension Float: WeightElement {
-    @inline(__always)
-    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
-        base.loadUnaligned(fromByteOffset: element * 4, as: SIMD8<Float>.self)
-    }
-    @inline(__always) var float: Float { self }
-}
-
-extension Float16: WeightElement {
-    @inline(__always)
-    static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
-        SIMD8<Float>(base.loadUnaligned(fromByteOffset: element * 2, as: SIMD8<Float16>.self))  // vcvtph2ps
-    }
-    @inline(__always) var float: Float { Float(self) }
 }

@@ -1,10 +1,10 @@
-/// y = x W^T + b, with W stored [out, in] as PyTorch's nn.Linear keeps it: in f32, or in f16
-/// (`halfWeight`, for the text tower of an f16 checkpoint, whose products read more weight bytes
-/// than they compute with).
+/// y = x W^T + b, with W stored [out, in] as PyTorch's nn.Linear keeps it, or packed in panels
+/// (`panels`, f32 or f16: the text tower, whose products have a query's few rows and so read
+/// more weight bytes than they compute with).
 public struct Linear {
-    /// The f32 weight; empty when the layer keeps f16 weights.
+    /// The weight in nn.Linear's layout; empty when the layer keeps its weight in panels.
     public let weight: Tensor
-    public let halfWeight: HalfMatrix?
+    public let panels: PanelMatrix?
     public let bias: Tensor?
     public let inFeatures: Int
     public let outFeatures: Int
@@ -13,19 +13,19 @@ public struct Linear {
         precondition(weight.shape.count == 2, "linear weight must be 2-D, got \(weight.shape)")
         if let bias { precondition(bias.count == weight.shape[0], "bias \(bias.shape) for weight \(weight.shape)") }
         self.weight = weight
-        self.halfWeight = nil
+        self.panels = nil
         self.bias = bias
         outFeatures = weight.shape[0]
         inFeatures = weight.shape[1]
     }
 
-    public init(halfWeight: HalfMatrix, bias: Tensor?) {
-        if let bias { precondition(bias.count == halfWeight.rows, "bias \(bias.shape) for weight [\(halfWeight.rows), \(halfWeight.columns)]") }
+    public init(panels: PanelMatrix, bias: Tensor?) {
+        if let bias { precondition(bias.count == panels.rows, "bias \(bias.shape) for weight [\(panels.rows), \(panels.columns)]") }
         self.weight = Tensor(shape: [0])
-        self.halfWeight = halfWeight
+        self.panels = panels
         self.bias = bias
-        outFeatures = halfWeight.rows
-        inFeatures = halfWeight.columns
+        outFeatures = panels.rows
+        inFeatures = panels.columns
     }
 
     /// output[rows, out] = input[rows, in] W^T + b (+ output when `accumulate`).
@@ -38,9 +38,8 @@ public struct Linear {
         } else if let bias {
             for r in 0..<rows { add(bias.data, into: output + r * o, count: o) }
         }
-        if let halfWeight {
-            FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: halfWeight.data, outFeatures: o,
-                                into: output, accumulate: bias != nil || accumulate)
+        if let panels {
+            PanelProduct.apply(input, rows: rows, weight: panels, into: output, accumulate: bias != nil || accumulate)
             return
         }
         if rows <= FewRowProduct.maxRows {

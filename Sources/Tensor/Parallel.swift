@@ -1,11 +1,12 @@
 import Dispatch
 import Foundation
 
-/// Splits 0..<count into one contiguous chunk per core and runs `body` on each at once, when the
-/// work is large enough to pay for waking the other threads; otherwise runs it inline.
+/// Splits 0..<count into one contiguous chunk per core (or `pieces` per core, taken in turn by
+/// whichever thread is free) and runs `body` on each at once, when the work is large enough to
+/// pay for waking the other threads; otherwise runs it inline.
 @inline(__always)
-public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, _ body: (Range<Int>) -> Void) {
-    let chunks = min(Parallel.cores, count / max(minimumPerChunk, 1))
+public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, pieces: Int = 1, _ body: (Range<Int>) -> Void) {
+    let chunks = min(Parallel.cores * pieces, count / max(minimumPerChunk, 1))
     guard chunks > 1 else {
         body(0..<count)
         return

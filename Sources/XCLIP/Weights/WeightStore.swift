@@ -58,11 +58,12 @@ struct WeightStore {
         return t
     }
 
-    /// With `compact`, a weight stored as f16 stays f16 (Linear's halfWeight); else it is f32.
+    /// With `compact`, the weight is packed in panels for few-row products (Linear's `panels`),
+    /// kept f16 if stored so; else it is f32 in nn.Linear's layout.
     func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true, compact: Bool = false) throws -> Linear {
         let weight = try tensor(prefix + ".weight", [outFeatures, inFeatures])
         let b = bias ? try tensor(prefix + ".bias", [outFeatures]) : nil
-        if compact, source.isHalf(prefix + ".weight") { return Linear(halfWeight: HalfMatrix(weight), bias: b) }
+        if compact { return Linear(panels: PanelMatrix(weight, half: source.isHalf(prefix + ".weight")), bias: b) }
         return Linear(weight: weight, bias: b)
     }
 
@@ -81,8 +82,8 @@ struct WeightStore {
             (weight.data + i * width * width).update(from: part.weight.data, count: width * width)
             if let b = part.bias { (fusedBias!.data + i * width).update(from: b.data, count: width) }
         }
-        if compact, names.allSatisfy({ source.isHalf($0 + ".weight") }) {
-            return Linear(halfWeight: HalfMatrix(weight), bias: fusedBias)
+        if compact {
+            return Linear(panels: PanelMatrix(weight, half: names.allSatisfy { source.isHalf($0 + ".weight") }), bias: fusedBias)
         }
         return Linear(weight: weight, bias: fusedBias)
     }

@@ -33,7 +33,7 @@ enum ModelBenchmark {
                            ratio: rate / sgemm, ratioTo: "sgemm", note: String(format: "%.1f GFLOP/s of %.1f GFLOP per segment", rate, flops / 1e9))
             }
             let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
-            let t = try Measure.time(repeats: 20, warmup: 3) { _ = try model.encodeText(ids) }
+            let t = try Measure.time(repeats: 50, warmup: 3) { _ = try model.encodeText(ids) }
             // Bound by reading the text weights: stated against the machine's read bandwidth.
             let text = config.text
             let textBytes = Double(text.numHiddenLayers * (4 * text.hiddenSize * text.hiddenSize
@@ -45,7 +45,7 @@ enum ModelBenchmark {
             // The same query on f16 weights (an f16 checkpoint such as the demo model's): the text
             // tower keeps them in f16 and reads half the bytes.
             let half = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42, half: true))
-            let th = try Measure.time(repeats: 20, warmup: 3) { _ = try half.encodeText(ids) }
+            let th = try Measure.time(repeats: 50, warmup: 3) { _ = try half.encodeText(ids) }
             report.add("model.\(shape).text.8tokens.f16", th.median * 1000, "ms", timing: th,
                        ratio: t.median / th.median, ratioTo: "f32 weights (x faster)")
         }
