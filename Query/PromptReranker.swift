@@ -18,9 +18,9 @@ public struct PromptReranker {
         var videos: [[Float]] = []
         var prompted: [Int] = []
         var result = [Float](repeating: -.infinity, count: segments.count)
-        for (i, id) in segments.enumerated() {
-            guard let video = try store.embedding(segment: id) else { continue }
-            if try store.promptTokens(segment: id, into: tokens.data + prompted.count * n * p) {
+        for (i, input) in try store.rerankInputs(segments, tokens: tokens.data).enumerated() {
+            guard let (video, hasTokens) = input else { continue }
+            if hasTokens {
                 videos.append(video)
                 prompted.append(i)
             } else {

@@ -35,6 +35,19 @@ public final class LMDBTransaction {
         }
     }
 
+    /// The value's bytes in place, in LMDB's map (valid only inside `body`): no copy.
+    public func withValue<T>(_ key: [UInt8], in database: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        guard let dbi = try dbi(database) else { return nil }
+        return try key.withUnsafeBytes { keyBytes -> T? in
+            var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var v = MDB_val()
+            let code = mdb_get(handle, dbi, &k, &v)
+            if code == MDB_NOTFOUND { return nil }
+            try check(code, "get from \(database)")
+            return try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+    }
+
     public func put(_ value: [UInt8], for key: [UInt8], in database: String) throws {
         guard let dbi = try dbi(database) else { throw LMDBError(code: EACCES, operation: "put in read transaction") }
         try key.withUnsafeBytes { keyBytes in

@@ -147,6 +147,24 @@ public final class IndexStore {
         }
     }
 
+    /// What the reranker reads for each candidate, in one read transaction and decoded in place:
+    /// its video embedding (nil for a segment LMDB no longer has) and whether it has prompt
+    /// tokens; those it has are decoded into `tokens`, packed in candidate order.
+    public func rerankInputs(_ ids: [Int64], tokens: UnsafeMutablePointer<Float>) throws -> [(embedding: [Float], prompted: Bool)?] {
+        let count = meta.model.promptTokens, width = meta.model.dimension
+        return try environment.read { txn in
+            var packed = 0
+            return try ids.map { id in
+                guard let embedding = try txn.get(Key.id(id), in: "vectors").map(Self.floats) else { return nil }
+                let prompted = try txn.withValue(Key.id(id), in: "prompts") {
+                    PromptTokenCodec.decode($0, into: tokens + packed * count * width, tokens: count, width: width)
+                } ?? false
+                if prompted { packed += 1 }
+                return (embedding, prompted)
+            }
+        }
+    }
+
     public func thumbnail(segment id: Int64) throws -> [UInt8]? {
         try environment.read { try $0.get(Key.id(id), in: "thumbnails") }
     }

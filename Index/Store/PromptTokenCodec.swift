@@ -27,15 +27,19 @@ public enum PromptTokenCodec {
     /// Decodes into `output` (tokens x width floats); returns false if the bytes do not fit.
     @discardableResult
     public static func decode(_ bytes: [UInt8], into output: UnsafeMutablePointer<Float>, tokens: Int, width: Int) -> Bool {
-        guard bytes.count == 4 + tokens * 4 + tokens * width, bytes.loadLE(UInt32.self, at: 0) == UInt32(tokens) else { return false }
-        bytes.withUnsafeBytes { raw in
-            for t in 0..<tokens {
-                let scale = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + t * 4, as: UInt32.self)))
-                let base = 4 + tokens * 4 + t * width
-                for i in 0..<width {
-                    output[t * width + i] = Float(raw.load(fromByteOffset: base + i, as: Int8.self)) * scale
-                }
-            }
+        bytes.withUnsafeBytes { decode($0, into: output, tokens: tokens, width: width) }
+    }
+
+    /// The same from bytes in place (a value in LMDB's map).
+    @discardableResult
+    public static func decode(_ raw: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<Float>, tokens: Int, width: Int) -> Bool {
+        guard raw.count == 4 + tokens * 4 + tokens * width,
+              UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)) == UInt32(tokens) else { return false }
+        let values = raw.baseAddress!.assumingMemoryBound(to: Int8.self) + 4 + tokens * 4
+        for t in 0..<tokens {
+            let scale = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + t * 4, as: UInt32.self)))
+            let row = values + t * width, out = output + t * width
+            for i in 0..<width { out[i] = Float(row[i]) * scale }
         }
         return true
     }

@@ -12,6 +12,10 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 
+// libgomp's two calls, declared here: clang does not see GCC's omp.h.
+extern "C" int omp_get_max_threads(void);
+extern "C" void omp_set_num_threads(int);
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -97,7 +101,18 @@ int vs_faiss_search(const vs_faiss_index *index, int64_t n, const float *x, int6
                     float *distances, int64_t *labels, char *err, size_t errlen) {
     return guarded(err, errlen, [&] {
         if (k <= 0) throw std::invalid_argument("k must be positive");
-        index->index->search(n, x, k, distances, labels);
+        // One query (a user's search) runs on this thread alone: an OpenMP team would gain
+        // nothing on it, and its threads then spin for milliseconds, taking the cores from the
+        // rerank that follows.
+        const int threads = omp_get_max_threads();
+        if (n == 1) omp_set_num_threads(1);
+        try {
+            index->index->search(n, x, k, distances, labels);
+        } catch (...) {
+            omp_set_num_threads(threads);
+            throw;
+        }
+        omp_set_num_threads(threads);
     });
 }
 

@@ -43,29 +43,28 @@ public enum FewRowProduct {
             for r0 in stride(from: 0, to: rows, by: 4) {
                 pair(input, rows: min(4, rows - r0), rowOffset: r0, inFeatures: inFeatures,
                      weight: weight + o * inFeatures, outFeatures: outFeatures, column: o,
-                     output: output, accumulate: accumulate)
+                     output: output, accumulate: accumulate, single: false)
             }
             o += 2
         }
         if o < range.upperBound {
-            for r in 0..<rows {
-                let x = input + r * inFeatures, w = weight + o * inFeatures
-                var value: Float = 0
-                for i in 0..<inFeatures { value += x[i] * w[i].float }
-                let target = output + r * outFeatures + o
-                target.pointee = accumulate ? target.pointee + value : value
+            // An odd last feature: the same kernel with its one weight row read as both of the pair.
+            for r0 in stride(from: 0, to: rows, by: 4) {
+                pair(input, rows: min(4, rows - r0), rowOffset: r0, inFeatures: inFeatures,
+                     weight: weight + o * inFeatures, outFeatures: outFeatures, column: o,
+                     output: output, accumulate: accumulate, single: true)
             }
         }
     }
 
-    /// Two output features (weight rows w and w + k) against up to four input rows:
-    /// eight 8-lane accumulators, each weight vector loaded once for all four rows.
+    /// Two output features (weight rows w and w + k, or w alone when `single`) against up to four
+    /// input rows: eight 8-lane accumulators, each weight vector loaded once for all four rows.
     @inline(__always)
     private static func pair<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, rowOffset: Int, inFeatures k: Int,
                                                weight w: UnsafePointer<W>, outFeatures: Int, column: Int,
-                                               output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                                               output: UnsafeMutablePointer<Float>, accumulate: Bool, single: Bool) {
         typealias V = SIMD8<Float>
-        let w0 = UnsafeRawPointer(w), w1 = UnsafeRawPointer(w + k)
+        let w0 = UnsafeRawPointer(w), w1 = UnsafeRawPointer(single ? w : w + k)
         // Rows past `rows` reread the last row (their sums are dropped) so the loop has no branches.
         let x0 = UnsafeRawPointer(input + rowOffset * k)
         let x1 = UnsafeRawPointer(input + (rowOffset + min(1, rows - 1)) * k)
@@ -92,19 +91,14 @@ public enum FewRowProduct {
                 for r in 0..<rows {
                     let x = input[(rowOffset + r) * k + i]
                     sums[r] += w[i].float * x
-                    sums[4 + r] += w[k + i].float * x
+                    sums[4 + r] += w[single ? i : k + i].float * x
                 }
             }
         }
         for r in 0..<rows {
             let target = output + (rowOffset + r) * outFeatures + column
-            if accumulate {
-                target[0] += sums[r]
-                target[1] += sums[4 + r]
-            } else {
-                target[0] = sums[r]
-                target[1] = sums[4 + r]
-            }
+            target[0] = accumulate ? target[0] + sums[r] : sums[r]
+            if !single { target[1] = accumulate ? target[1] + sums[4 + r] : sums[4 + r] }
         }
     }
 }

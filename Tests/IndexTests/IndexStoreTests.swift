@@ -240,4 +240,31 @@ final class InvertedFileTests: XCTestCase {
         segments[0].promptTokens = [1, 2, 3]
         XCTAssertThrowsError(try store.put(video: VideoRecord(path: "/v/b.mp4", fingerprint: "fb", size: 1, mtime: 0), segments: segments))
     }
+
+}
+
+final class RerankReadTests: XCTestCase {
+    /// The reranker's one-transaction read gives what the per-segment reads give: embeddings in
+    /// candidate order, nil for a missing segment, and prompt tokens packed for those that have them.
+    func testRerankInputsEqualSingleReads() throws {
+        let (store, _) = try IndexStoreTests.store(self)
+        var segments = IndexStoreTests.segments(3, seed: 5)
+        segments[1].promptTokens = []
+        let ids = try store.put(video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: segments).segmentIds
+        let order = [ids[2], 999_999, ids[1], ids[0]]
+        var packed = [Float](repeating: .nan, count: 3 * 24)
+        let inputs = try store.rerankInputs(order, tokens: &packed)
+        XCTAssertEqual(inputs.count, 4)
+        XCTAssertNil(inputs[1])
+        XCTAssertEqual(inputs.map { $0?.prompted }, [true, nil, false, true])
+        for (i, id) in order.enumerated() where inputs[i] != nil {
+            XCTAssertEqual(inputs[i]?.embedding, try store.embedding(segment: id))
+        }
+        var single = [Float](repeating: 0, count: 24)
+        for (slot, id) in [ids[2], ids[0]].enumerated() {
+            XCTAssertTrue(try store.promptTokens(segment: id, into: &single))
+            XCTAssertEqual(Array(packed[(slot * 24)..<((slot + 1) * 24)]), single)
+        }
+        XCTAssertTrue(packed[48...].allSatisfy(\.isNaN), "nothing written past the two prompted segments")
+    }
 }

@@ -6,7 +6,26 @@ import XCTest
 /// The folded, batched prompt generator equals the plain one of the spec.
 final class FoldedPromptTests: XCTestCase {
     func testFoldedFormEqualsPlainForm() throws {
-        let model = try XCLIPModel(directory: ParityTests.fixture)
+        try assertFoldedEqualsPlain(try XCLIPModel(directory: ParityTests.fixture))
+    }
+
+    /// Shapes the fixture does not have: an odd number of heads (5) and of prompt tokens (9), and
+    /// a width (40) past the kernels' 32-lane blocks.
+    func testFoldedFormEqualsPlainFormAtOddShapes() throws {
+        var config = XCLIPConfiguration()
+        config.vision.hiddenSize = 32; config.vision.intermediateSize = 64; config.vision.numHiddenLayers = 1
+        config.vision.numAttentionHeads = 2; config.vision.imageSize = 48; config.vision.patchSize = 16
+        config.vision.numFrames = 2; config.vision.mitHiddenSize = 40; config.vision.mitIntermediateSize = 80
+        config.vision.mitNumAttentionHeads = 2
+        config.text.vocabSize = 100; config.text.hiddenSize = 32; config.text.intermediateSize = 64
+        config.text.numHiddenLayers = 1; config.text.numAttentionHeads = 2; config.text.maxPositionEmbeddings = 16
+        config.projectionDim = 40; config.promptNumAttentionHeads = 5
+        let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 8, scale: 0.3))
+        XCTAssertEqual(model.promptTokenCount, 9)
+        try assertFoldedEqualsPlain(model)
+    }
+
+    private func assertFoldedEqualsPlain(_ model: XCLIPModel, file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SeededRandom(seed: 5)
         let p = model.embeddingSize, n = model.promptTokenCount, videos = 7
         let text = (0..<p).map { _ in rng.uniform(2) }
@@ -20,7 +39,7 @@ final class FoldedPromptTests: XCTestCase {
                 maxValue = max(maxValue, abs(plain[i]))
             }
         }
-        XCTAssertGreaterThan(maxValue, 0.1)
-        XCTAssertLessThan(maxDiff / maxValue, 1e-5, "folded vs plain relative difference")
+        XCTAssertGreaterThan(maxValue, 0.1, file: file, line: line)
+        XCTAssertLessThan(maxDiff / maxValue, 1e-5, "folded vs plain relative difference", file: file, line: line)
     }
 }
