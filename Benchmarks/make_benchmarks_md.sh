@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes BENCHMARKS.md from the benchmark commands; nothing in it is typed by hand.
-# Usage: Benchmarks/make_benchmarks_md.sh   (needs a release build; the evaluation needs numpy)
+# Usage: Benchmarks/make_benchmarks_md.sh   (needs a release build; the fresh-clip evaluation needs
+# numpy; the PyTorch side-by-side needs $VIDSEARCH_PYTHON (or python3) with torch and transformers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/vidsearch
@@ -12,6 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench query --markdown "$tmp/query.md" >/dev/null
 "$bin" bench index --vectors 1000000 --markdown "$tmp/index.md" >/dev/null 2>&1
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
+"$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 if python3 -c "import numpy" 2>/dev/null; then
   Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
 else
@@ -29,7 +31,9 @@ fi
   echo "## Query"; echo; cat "$tmp/query.md"; echo
   echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
-  echo "## Demo model retrieval quality"; echo; cat "$tmp/quality.md"; echo
+  echo "## Demo model retrieval quality"; echo
+  echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
+  echo "### On freshly rendered clips (every class, held-out combinations)"; echo; cat "$tmp/quality.md"; echo
   if [ -f Benchmarks/notes.md ]; then cat Benchmarks/notes.md; fi
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

@@ -16,6 +16,7 @@ final class Report {
     let machine = Measure.machine()
     private(set) var sgemm = 0.0
     private(set) var figures: [Figure] = []
+    private(set) var skipped: [(name: String, reason: String)] = []
 
     init(json: Bool) { self.json = json }
 
@@ -43,6 +44,12 @@ final class Report {
         }
     }
 
+    /// A benchmark that could not run here, and why: on the table (or as a JSON object) and in the Markdown.
+    func skip(_ name: String, _ reason: String) {
+        skipped.append((name, reason))
+        if json { Output.json(["name": name, "skipped": reason]) } else { print("\(Formatting.pad(name, 40)) skipped: \(reason)") }
+    }
+
     func line(_ f: Figure) -> String {
         var text = "\(Formatting.pad(f.name, 40)) \(String(format: "%10.4g", f.value)) \(Formatting.pad(f.unit, 10))"
         if let ratio = f.ratio, let to = f.ratioTo { text += String(format: "  %.2fx %@", ratio, to) }
@@ -61,6 +68,7 @@ final class Report {
             if let t = f.timing { note += (note.isEmpty ? "" : "; ") + String(format: "spread %.0f%%", t.spread * 100) }
             text += "| \(f.name) | \(String(format: "%.4g", f.value)) | \(f.unit) | \(ratio) | \(note) |\n"
         }
+        for (name, reason) in skipped { text += "\nSkipped \(name): \(reason).\n" }
         return text
     }
 }

@@ -14,10 +14,12 @@ struct BenchCommand: ParsableCommand {
           vidsearch bench model
           vidsearch bench model --json > model.jsonl
           vidsearch bench index --vectors 1000000     (about 8 minutes; 8 GB of temporary disk)
+          vidsearch bench quality                     (R@k of the bundled model on the sample clips)
+          vidsearch bench model --python ~/venv/bin/python   (PyTorch timed alongside, if it has torch)
         """
     )
 
-    @Argument(help: "What to measure: model, tokenizer, query, index, ingest, all.")
+    @Argument(help: "What to measure: model, tokenizer, query, index, ingest, quality, all.")
     var what: String = "all"
 
     @Flag(help: "One JSON object per figure (name, value, unit, ratio, ratio_to).")
@@ -35,8 +37,19 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "How many of those segments carry prompt tokens (8-bit, 25 KB each at B/32).")
     var promptSubset: Int = 100_000
 
+    @Option(help: "Model directory for `quality`. Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
+    var model: String?
+
+    @Option(help: "Python with torch and transformers, to time the PyTorch reference beside `model` and `query`'s rerank (Tools/bench_pytorch.py). Default: $VIDSEARCH_PYTHON or python3; skipped, with a message, when it lacks them.")
+    var python: String?
+
     @Option(help: "Also write the figures as Markdown to this file (BENCHMARKS.md is made this way).")
     var markdown: String?
+
+    func validate() throws {
+        let known = ["model", "tokenizer", "query", "index", "ingest", "quality", "all"]
+        guard known.contains(what) else { throw ValidationError("unknown benchmark '\(what)'; one of: \(known.joined(separator: ", "))") }
+    }
 
     func run() throws {
         let report = Report(json: json)
@@ -50,6 +63,13 @@ struct BenchCommand: ParsableCommand {
         if all || what == "query" { try QueryBenchmark.run(report: report, segments: segments) }
         if all || what == "index" { try IndexBenchmark.run(report: report, count: vectors, promptSubset: promptSubset) }
         if all || what == "ingest" { try IngestBenchmark.run(report: report) }
+        if all || what == "quality" { try QualityBenchmark.run(report: report, model: model) }
+        if all || what == "model" || what == "query" {
+            let interpreter = python ?? ProcessInfo.processInfo.environment["VIDSEARCH_PYTHON"] ?? "python3"
+            let parts = all ? ["model", "rerank"] : what == "model" ? ["model"] : ["rerank"]
+            PyTorchComparison.run(report: report, python: interpreter,
+                                  shapes: what == "query" ? ["B/32"] : shapes.split(separator: ",").map(String.init), parts: parts)
+        }
         if let markdown {
             // The command as a reader would rerun it: without the file it was written to.
             var arguments = Array(CommandLine.arguments.dropFirst())

@@ -23,10 +23,15 @@ enum Defaults {
 
     /// The bundled sample clips (Samples/demo-clips), found beside the executable's checkout.
     static func samplesDirectory() -> URL? {
+        inCheckout("Samples/demo-clips/labels.jsonl")?.deletingLastPathComponent()
+    }
+
+    /// A file of the executable's checkout (walking up from the binary), if there is one.
+    static func inCheckout(_ relativePath: String) -> URL? {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("Samples/demo-clips")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("labels.jsonl").path) { return candidate }
+            let candidate = dir.appendingPathComponent(relativePath)
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
             dir.deleteLastPathComponent()
         }
         return nil

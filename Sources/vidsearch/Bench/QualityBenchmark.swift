@@ -1,0 +1,81 @@
+import Foundation
+import Ingest
+import Query
+import VideoIndex
+import XCLIP
+
+/// Retrieval quality of a model on the bundled sample clips (Samples/demo-clips, each captioned
+/// in its labels.jsonl), through the real path: decode, ingest, LMDB and FAISS, search. For
+/// every distinct caption, text->video R@1 and R@5 (a hit is any clip with that caption) and,
+/// for left/right and up/down captions, whether the best-ranked clip moving along that axis
+/// moves the queried way; each with the video-specific prompt rerank and without it (the first
+/// stage alone), which is the prompt generator's share of the ranking.
+/// A larger, freshly rendered evaluation (120 classes, held-out combinations) is
+/// Benchmarks/eval_demo.py, which needs numpy to render its clips.
+enum QualityBenchmark {
+    static let opposite = ["moving left": "moving right", "moving right": "moving left",
+                           "moving up": "moving down", "moving down": "moving up"]
+
+    static func run(report: Report, model flag: String?) throws {
+        guard let clips = Defaults.samplesDirectory() else {
+            report.skip("quality", "no Samples/demo-clips beside this binary's checkout")
+            return
+        }
+        let labels = Self.labels(clips)
+        let loaded = try LoadedModel(flag)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-quality-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (files, _) = FileWalker.expand([clips.path])
+        let store = try IndexStore(writingAt: directory, model: loaded.identity)
+        let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
+            .run(files: files) { _ in }
+        try VectorCache.open(store).save(in: directory)
+        let indexed = results.filter { $0.outcome == .indexed }.count
+        let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(),
+                                      store: try IndexStore(readingAt: directory, model: loaded.identity))
+        let segments = try store.counts().segments
+        let captions = Set(labels.values.map(\.caption)).sorted()
+        let source = "\(captions.count) captions over \(indexed) sample clips (\(segments) segments), model \(loaded.identity.description)"
+        for rerank in [true, false] {
+            var atOne = 0, atFive = 0, directionRight = 0, directionAsked = 0
+            for caption in captions {
+                let options = SearchOptions(k: segments, candidates: segments, rerank: rerank, perVideo: true)
+                var ranked: [String] = []  // distinct clips, best first
+                for hit in try engine.search(caption, options: options) {
+                    let file = URL(fileURLWithPath: hit.path).lastPathComponent
+                    if !ranked.contains(file) { ranked.append(file) }
+                }
+                if let rank = ranked.firstIndex(where: { labels[$0]?.caption == caption }) {
+                    if rank < 1 { atOne += 1 }
+                    if rank < 5 { atFive += 1 }
+                }
+                let motion = labels.values.first { $0.caption == caption }?.motion ?? ""
+                if let other = opposite[motion],
+                   let first = ranked.first(where: { [motion, other].contains(labels[$0]?.motion ?? "") }) {
+                    directionAsked += 1
+                    if labels[first]?.motion == motion { directionRight += 1 }
+                }
+            }
+            let form = rerank ? "" : ".first_stage"
+            let how = rerank ? "with the video-specific prompt rerank" : "first stage only (--no-rerank)"
+            let n = Double(max(captions.count, 1))
+            report.add("quality.demo.R@1\(form)", Double(atOne) / n, "fraction", note: "\(source); \(how)")
+            report.add("quality.demo.R@5\(form)", Double(atFive) / n, "fraction")
+            report.add("quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
+                       note: "\(directionAsked) left/right or up/down captions: best clip on that axis moves the queried way (chance 0.5)")
+        }
+    }
+
+    /// file name -> caption and motion, from labels.jsonl.
+    static func labels(_ dir: URL) -> [String: (caption: String, motion: String)] {
+        guard let text = try? String(contentsOf: dir.appendingPathComponent("labels.jsonl"), encoding: .utf8) else { return [:] }
+        var labels: [String: (caption: String, motion: String)] = [:]
+        for line in text.split(separator: "\n") {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+               let file = object["file"] as? String, let caption = object["caption"] as? String {
+                labels[file] = (caption, object["motion"] as? String ?? "")
+            }
+        }
+        return labels
+    }
+}
