@@ -130,9 +130,10 @@ enum IndexBenchmark {
         }
         VectorCache.tune(cache.index, factory: cache.factory)
 
-        // 4. Whole queries: text embedding, approximate search, rerank of 100 candidates with
-        // their prompt tokens read from LMDB. Hits outside the prompt-token subset are swapped
-        // for subset segments so that every query reranks 100 real candidates.
+        // 4. Whole queries: text embedding, approximate search, the hits' segment and video
+        // records, rerank of 100 candidates with their prompt tokens read from LMDB. Hits outside
+        // the prompt-token subset are swapped for subset segments so that every query reranks
+        // 100 real candidates.
         progress("whole queries")
         let reader = try IndexStore(readingAt: dir)
         let reranker = PromptReranker(model: model)
@@ -145,15 +146,49 @@ enum IndexBenchmark {
             start = DispatchTime.now().uptimeNanoseconds
             let text = try model.encodeText(tokens)
             let hits = try cache.index.search(VectorCache.normalized(text), k: 100)[0]
+            _ = try reader.lookup(hits.map(\.id))
             let candidates = hits.map { Int64(($0.id - 1) % Int64(subset)) + 1 }
             _ = try reranker.scores(text: text, segments: candidates, store: reader)
             if round >= 6 { wholeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
         let (wp50, wp99) = percentiles(wholeTimes)
-        report.add("query.whole.\(label(count)).p50", wp50, "ms", note: "text + \(cache.factory) + rerank of 100 (B/32 sizes)")
+        report.add("query.whole.\(label(count)).p50", wp50, "ms", note: "text + \(cache.factory) + records + rerank of 100 (B/32 sizes)")
         report.add("query.whole.\(label(count)).p99", wp99, "ms")
+
+        // 5. Serving memory, in a process of its own that does only that: this one holds the
+        // exact index and every benchmark's allocations besides.
+        progress("serving process")
+        if let bytes = try servingPeak(index: dir) {
+            report.add("index.\(label(count)).serving_peak_memory", Double(bytes) / 1_048_576, "MiB",
+                       note: "a separate process: the B/32 model, \(cache.factory) of every vector, LMDB; 20 searches through SearchEngine")
+        }
         report.add("index.\(label(count)).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB",
                    note: "the whole benchmark: exact and approximate index of every vector, the model")
+    }
+
+    /// Runs `vidsearch bench --serve-index DIR` and reads the peak resident bytes it reports.
+    static func servingPeak(index dir: URL) throws -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["bench", "--serve-index", dir.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The serving side of `servingPeak`: open the index as `vidsearch search` does (with the
+    /// benchmark's random B/32 model), answer 20 queries, print the peak resident bytes.
+    static func serve(index dir: URL) throws {
+        let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 7))
+        let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Defaults.modelDirectory(nil)),
+                                      store: try IndexStore(readingAt: dir))
+        let texts = ["a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left"]
+        for round in 0..<20 { _ = try engine.search(texts[round % texts.count]) }
+        print(Measure.peakResidentBytes())
     }
 
     static func label(_ count: Int) -> String {

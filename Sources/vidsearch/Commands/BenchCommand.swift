@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Python with torch and transformers, to time the PyTorch reference beside `model` and `query`'s rerank (Tools/bench_pytorch.py). Default: $VIDSEARCH_PYTHON or python3; skipped, with a message, when it lacks them.")
     var python: String?
 
+    @Option(help: .hidden)  // `bench index` runs itself with this to measure a serving process's memory
+    var serveIndex: String?
+
     @Option(help: "Also write the figures as Markdown to this file (BENCHMARKS.md is made this way).")
     var markdown: String?
 
@@ -52,6 +55,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let serveIndex {
+            try IndexBenchmark.serve(index: URL(fileURLWithPath: serveIndex))
+            return
+        }
         let report = Report(json: json)
         if json { Output.json(["machine": report.machine]) } else { print("machine: \(report.machine)") }
         report.measureSgemm()
