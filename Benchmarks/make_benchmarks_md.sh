@@ -11,6 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench model --markdown "$tmp/model.md" >/dev/null
 "$bin" bench tokenizer --markdown "$tmp/tokenizer.md" >/dev/null
 "$bin" bench query --markdown "$tmp/query.md" >/dev/null
+"$bin" bench index --vectors 100000 --markdown "$tmp/index100k.md" >/dev/null 2>&1
 "$bin" bench index --vectors 1000000 --markdown "$tmp/index.md" >/dev/null 2>&1
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
@@ -29,6 +30,7 @@ fi
   echo "## Model (random weights in the official B/32 and B/16 shapes)"; echo; cat "$tmp/model.md"; echo
   echo "## Tokenizer"; echo; cat "$tmp/tokenizer.md"; echo
   echo "## Query"; echo; cat "$tmp/query.md"; echo
+  echo "## Index and whole queries at 100k segments"; echo; cat "$tmp/index100k.md"; echo
   echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
   echo "## Demo model retrieval quality"; echo

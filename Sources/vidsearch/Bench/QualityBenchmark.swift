@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Ingest
 import Query
@@ -27,10 +28,15 @@ enum QualityBenchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (files, _) = FileWalker.expand([clips.path])
         let store = try IndexStore(writingAt: directory, model: loaded.identity)
+        let start = DispatchTime.now().uptimeNanoseconds
         let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
             .run(files: files) { _ in }
         try VectorCache.open(store).save(in: directory)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let indexed = results.filter { $0.outcome == .indexed }.count
+        let seconds = results.filter { $0.outcome == .indexed }.map(\.duration).reduce(0, +)
+        report.add("ingest.demo_archive.end_to_end", seconds / elapsed, "video-s/s",
+                   note: String(format: "the %d sample clips (%.0f s of video, small frames) with the bundled model, index included", indexed, seconds))
         let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(),
                                       store: try IndexStore(readingAt: directory, model: loaded.identity))
         let segments = try store.counts().segments
