@@ -32,6 +32,13 @@ public final class FaissIndex {
 
     public var count: Int { Int(vs_faiss_ntotal(handle)) }
     public var dimension: Int { Int(vs_faiss_dimension(handle)) }
+    /// The kind as a factory string, from the index itself (a file says what it holds); nil for
+    /// a kind vidsearch does not make.
+    public var kind: String? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let unknown = vs_faiss_describe(handle, &buffer, buffer.count) != 0
+        return unknown ? nil : String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// Every id the index holds.
     public func ids() throws -> [Int64] {

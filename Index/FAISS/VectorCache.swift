@@ -44,6 +44,11 @@ public final class VectorCache {
         return count < 1_000_000 ? "IVF1024,Flat" : "IVF4096,Flat"
     }
 
+    /// A factory string as FaissIndex.kind reports an index of it: HNSW without its parameters.
+    public static func kind(ofFactory factory: String) -> String {
+        factory.hasPrefix("HNSW") ? "HNSW" : factory
+    }
+
     /// Lists searched per query for an IVF of `lists` lists: 32 up to 1,024 lists, then lists / 256
     /// (16 of 4,096). `vidsearch bench index` measures recall@100 of 0.92 at 200k segments
     /// (IVF1024, nprobe 32) and 1.00 at 1M (IVF4096, nprobe 16, p50 4.5 ms); see BENCHMARKS.md.
@@ -78,7 +83,9 @@ public final class VectorCache {
                 guard index.dimension == dimension else {
                     throw FaissError(operation: "read", message: "dimension \(index.dimension), expected \(dimension)")
                 }
-                let kind = factory(forCount: index.count, forced: store.meta.faissFactory)
+                // The file's own kind: one written at another size (an IVF1024 that has since
+                // passed 1M vectors) is tuned for what it is until a rebuild replaces it.
+                let kind = index.kind ?? factory(forCount: index.count, forced: store.meta.faissFactory)
                 tune(index, factory: kind)
                 let cache = VectorCache(index: index, factory: kind,
                                         generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil)
@@ -156,7 +163,8 @@ public final class VectorCache {
     /// Whether the cache should be rebuilt: too many tombstones, or past the size rule.
     public func needsRebuild(_ store: IndexStore) throws -> Bool {
         if tombstones * 10 > max(index.count, 1) { return true }
-        return VectorCache.factory(forCount: index.count - tombstones, forced: store.meta.faissFactory) != factory
+        let wanted = VectorCache.factory(forCount: index.count - tombstones, forced: store.meta.faissFactory)
+        return VectorCache.kind(ofFactory: wanted) != VectorCache.kind(ofFactory: factory)
     }
 
     /// Writes the cache atomically as the file of its generation and removes older ones.

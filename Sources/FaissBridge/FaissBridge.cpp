@@ -4,6 +4,8 @@
 
 #include <faiss/AutoTune.h>
 #include <faiss/Index.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/invlists/InvertedLists.h>
@@ -18,6 +20,7 @@ extern "C" void omp_set_num_threads(int);
 
 #include <cstdio>
 #include <cstring>
+#include <typeinfo>
 #include <exception>
 #include <algorithm>
 #include <memory>
@@ -134,6 +137,22 @@ int vs_faiss_set_parameter(vs_faiss_index *index, const char *name, double value
 }
 
 int64_t vs_faiss_ntotal(const vs_faiss_index *index) { return index->index->ntotal; }
+
+int vs_faiss_describe(const vs_faiss_index *index, char *out, size_t len) {
+    const faiss::Index *inner = index->index.get();
+    if (auto *map = dynamic_cast<const faiss::IndexIDMap2 *>(inner)) inner = map->index;
+    else if (auto *plain = dynamic_cast<const faiss::IndexIDMap *>(inner)) inner = plain->index;
+    std::string kind = "unknown";
+    if (auto *ivf = dynamic_cast<const faiss::IndexIVF *>(inner)) {
+        kind = "IVF" + std::to_string(ivf->nlist) + (dynamic_cast<const faiss::IndexIVFFlat *>(inner) ? ",Flat" : "");
+    } else if (std::strstr(typeid(*inner).name(), "IndexHNSW")) {
+        kind = "HNSW";  // by name: faiss/IndexHNSW.h needs GCC's omp.h, which clang does not see
+    } else if (dynamic_cast<const faiss::IndexFlat *>(inner)) {
+        kind = "Flat";
+    }
+    std::snprintf(out, len, "%s", kind.c_str());
+    return kind == "unknown" ? 1 : 0;
+}
 
 int vs_faiss_ids(const vs_faiss_index *index, int64_t *ids, char *err, size_t errlen) {
     return guarded(err, errlen, [&] {

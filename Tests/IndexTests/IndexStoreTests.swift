@@ -201,6 +201,23 @@ final class InvertedFileTests: XCTestCase {
         XCTAssertEqual(VectorCache.factory(forCount: 5, forced: "HNSW32,Flat"), "HNSW32,Flat")
     }
 
+    /// An index says what kind it is, and a file read back says the same: the cache is tuned for
+    /// the file it opened, not for what its vector count would choose today.
+    func testKindReadFromTheIndexAndItsFile() throws {
+        let (_, directory) = try IndexStoreTests.store(self)
+        var rng = SeededRandom(seed: 6)
+        let vectors = (0..<(64 * 8)).map { _ in rng.uniform() }
+        for (factory, kind) in [("Flat", "Flat"), ("IVF4,Flat", "IVF4,Flat"), ("HNSW16", "HNSW")] {
+            let index = try FaissIndex(dimension: 8, factory: factory)
+            if !index.isTrained { try index.train(vectors) }
+            try index.add(vectors, ids: (1...64).map(Int64.init))
+            XCTAssertEqual(index.kind, kind)
+            let path = directory.appendingPathComponent("kind.faiss").path
+            try index.write(to: path)
+            XCTAssertEqual(try FaissIndex(contentsOf: path).kind, kind, "\(factory) read back")
+        }
+    }
+
     /// An inverted file is trained from LMDB's vectors, removes ids without tombstones, and
     /// finds a stored vector as its own nearest neighbour.
     func testInvertedFileBuildsRemovesAndFinds() throws {

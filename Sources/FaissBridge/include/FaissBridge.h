@@ -28,6 +28,9 @@ int vs_faiss_remove(vs_faiss_index *index, int64_t n, const int64_t *ids, int64_
 int vs_faiss_set_parameter(vs_faiss_index *index, const char *name, double value,
                            char *err, size_t errlen);
 int64_t vs_faiss_ntotal(const vs_faiss_index *index);
+/* The index's kind as a factory string ("Flat", "IVF1024,Flat", "HNSW"), read from the index
+   itself, under any id map; returns 1 (and "unknown") for a kind vidsearch does not make. */
+int vs_faiss_describe(const vs_faiss_index *index, char *out, size_t len);
 /// Copies the ids held (ntotal of them) into `ids`.
 int vs_faiss_ids(const vs_faiss_index *index, int64_t *ids, char *err, size_t errlen);
 int vs_faiss_dimension(const vs_faiss_index *index);
