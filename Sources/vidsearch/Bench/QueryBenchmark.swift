@@ -16,7 +16,7 @@ enum QueryBenchmark {
         // Rerank alone, on tokens in memory: folded and batched vs plain per candidate.
         let text = (0..<p).map { _ in rng.uniform() }
         let tokens = rng.tensor([100, n, p], scale: 2)
-        let folded = Measure.time(repeats: 9, warmup: 2) { _ = model.promptedTextEmbedding(text, videos: tokens.data, count: 100) }
+        let folded = Measure.time(repeats: 31, warmup: 3) { _ = model.promptedTextEmbedding(text, videos: tokens.data, count: 100) }
         let plain = Measure.time(repeats: 3, warmup: 1) {
             for c in 0..<100 { _ = model.promptedTextEmbeddings([text], promptTokens: tokens.data + c * n * p) }
         }
