@@ -46,7 +46,7 @@ struct SegmentSource {
                         preprocessor.process(frame.image, into: buffer.baseAddress! + i * perFrame)
                     }
                 }
-                let thumbnail = ThumbnailEncoder.jpeg(decoded[decoded.count / 2].image)
+                let thumbnail = ThumbnailEncoder.thumbnail(decoded[decoded.count / 2].image)
                 let record = SegmentRecord(start: segment.start, end: segment.end, frameTimes: decoded.map(\.time))
                 emit(.segment(file: file, PreparedSegment(record: record, pixels: pixels, thumbnail: thumbnail)))
             }

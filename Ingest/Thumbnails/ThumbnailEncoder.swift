@@ -3,6 +3,26 @@ import CFFmpeg
 /// Small JPEG thumbnails through libavcodec's MJPEG encoder.
 public enum ThumbnailEncoder {
     public static let maxWidth = 320
+    /// Bytes a stored thumbnail may take: one LMDB overflow page (4,096 bytes less its 16-byte
+    /// header). A 320 px frame of busy footage is ~10 KB at the first step, which LMDB stores in
+    /// three pages: a quarter of a segment's whole footprint.
+    public static let budget = 4080
+    /// Width and JPEG qscale tried in turn, largest and finest first.
+    static let steps: [(width: Int, quality: Int32)] = [(320, 5), (320, 8), (256, 8), (256, 12), (192, 12), (160, 16)]
+
+    /// The stored thumbnail: the first step whose JPEG fits `budget`, else the last step's.
+    public static func thumbnail(_ image: RGBImage, budget: Int = budget) -> [UInt8] {
+        var source = image
+        if image.width > maxWidth {  // scaled once; the smaller steps scale from this
+            source = Resampler.resize(image, width: maxWidth, height: max(2, image.height * maxWidth / image.width))
+        }
+        var encoded: [UInt8] = []
+        for step in steps {
+            encoded = jpeg(source, maxWidth: step.width, quality: step.quality)
+            if encoded.count <= budget { break }
+        }
+        return encoded
+    }
 
     /// A JPEG of the image, scaled down (never up) to at most `maxWidth` pixels wide.
     public static func jpeg(_ image: RGBImage, maxWidth: Int = maxWidth, quality: Int32 = 5) -> [UInt8] {

@@ -44,9 +44,14 @@ enum IngestBenchmark {
         // End to end through the pipeline (decoding thread beside the model).
         let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor)
         let start = Date()
-        try pipeline.run(paths: [video]) { _ in }
+        var thumbnails: [Int] = []
+        try pipeline.run(paths: [video]) { event in
+            if case let .finished(encoded) = event { thumbnails = encoded.segments.map(\.thumbnail.count) }
+        }
         let elapsed = Date().timeIntervalSince(start)
         report.add("ingest.end_to_end", 40 / elapsed, "video-s/s", note: "720p H.264, B/32, pipeline with both cores")
+        report.add("ingest.thumbnail_bytes", Double(thumbnails.reduce(0, +)) / Double(max(thumbnails.count, 1)), "bytes",
+                   note: "mean over the file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
         report.add("ingest.peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
     }
 }
