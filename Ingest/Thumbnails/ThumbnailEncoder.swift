@@ -34,6 +34,7 @@ public enum ThumbnailEncoder {
         // 4:2:0 wants even sizes; drop an odd last row or column.
         let w = source.width & ~1, h = source.height & ~1
         guard w >= 2, h >= 2, let codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else { return [] }
+        av_log_set_level(AV_LOG_QUIET)  // as the decoder does: FFmpeg's own log lines are not vidsearch's output
         var context = avcodec_alloc_context3(codec)
         defer { avcodec_free_context(&context) }
         guard let ctx = context else { return [] }
