@@ -45,8 +45,8 @@ public final class SearchEngine {
         let hits = try vectors.index.search(VectorCache.normalized(textEmbedding), k: max(1, wanted))[0]
         let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
         var candidates: [SearchResult] = hits.compactMap { hit in
-            guard let (segment, video) = found[hit.id] else { return nil }
-            return SearchResult(path: video.path, videoId: video.id, segmentId: hit.id,
+            guard let (segment, path) = found[hit.id] else { return nil }
+            return SearchResult(path: path, videoId: segment.videoId, segmentId: hit.id,
                                 start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
         }
         candidates = Array(candidates.prefix(max(options.candidates, options.k)))

@@ -120,15 +120,21 @@ public final class IndexStore {
         }
     }
 
-    /// Segment records, their video records and their stored embeddings, read in one snapshot.
-    public func lookup(_ ids: [Int64]) throws -> [Int64: (segment: SegmentRecord, video: VideoRecord)] {
-        try environment.read { txn in
-            var found: [Int64: (SegmentRecord, VideoRecord)] = [:]
-            var videos: [UInt64: VideoRecord] = [:]
+    /// Segment records and their videos' paths, read in one snapshot: what a search result shows.
+    /// Only the path and id of each video record are decoded (a long video's segment list makes
+    /// the whole record ~5x slower to decode, ~37 us for 100 segments: a query's 100 hits from
+    /// 100 videos spent ~3 ms here).
+    public func lookup(_ ids: [Int64]) throws -> [Int64: (segment: SegmentRecord, path: String)] {
+        struct VideoPath: Decodable { let id: UInt64; let path: String }
+        return try environment.read { txn in
+            var found: [Int64: (SegmentRecord, String)] = [:]
+            var paths: [UInt64: String] = [:]
             for id in ids {
                 guard let bytes = try txn.get(Key.id(id), in: "segments"), let segment = SegmentRecord(id: id, encoded: bytes) else { continue }
-                if videos[segment.videoId] == nil { videos[segment.videoId] = try Self.video(Key.id(segment.videoId), txn) }
-                if let video = videos[segment.videoId] { found[id] = (segment, video) }
+                if paths[segment.videoId] == nil, let record = try txn.get(Key.id(segment.videoId), in: "videos") {
+                    paths[segment.videoId] = (try? JSONDecoder().decode(VideoPath.self, from: Data(record)))?.path
+                }
+                if let path = paths[segment.videoId] { found[id] = (segment, path) }
             }
             return found
         }
