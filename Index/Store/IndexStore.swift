@@ -121,9 +121,9 @@ public final class IndexStore {
     }
 
     /// Segment records and their videos' paths, read in one snapshot: what a search result shows.
-    /// Only the path and id of each video record are decoded (a long video's segment list makes
-    /// the whole record ~5x slower to decode, ~37 us for 100 segments: a query's 100 hits from
-    /// 100 videos spent ~3 ms here).
+    /// Only the path and id of each video record are decoded: a long video's segment list makes
+    /// the whole record ~5x slower to decode (measured in development: ~37 us for 100 segments,
+    /// so a query's 100 hits from 100 videos spent ~3 ms here).
     public func lookup(_ ids: [Int64]) throws -> [Int64: (segment: SegmentRecord, path: String)] {
         struct VideoPath: Decodable { let id: UInt64; let path: String }
         return try environment.read { txn in
@@ -142,15 +142,6 @@ public final class IndexStore {
 
     public func embedding(segment id: Int64) throws -> [Float]? {
         try environment.read { txn in try txn.get(Key.id(id), in: "vectors").map(Self.floats) }
-    }
-
-    /// Decodes a segment's prompt tokens into `output` (promptTokens x dimension floats).
-    public func promptTokens(segment id: Int64, into output: UnsafeMutablePointer<Float>) throws -> Bool {
-        let tokens = meta.model.promptTokens, width = meta.model.dimension
-        return try environment.read { txn in
-            guard let bytes = try txn.get(Key.id(id), in: "prompts") else { return false }
-            return PromptTokenCodec.decode(bytes, into: output, tokens: tokens, width: width)
-        }
     }
 
     /// What the reranker reads for each candidate, in one read transaction and decoded in place:

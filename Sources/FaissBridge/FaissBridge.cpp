@@ -61,6 +61,19 @@ bool takes_ids(const faiss::Index *index) {
            dynamic_cast<const faiss::IndexIVF *>(index) != nullptr;
 }
 
+// Limits this thread's OpenMP teams to one thread while in scope (when `active`), restoring the
+// previous limit however the scope is left.
+struct OneThreadFor {
+    int saved;
+    bool active;
+    explicit OneThreadFor(bool active) : saved(omp_get_max_threads()), active(active) {
+        if (active) omp_set_num_threads(1);
+    }
+    ~OneThreadFor() {
+        if (active) omp_set_num_threads(saved);
+    }
+};
+
 }  // namespace
 
 extern "C" {
@@ -107,15 +120,8 @@ int vs_faiss_search(const vs_faiss_index *index, int64_t n, const float *x, int6
         // One query (a user's search) runs on this thread alone: an OpenMP team would gain
         // nothing on it, and its threads then spin for milliseconds, taking the cores from the
         // rerank that follows.
-        const int threads = omp_get_max_threads();
-        if (n == 1) omp_set_num_threads(1);
-        try {
-            index->index->search(n, x, k, distances, labels);
-        } catch (...) {
-            omp_set_num_threads(threads);
-            throw;
-        }
-        omp_set_num_threads(threads);
+        OneThreadFor scope(n == 1);
+        index->index->search(n, x, k, distances, labels);
     });
 }
 

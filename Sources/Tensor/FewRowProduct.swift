@@ -10,11 +10,15 @@ public enum FewRowProduct {
     public static func apply(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                              weight: UnsafePointer<Float>, outFeatures: Int,
                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        precondition(rows <= maxRows, "FewRowProduct takes at most \(maxRows) rows of f32 weights, got \(rows)")
-        split(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures, into: output, accumulate: accumulate)
+        precondition(rows <= maxRows, "FewRowProduct takes at most \(maxRows) rows, got \(rows)")
+        // One chunk of output features per core; each chunk streams its own weight rows.
+        parallelChunks(outFeatures, minimumPerChunk: max(1, 65_536 / max(inFeatures * max(rows / 4, 1), 1))) { range in
+            product(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                    range: range, into: output, accumulate: accumulate)
+        }
     }
 
-    /// The f32 product on the calling thread only (for callers that already run one task per core).
+    /// The same product on the calling thread only (for callers that already run one task per core).
     public static func serial(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
                               weight: UnsafePointer<Float>, outFeatures: Int,
                               into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
@@ -23,21 +27,10 @@ public enum FewRowProduct {
                 range: 0..<outFeatures, into: output, accumulate: accumulate)
     }
 
-    /// One chunk of output features per core; each chunk streams its own weight rows.
     @inline(__always)
-    private static func split<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                                                weight: UnsafePointer<W>, outFeatures: Int,
-                                                into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        parallelChunks(outFeatures, minimumPerChunk: max(1, 65_536 / max(inFeatures * max(rows / 4, 1), 1))) { range in
-            product(input, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
-                    range: range, into: output, accumulate: accumulate)
-        }
-    }
-
-    @inline(__always)
-    private static func product<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-                                                  weight: UnsafePointer<W>, outFeatures: Int, range: Range<Int>,
-                                                  into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func product(_ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+                                weight: UnsafePointer<Float>, outFeatures: Int, range: Range<Int>,
+                                into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         var o = range.lowerBound
         while o + 2 <= range.upperBound {
             for r0 in stride(from: 0, to: rows, by: 4) {
@@ -60,9 +53,9 @@ public enum FewRowProduct {
     /// Two output features (weight rows w and w + k, or w alone when `single`) against up to four
     /// input rows: eight 8-lane accumulators, each weight vector loaded once for all four rows.
     @inline(__always)
-    private static func pair<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, rowOffset: Int, inFeatures k: Int,
-                                               weight w: UnsafePointer<W>, outFeatures: Int, column: Int,
-                                               output: UnsafeMutablePointer<Float>, accumulate: Bool, single: Bool) {
+    private static func pair(_ input: UnsafePointer<Float>, rows: Int, rowOffset: Int, inFeatures k: Int,
+                             weight w: UnsafePointer<Float>, outFeatures: Int, column: Int,
+                             output: UnsafeMutablePointer<Float>, accumulate: Bool, single: Bool) {
         typealias V = SIMD8<Float>
         let w0 = UnsafeRawPointer(w), w1 = UnsafeRawPointer(single ? w : w + k)
         // Rows past `rows` reread the last row (their sums are dropped) so the loop has no branches.
@@ -74,8 +67,8 @@ public enum FewRowProduct {
         let vectors = k / 8
         for v in 0..<vectors {
             let offset = v * 32
-            let u0 = W.load8(w0, element: v * 8)
-            let u1 = W.load8(w1, element: v * 8)
+            let u0 = w0.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let u1 = w1.loadUnaligned(fromByteOffset: offset, as: V.self)
             let y0 = x0.loadUnaligned(fromByteOffset: offset, as: V.self)
             let y1 = x1.loadUnaligned(fromByteOffset: offset, as: V.self)
             let y2 = x2.loadUnaligned(fromByteOffset: offset, as: V.self)
@@ -90,8 +83,8 @@ public enum FewRowProduct {
             for i in (vectors * 8)..<k {
                 for r in 0..<rows {
                     let x = input[(rowOffset + r) * k + i]
-                    sums[r] += w[i].float * x
-                    sums[4 + r] += w[single ? i : k + i].float * x
+                    sums[r] += w[i] * x
+                    sums[4 + r] += w[single ? i : k + i] * x
                 }
             }
         }

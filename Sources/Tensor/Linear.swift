@@ -6,8 +6,6 @@ public struct Linear {
     public let weight: Tensor
     public let panels: PanelMatrix?
     public let bias: Tensor?
-    public let inFeatures: Int
-    public let outFeatures: Int
 
     public init(weight: Tensor, bias: Tensor?) {
         precondition(weight.shape.count == 2, "linear weight must be 2-D, got \(weight.shape)")
@@ -15,8 +13,6 @@ public struct Linear {
         self.weight = weight
         self.panels = nil
         self.bias = bias
-        outFeatures = weight.shape[0]
-        inFeatures = weight.shape[1]
     }
 
     public init(panels: PanelMatrix, bias: Tensor?) {
@@ -24,9 +20,10 @@ public struct Linear {
         self.weight = Tensor(shape: [0])
         self.panels = panels
         self.bias = bias
-        outFeatures = panels.rows
-        inFeatures = panels.columns
     }
+
+    public var inFeatures: Int { panels?.columns ?? weight.shape[1] }
+    public var outFeatures: Int { panels?.rows ?? weight.shape[0] }
 
     /// output[rows, out] = input[rows, in] W^T + b (+ output when `accumulate`).
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,

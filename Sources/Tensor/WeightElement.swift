@@ -1,9 +1,8 @@
 import CIntrinsics
 
-/// A weight type the few-row kernels read: eight values at a time as f32.
+/// A weight type the panel kernel reads: eight values at a time as f32.
 protocol WeightElement {
     static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float>
-    var float: Float { get }
 }
 
 extension Float: WeightElement {
@@ -11,7 +10,6 @@ extension Float: WeightElement {
     static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
         base.loadUnaligned(fromByteOffset: element * 4, as: SIMD8<Float>.self)
     }
-    @inline(__always) var float: Float { self }
 }
 
 extension Float16: WeightElement {
@@ -19,5 +17,4 @@ extension Float16: WeightElement {
     static func load8(_ base: UnsafeRawPointer, element: Int) -> SIMD8<Float> {
         vs_load_half8(base + element * 2)  // vcvtph2ps
     }
-    @inline(__always) var float: Float { Float(self) }
 }

@@ -60,7 +60,7 @@ final class IndexStoreTests: XCTestCase {
 
         // Prompt tokens round trip within the 8-bit codec's error (half a step of each token's scale).
         var tokens = [Float](repeating: 0, count: 24)
-        XCTAssertTrue(try tokens.withUnsafeMutableBufferPointer { try store.promptTokens(segment: b.segmentIds[0], into: $0.baseAddress!) })
+        XCTAssertEqual(try store.rerankInputs([b.segmentIds[0]], tokens: &tokens).first??.prompted, true)
         let original = Self.segments(3, seed: 2)[0].promptTokens
         for t in 0..<3 {
             let peak = original[(t * 8)..<(t * 8 + 8)].map(abs).max()!
@@ -248,9 +248,8 @@ final class InvertedFileTests: XCTestCase {
         var segments = IndexStoreTests.segments(2, seed: 4)
         segments[1].promptTokens = []
         let stored = try store.put(video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: segments)
-        var buffer = [Float](repeating: 0, count: 24)
-        XCTAssertTrue(try store.promptTokens(segment: stored.segmentIds[0], into: &buffer))
-        XCTAssertFalse(try store.promptTokens(segment: stored.segmentIds[1], into: &buffer))
+        var buffer = [Float](repeating: 0, count: 2 * 24)
+        XCTAssertEqual(try store.rerankInputs(stored.segmentIds, tokens: &buffer).map { $0?.prompted }, [true, false])
         try VectorCache.open(store).save(in: directory)
         let report = try Verifier.verify(store)
         XCTAssertTrue(report.ok, "\(report.problems)")
@@ -261,9 +260,9 @@ final class InvertedFileTests: XCTestCase {
 }
 
 final class RerankReadTests: XCTestCase {
-    /// The reranker's one-transaction read gives what the per-segment reads give: embeddings in
-    /// candidate order, nil for a missing segment, and prompt tokens packed for those that have them.
-    func testRerankInputsEqualSingleReads() throws {
+    /// The reranker's one-transaction read: embeddings in candidate order as stored, nil for a
+    /// missing segment, and the codec's prompt tokens packed for those that have them.
+    func testRerankInputsInCandidateOrder() throws {
         let (store, _) = try IndexStoreTests.store(self)
         var segments = IndexStoreTests.segments(3, seed: 5)
         segments[1].promptTokens = []
@@ -274,13 +273,13 @@ final class RerankReadTests: XCTestCase {
         XCTAssertEqual(inputs.count, 4)
         XCTAssertNil(inputs[1])
         XCTAssertEqual(inputs.map { $0?.prompted }, [true, nil, false, true])
-        for (i, id) in order.enumerated() where inputs[i] != nil {
-            XCTAssertEqual(inputs[i]?.embedding, try store.embedding(segment: id))
-        }
-        var single = [Float](repeating: 0, count: 24)
-        for (slot, id) in [ids[2], ids[0]].enumerated() {
-            XCTAssertTrue(try store.promptTokens(segment: id, into: &single))
-            XCTAssertEqual(Array(packed[(slot * 24)..<((slot + 1) * 24)]), single)
+        XCTAssertEqual(inputs[0]?.embedding, segments[2].embedding)
+        XCTAssertEqual(inputs[2]?.embedding, segments[1].embedding)
+        XCTAssertEqual(inputs[3]?.embedding, segments[0].embedding)
+        var decoded = [Float](repeating: 0, count: 24)
+        for (slot, index) in [2, 0].enumerated() {
+            XCTAssertTrue(PromptTokenCodec.decode(PromptTokenCodec.encode(segments[index].promptTokens, tokens: 3), into: &decoded, tokens: 3, width: 8))
+            XCTAssertEqual(Array(packed[(slot * 24)..<((slot + 1) * 24)]), decoded)
         }
         XCTAssertTrue(packed[48...].allSatisfy(\.isNaN), "nothing written past the two prompted segments")
     }

@@ -8,7 +8,7 @@ struct EncoderLayer {
     let layerNorm2: LayerNorm
     let mlp: MLP
 
-    /// `compact`: keep f16-stored weights in f16 (the text tower, see Linear).
+    /// `compact`: weights packed in panels for few-row products, f16 where stored so (the text tower, see Linear).
     init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float,
          compact: Bool = false) throws {
         layerNorm1 = try weights.layerNorm(prefix + ".layer_norm1", width: width, epsilon: epsilon)

@@ -16,7 +16,7 @@ struct TextTransformer {
         tokenEmbedding = try weights.tensor("text_model.embeddings.token_embedding.weight", [config.vocabSize, c])
         positionEmbedding = try weights.tensor("text_model.embeddings.position_embedding.weight", [config.maxPositionEmbeddings, c])
         layers = try (0..<config.numHiddenLayers).map {
-            // Compact: a query reads every text weight for a few rows, so f16 storage halves its time.
+            // Compact: a query reads every text weight for a few rows; panels read them once, in order.
             try EncoderLayer(weights, "text_model.encoder.layers.\($0)", width: c, hidden: config.intermediateSize,
                              heads: config.numAttentionHeads, epsilon: config.layerNormEps, compact: true)
         }

@@ -168,16 +168,10 @@ enum IndexBenchmark {
 
     /// Runs `vidsearch bench --serve-index DIR` and reads the peak resident bytes it reports.
     static func servingPeak(index dir: URL) throws -> Int? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["bench", "--serve-index", dir.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let result = try Subprocess.run(binary, ["bench", "--serve-index", dir.path])
+        guard result.status == 0 else { return nil }
+        return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The serving side of `servingPeak`: open the index as `vidsearch search` does (with the

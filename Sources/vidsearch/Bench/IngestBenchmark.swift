@@ -11,12 +11,12 @@ enum IngestBenchmark {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let video = dir.appendingPathComponent("720p.mp4").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30:d=40",
-                             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", video]
-        try process.run()
-        process.waitUntilExit()
+        let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30:d=40",
+                                                 "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", video])
+        guard made.status == 0 else {
+            report.skip("ingest", "the ffmpeg tool could not make the 720p H.264 test file (exit \(made.status))")
+            return
+        }
 
         let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 5))
         let preprocessor = FramePreprocessor(PreprocessorConfiguration())

@@ -23,13 +23,13 @@ enum PyTorchComparison {
             report.skip("pytorch", "Tools/bench_pytorch.py is not beside this binary's checkout")
             return
         }
-        guard (try? capture(python, ["-c", "import torch, transformers"]))?.status == 0 else {
+        guard (try? Subprocess.run(python, ["-c", "import torch, transformers"]))?.status == 0 else {
             report.skip("pytorch", "\(python) cannot import torch and transformers (install them, or pass --python or set $VIDSEARCH_PYTHON)")
             return
         }
         let arguments = [script.path, "--shapes", shapes.joined(separator: ","), "--parts", parts.joined(separator: ","),
                          "--threads", String(Parallel.cores)]
-        guard let result = try? capture(python, arguments), result.status == 0,
+        guard let result = try? Subprocess.run(python, arguments), result.status == 0,
               let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
               let figures = object["figures"] as? [String: [String: Double]] else {
             report.skip("pytorch", "Tools/bench_pytorch.py failed")
@@ -44,19 +44,5 @@ enum PyTorchComparison {
                        ratioTo: "pytorch (vidsearch x faster)",
                        note: "same run, \(version); spread \(String(format: "%.0f%%", (figures[pair.pytorch]?["spread"] ?? 0) * 100))")
         }
-    }
-
-    /// Runs a program to its end: exit status and standard output.
-    private static func capture(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -22,7 +22,7 @@ enum QualityBenchmark {
             report.skip("quality", "no Samples/demo-clips beside this binary's checkout")
             return
         }
-        let labels = Self.labels(clips)
+        let labels = SampleLabels.read(clips)
         let loaded = try LoadedModel(flag)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-quality-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -70,18 +70,5 @@ enum QualityBenchmark {
             report.add("quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
                        note: "\(directionAsked) left/right or up/down captions: best clip on that axis moves the queried way (chance 0.5)")
         }
-    }
-
-    /// file name -> caption and motion, from labels.jsonl.
-    static func labels(_ dir: URL) -> [String: (caption: String, motion: String)] {
-        guard let text = try? String(contentsOf: dir.appendingPathComponent("labels.jsonl"), encoding: .utf8) else { return [:] }
-        var labels: [String: (caption: String, motion: String)] = [:]
-        for line in text.split(separator: "\n") {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let file = object["file"] as? String, let caption = object["caption"] as? String {
-                labels[file] = (caption, object["motion"] as? String ?? "")
-            }
-        }
-        return labels
     }
 }

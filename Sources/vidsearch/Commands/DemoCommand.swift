@@ -40,7 +40,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCodes.indexOrModel
         }
         let indexDir = index.map { URL(fileURLWithPath: $0) } ?? Defaults.demoIndexDirectory
-        let labels = Self.labels(clipsDir)
+        let labels = SampleLabels.read(clipsDir).mapValues(\.caption)
         let loaded = try withIndexOrModel { try LoadedModel(model) }
         print("model:  \(loaded.directory.path) (\(loaded.identity.description))")
         print("clips:  \(clipsDir.path) (\(labels.count) clips)")
@@ -99,18 +99,5 @@ struct DemoCommand: ParsableCommand {
         print("\(hits) of \(shown) hits show the query's caption. Search it yourself:")
         print("  vidsearch search \"a yellow triangle moving left\" --index \(indexDir.path)")
         if outcome.1 > 0 { throw ExitCodes.someFailed }
-    }
-
-    /// file name -> caption, from labels.jsonl.
-    static func labels(_ dir: URL) -> [String: String] {
-        guard let text = try? String(contentsOf: dir.appendingPathComponent("labels.jsonl"), encoding: .utf8) else { return [:] }
-        var labels: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let file = object["file"] as? String, let caption = object["caption"] as? String {
-                labels[file] = caption
-            }
-        }
-        return labels
     }
 }
