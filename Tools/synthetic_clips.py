@@ -95,8 +95,11 @@ def background(rng, h, w, color):
     return np.clip(img * rng.uniform(0.5, 0.9) + rng.uniform(0, 40), 0, 255)
 
 
-def shape_mask(shape, xx, yy, cx, cy, r, angle):
+def shape_mask(shape, xx, yy, cx, cy, r, angle, aspect=1.0):
+    """aspect > 1 stretches the shape horizontally (same area)."""
     dx, dy = xx - cx, yy - cy
+    if aspect != 1.0:
+        dx, dy = dx / math.sqrt(aspect), dy * math.sqrt(aspect)
     if shape == "circle":
         return dx * dx + dy * dy <= r * r
     ca, sa = math.cos(angle), math.sin(angle)
@@ -160,6 +163,7 @@ class Clip:
         self.half_period = float(rng.uniform(0.35, 0.8))
         self.phase = float(rng.uniform(0, 2 * self.half_period))
         self.jitter_seed = int(rng.integers(0, 2**31))
+        self.aspect = 1.0  # a training camera may change it (Tools/train_demo.py)
 
     def visible(self, t):
         if self.motion != "blinking":
@@ -175,7 +179,7 @@ class Clip:
         if self.visible(t):
             yy, xx = np.mgrid[0:self.height, 0:self.width].astype(np.float32)
             mask = shape_mask(self.shape, xx, yy, self.x0 + cx * self.side, self.y0 + cy * self.side,
-                              r * self.side, self.angle)
+                              r * self.side, self.angle, self.aspect)
             img[mask] = self.rgb
         if self.noise > 0:
             img = img + rng.normal(0, self.noise, size=img.shape)

@@ -1,26 +1,51 @@
 #!/usr/bin/env python3
-"""Trains the bundled demo X-CLIP on synthetic action clips and exports it in the
-Hugging Face layout (Models/xclip-demo), with a reference dump for `vidsearch model check`.
+"""Trains the bundled demo X-CLIP on synthetic action clips, in stages that learn on two CPU
+cores, and exports it in the Hugging Face layout (Models/xclip-demo) with a reference dump for
+`vidsearch model check`.
 
-Development time only: needs torch, transformers, numpy, safetensors, clip-anytorch (for
-the original CLIP tokenizer) and the ffmpeg command-line tool. Seeded and reproducible
-for a given torch build and thread count.
+Development time only: needs torch, transformers, numpy, pillow, safetensors, clip-anytorch (the
+original CLIP tokenizer) and the ffmpeg command-line tool. Seeded: the same command on the same
+torch build and thread count gives the same model, as long as no --minutes cap cuts a stage short
+(each stage prints when its cap stopped it).
 
-The paper's objective: each video against every training class caption, cross-entropy
-over logit_scale * cos(video, video-prompted text). 20% of the (color, shape, motion)
-combinations (synthetic_clips.split_classes) never appear in training, not even through
-the flip and reversal augmentations.
+The recipe follows the paper's route: X-CLIP expands a *pretrained image model*.
+  data      samples rendered by Tools/synthetic_clips.py with a random "camera" (brightness,
+            contrast, gamma, background level, object size and aspect, frame rate, shake,
+            compression) through a real libx264 round trip, resized as the product does (PIL).
+  image     stage 1: the vision transformer trained as an image model (CLIPVisionModel, same
+            config) on single frames from many clips: heads for color, shape, the object's
+            position and size, and whether it is visible; flips, 90-degree turns, photometric
+            jitter on top.
+  text      the text tower pretrained on attribute heads (color, shape, motion from the
+            caption, paraphrases included), so captions of one length do not start with one
+            embedding.
+  cache     the stage-1 tower, loaded into XCLIPModel's vision tower (only the message-token
+            tensors are new, zero-initialised), run once over every sample and its horizontal and
+            vertical mirrors; time reversal is a reordering of the cached frames.
+  video     stage 2 on the cached features: visual projection, MIT, text tower, prompt
+            generator. Scored with the plain cosine first; the prompt generator switched in later
+            with its two output projections zero-initialised (so at the switch the prompted text
+            is (1 + alpha) x text: the text is not drowned); both scores stay in the loss, since
+            the index ranks by the plain cosine and the rerank by the prompted one.
+  finetune  end to end on frames with the tower unlocked at a low learning rate (the message
+            tokens learn cross-frame communication here).
+Held-out combinations (20%, synthetic_clips.split_classes) are never trained, not even as
+negatives or through flips and reversal.
 
-Variants for the ablation (the paper's Table 6 in miniature), same data and budget:
+Ablation (the paper's Table 6 in miniature), each variant from the same image and text stages,
+same data and the same video/finetune budget:
   clip-mean    frames averaged, no message tokens, no MIT, no prompt
   cross-frame  + cross-frame communication
   mit          + multi-frame integration transformer
   full         + video-specific prompt (the exported model)
 
 Usage:
-  Tools/train_demo.py --out Models/xclip-demo [--variant full] [--clips 4800] [--steps 1500]
+  Tools/train_demo.py                       # every stage, then export to Models/xclip-demo
+  Tools/train_demo.py --resume              # continue a stopped run from its checkpoints
+  Tools/train_demo.py --variant mit --video-steps 1500 --finetune-minutes 4 --out /tmp/ablation-mit
 """
 import argparse
+import copy
 import importlib.util
 import json
 import math
@@ -39,15 +64,81 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import synthetic_clips as sc  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SIZE = 112
+SIZE = 64
+PATCH = 8
 FRAMES = 8
+WIDTH = 128
 ATTRIBUTES = {"color": sc.COLORS, "shape": sc.SHAPES, "motion": sc.MOTIONS}
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+VARIANTS = ["clip-mean", "cross-frame", "mit", "full"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------------
+
+def demo_config():
+    from transformers import XCLIPConfig
+    return XCLIPConfig(
+        projection_dim=WIDTH, prompt_layers=2, prompt_num_attention_heads=4, prompt_alpha=0.1,
+        text_config=dict(hidden_size=WIDTH, intermediate_size=4 * WIDTH, num_hidden_layers=2, num_attention_heads=4,
+                         max_position_embeddings=77, vocab_size=49408),
+        vision_config=dict(hidden_size=WIDTH, intermediate_size=4 * WIDTH, num_hidden_layers=4, num_attention_heads=4,
+                           image_size=SIZE, patch_size=PATCH, num_frames=FRAMES, mit_hidden_size=WIDTH,
+                           mit_intermediate_size=4 * WIDTH, mit_num_hidden_layers=1, mit_num_attention_heads=4),
+    )
+
+
+def image_config():
+    """The stage-1 image model: CLIP's vision transformer with the video model's vision config."""
+    from transformers import CLIPVisionConfig
+    v = demo_config().vision_config
+    return CLIPVisionConfig(hidden_size=v.hidden_size, intermediate_size=v.intermediate_size,
+                            num_hidden_layers=v.num_hidden_layers, num_attention_heads=v.num_attention_heads,
+                            image_size=v.image_size, patch_size=v.patch_size, hidden_act=v.hidden_act,
+                            layer_norm_eps=v.layer_norm_eps)
+
+
+def autocast(precision):
+    """bf16 autocast where the CPU multiplies bf16 natively (f32 accumulation), else f32."""
+    if precision == "auto":
+        flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+        precision = "bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "f32"
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+# ---------------------------------------------------------------------------------------------
+# Captions
+# ---------------------------------------------------------------------------------------------
+
+SHAPE_WORDS = {"circle": ["ball", "disc", "dot", "round shape"], "square": ["box", "block", "square shape"],
+               "triangle": ["triangle shape"]}
+MOTION_WORDS = {
+    "moving left": ["going left", "going to the left", "heading left", "moves left", "moving to the left"],
+    "moving right": ["going right", "going to the right", "heading right", "moves right", "moving to the right"],
+    "moving up": ["going up", "rising", "heading up", "moves up", "moving upward"],
+    "moving down": ["going down", "falling", "heading down", "moves down", "moving downward"],
+    "growing": ["getting bigger", "expanding", "grows"],
+    "shrinking": ["getting smaller", "contracting", "shrinks"],
+    "blinking": ["flashing", "flickering", "blinks"],
+    "standing still": ["not moving", "staying still", "resting", "still"],
+}
+
+
+def paraphrase(cls, rng, p_canonical):
+    """The class caption, or (with probability 1 - p_canonical) a rewording of it."""
+    color, shape, motion = cls
+    if rng.random() < p_canonical:
+        return sc.caption(color, shape, motion)
+    s = shape if rng.random() < 0.5 else str(rng.choice(SHAPE_WORDS[shape]))
+    m = motion if rng.random() < 0.5 else str(rng.choice(MOTION_WORDS[motion]))
+    article = "a" if rng.random() < 0.7 else "the"
+    return f"{article} {color} {s} {m}"
 
 
 def simple_tokenizer():
-    """The original CLIP tokenizer, loaded by path (importing the clip package needs torch's CUDA bits)."""
+    """The original CLIP tokenizer, loaded by path (importing the clip package pulls in torchvision)."""
     spec = importlib.util.find_spec("clip")
     path = pathlib.Path(spec.submodule_search_locations[0]) / "simple_tokenizer.py"
     module_spec = importlib.util.spec_from_file_location("simple_tokenizer", path)
@@ -56,38 +147,81 @@ def simple_tokenizer():
     return module.SimpleTokenizer(str(ROOT / "Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"))
 
 
-def tokenize(tokenizer, texts):
-    ids = [[49406] + tokenizer.encode(t)[:75] + [49407] for t in texts]
-    length = max(len(i) for i in ids)
-    padded = torch.zeros(len(ids), length, dtype=torch.long)
-    mask = torch.zeros(len(ids), length, dtype=torch.long)
-    for row, i in enumerate(ids):
-        padded[row, : len(i)] = torch.tensor(i)
-        mask[row, : len(i)] = 1
-    return padded, mask
+class Tokens:
+    """Caption -> (ids, mask), cached: the same few hundred captions come back every step."""
+
+    def __init__(self):
+        self.tokenizer = simple_tokenizer()
+        self.cache = {}
+
+    def __call__(self, texts):
+        ids = []
+        for t in texts:
+            if t not in self.cache:
+                self.cache[t] = [49406] + self.tokenizer.encode(t)[:75] + [49407]
+            ids.append(self.cache[t])
+        length = max(len(i) for i in ids)
+        padded = torch.zeros(len(ids), length, dtype=torch.long)
+        mask = torch.zeros(len(ids), length, dtype=torch.long)
+        for row, i in enumerate(ids):
+            padded[row, : len(i)] = torch.tensor(i)
+            mask[row, : len(i)] = 1
+        return padded, mask
 
 
-def resize_crop(frames):
-    """HF VideoMAE preprocessing at SIZE: short side to SIZE (bilinear, antialiased, rounded to
-    uint8; long side truncated), centre crop. frames: uint8 [T, H, W, 3] -> uint8 [T, SIZE, SIZE, 3]."""
-    t = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
-    h, w = t.shape[2:]
-    if h <= w:
-        nh, nw = SIZE, int(SIZE * w / h)
-    else:
-        nh, nw = int(SIZE * h / w), SIZE
-    t = F.interpolate(t, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
-    t = t.round().clamp(0, 255)
-    top, left = (nh - SIZE) // 2, (nw - SIZE) // 2
-    t = t[:, :, top:top + SIZE, left:left + SIZE]
-    return t.permute(0, 2, 3, 1).to(torch.uint8).numpy()
+# ---------------------------------------------------------------------------------------------
+# Data: rendering with a random camera
+# ---------------------------------------------------------------------------------------------
+
+class Camera:
+    """What another camera, another scene or another encoder would change; none of it is in the
+    caption. Drawn per sample; applied to the clip's parameters and to the rendered frames."""
+
+    def __init__(self, rng, strength=1.0):
+        k = strength
+        self.brightness = float(rng.uniform(-35, 35) * k)
+        self.contrast = float(np.exp(rng.uniform(-0.35, 0.3) * k))
+        self.gamma = float(np.exp(rng.uniform(-0.35, 0.35) * k))
+        self.background = float(np.exp(rng.uniform(-0.6, 0.45) * k))  # darker or brighter scene
+        self.size = float(np.exp(rng.uniform(-0.3, 0.3) * k))
+        self.aspect = float(np.exp(rng.uniform(-0.35, 0.35) * k)) if rng.random() < 0.5 else 1.0
+        self.fps = int(rng.choice([8, 10, 12, 15, 20, 24, 25, 30, 50, 60]))
+        self.shake = float(rng.uniform(0, 0.02) * k) if rng.random() < 0.4 else 0.0
+        self.crf = int(rng.integers(16, 40))
+
+    def apply(self, clip):
+        clip.fps = self.fps
+        clip.r0, clip.r1 = clip.r0 * self.size, clip.r1 * self.size
+        clip.aspect = self.aspect
+        clip.bg = np.clip(clip.bg * self.background, 0, 255)
+        clip.crf = self.crf
+
+    def photometric(self, frames):
+        x = frames.astype(np.float32)
+        x = (x - 128) * self.contrast + 128 + self.brightness
+        x = 255 * (np.clip(x, 0, 255) / 255) ** self.gamma
+        return np.clip(x + 0.5, 0, 255).astype(np.uint8)
 
 
-def roundtrip(frames, crf):
+def resize_crop(frames, size=SIZE):
+    """What the product's preprocessing does (VideoMAEImageProcessor): short side to `size` with
+    PIL's bilinear filter (the long side truncated), centre crop. uint8 [T, H, W, 3] -> [T, size, size, 3]."""
+    from PIL import Image
+    out = []
+    for f in frames:
+        h, w = f.shape[:2]
+        nh, nw = (size, int(size * w / h)) if h <= w else (int(size * h / w), size)
+        img = np.asarray(Image.fromarray(f).resize((nw, nh), Image.BILINEAR))
+        top, left = (nh - size) // 2, (nw - size) // 2
+        out.append(img[top:top + size, left:left + size])
+    return np.stack(out)
+
+
+def roundtrip(frames, crf, fps):
     """Encodes the frames with libx264 and decodes them again: real compression artifacts."""
     t, h, w, _ = frames.shape
     enc = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                            "-s", f"{w}x{h}", "-r", "8", "-i", "-", "-c:v", "libx264", "-preset", "veryfast",
+                            "-s", f"{w}x{h}", "-r", str(fps), "-i", "-", "-c:v", "libx264", "-preset", "veryfast",
                             "-crf", str(crf), "-pix_fmt", "yuv420p", "-f", "matroska", "-"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     dec = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "-", "-f", "rawvideo",
@@ -104,43 +238,86 @@ def roundtrip(frames, crf):
     return decoded.reshape(frames.shape)
 
 
-def render_sample(job):
-    """One training sample: 8 frames sampled from a random window of the clip, TSN-style
-    (the middle of 8 equal parts, jittered), compressed, resized and cropped."""
-    seed, index, cls = job
-    clip = sc.make_clip(seed, index, cls)
-    rng = np.random.default_rng([seed, index, 99])
-    # even widths/heights for yuv420p
-    clip.width -= clip.width % 2
-    clip.height -= clip.height % 2
-    times = sample_times(clip, rng)
-    frames = np.stack([clip.frame(t, rng) for t in times])
-    frames = roundtrip(frames, clip.crf)
-    return resize_crop(frames)
-
-
-def sample_times(clip, rng):
-    """The frame times of one training sample: 8 frames from a random window of the clip,
-    TSN-style (the middle of 8 equal parts, jittered), on the clip's frame grid."""
-    length = float(rng.uniform(min(clip.duration, 2.0), clip.duration))
+def training_times(clip, rng):
+    """8 frame times from a random window of the clip (1.5 s to the 4 s segment the product
+    cuts, or the whole clip), TSN-style (the middle of 8 equal parts, jittered), on the frame grid."""
+    length = float(rng.uniform(min(clip.duration, 1.5), min(clip.duration, 4.5)))
     start = float(rng.uniform(0, clip.duration - length))
     times = [start + (k + 0.5 + rng.uniform(-0.3, 0.3)) * length / FRAMES for k in range(FRAMES)]
-    return [round(t * clip.fps) / clip.fps for t in times]
+    return [min(max(round(t * clip.fps) / clip.fps, 0.0), clip.duration) for t in times]
 
 
-def frame_targets(job):
-    """Where the object is in each frame of a sample (centre x, centre y, radius, visible), in
-    the coordinates of the cropped frame: the targets of the auxiliary heads. Same random
-    draws as render_sample, without rendering."""
-    seed, index, cls = job
-    clip = sc.make_clip(seed, index, cls)
-    rng = np.random.default_rng([seed, index, 99])
+def segment_times(clip):
+    """The frame times the product samples in a clip's first segment (SegmentPlan: a clip no
+    longer than 4 s is one segment; 8 middles of equal parts)."""
+    end = min(clip.duration, 4.0)
+    return [(k + 0.5) * end / FRAMES for k in range(FRAMES)]
+
+
+def object_track(clip, times):
+    """Where the object is in each frame (centre x, centre y, radius, visible), in the
+    coordinates of the centre square that the crop keeps."""
     rows = []
-    for t in sample_times(clip, rng):
+    for t in times:
         s = min(max(t / clip.duration, 0.0), 1.0)
         rows.append([clip.start[0] + (clip.end[0] - clip.start[0]) * s, clip.start[1] + (clip.end[1] - clip.start[1]) * s,
                      clip.r0 + (clip.r1 - clip.r0) * s, 1.0 if clip.visible(t) else 0.0])
     return np.array(rows, dtype=np.float32)
+
+
+def render_sample(job):
+    """One sample: (frames uint8 [8, SIZE, SIZE, 3], track [8, 4]). job = (seed, index, class,
+    camera strength, 'train' or 'eval'); eval samples take the product's segment times."""
+    seed, index, cls, strength, kind = job
+    clip = sc.make_clip(seed, index, cls)
+    rng = np.random.default_rng([seed, index, 99])
+    camera = Camera(rng, strength) if strength > 0 else None
+    if camera:
+        camera.apply(clip)
+    times = training_times(clip, rng) if kind == "train" else segment_times(clip)
+    track = object_track(clip, times)
+    frames = []
+    for k, t in enumerate(times):
+        frame = clip.frame(t, rng)
+        if camera and camera.shake > 0:
+            dx, dy = (rng.normal(0, camera.shake, size=2) * clip.side).round().astype(int)
+            frame = np.roll(frame, (dy, dx), axis=(0, 1))
+            track[k, 0] += dx / clip.side
+            track[k, 1] += dy / clip.side
+        frames.append(frame)
+    frames = np.stack(frames)
+    if camera:
+        frames = camera.photometric(frames)
+    frames = roundtrip(frames, clip.crf, clip.fps)
+    return resize_crop(frames), track
+
+
+def render_set(path, jobs, label):
+    """Renders (or loads) a set of samples, cached in an .npz."""
+    if os.path.exists(path):
+        data = np.load(path)
+        if len(data["frames"]) == len(jobs):
+            return data["frames"], data["tracks"]
+    start = time.time()
+    frames, tracks = [], []
+    with Pool(2) as pool:
+        for i, (f, t) in enumerate(pool.imap(render_sample, jobs, chunksize=8)):
+            frames.append(f)
+            tracks.append(t)
+            if i % 500 == 0:
+                log(f"{label}: rendered {i}/{len(jobs)} in {time.time() - start:.0f}s")
+    frames, tracks = np.stack(frames), np.stack(tracks)
+    tmp = str(path) + ".tmp.npz"
+    np.savez(tmp, frames=frames, tracks=tracks)
+    os.replace(tmp, path)
+    log(f"{label}: {len(jobs)} samples in {time.time() - start:.0f}s")
+    return frames, tracks
+
+
+def to_pixels(frames):
+    """uint8 [..., H, W, 3] -> normalized float [..., 3, H, W]."""
+    x = (torch.as_tensor(np.ascontiguousarray(frames)).float() / 255.0 - torch.from_numpy(MEAN)) / torch.from_numpy(STD)
+    return x.movedim(-1, -3).contiguous()
 
 
 AUGMENT = {  # flip or reverse, and what each does to the motion words
@@ -151,45 +328,290 @@ AUGMENT = {  # flip or reverse, and what each does to the motion words
 }
 
 
-def augment(frames, targets, cls, rng, seen_index):
-    """Random flips and time reversal with the caption and the object's track changed to
-    match; an augmentation that would produce a held-out combination is skipped."""
-    color, shape, motion = cls
-    targets = targets.copy()
-    for name, swap in AUGMENT.items():
+def relabel(cls, name):
+    return (cls[0], cls[1], AUGMENT[name].get(cls[2], cls[2]))
+
+
+def augment(frames, track, cls, rng, allowed):
+    """Random flips and time reversal of one sample, with the caption and the object's track
+    changed to match; a change that would give a class outside `allowed` is skipped."""
+    track = track.copy()
+    for name in AUGMENT:
         if rng.random() < 0.5:
-            new = (color, shape, swap.get(motion, motion))
-            if new not in seen_index:
+            new = relabel(cls, name)
+            if new not in allowed:
                 continue
             if name == "hflip":
                 frames = frames[:, :, ::-1]
-                targets[:, 0] = 1 - targets[:, 0]
+                track[:, 0] = 1 - track[:, 0]
             elif name == "vflip":
                 frames = frames[:, ::-1]
-                targets[:, 1] = 1 - targets[:, 1]
+                track[:, 1] = 1 - track[:, 1]
             else:
                 frames = frames[::-1]
-                targets = targets[::-1].copy()
-            motion = new[2]
-    return frames, targets, (color, shape, motion)
+                track = track[::-1].copy()
+            cls = new
+    return frames, track, cls
 
 
-def to_pixels(batch):
-    x = (np.asarray(batch, dtype=np.float32) / 255.0 - MEAN) / STD
-    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 1, 4, 2, 3)))
+# ---------------------------------------------------------------------------------------------
+# Logging, checkpoints, schedules
+# ---------------------------------------------------------------------------------------------
+
+def log(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def demo_config():
-    from transformers import XCLIPConfig
-    return XCLIPConfig(
-        projection_dim=128, prompt_layers=2, prompt_num_attention_heads=4, prompt_alpha=0.1,
-        text_config=dict(hidden_size=128, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4,
-                         max_position_embeddings=77, vocab_size=49408),
-        vision_config=dict(hidden_size=128, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4,
-                           image_size=SIZE, patch_size=16, num_frames=FRAMES, mit_hidden_size=128,
-                           mit_intermediate_size=512, mit_num_hidden_layers=1, mit_num_attention_heads=4),
-    )
+class Stage:
+    """A stage's step loop with a time cap, checkpoints every few minutes and resume."""
 
+    def __init__(self, name, work, steps, minutes, checkpoint_minutes, resume):
+        self.name, self.work, self.steps, self.minutes = name, work, steps, minutes
+        self.checkpoint_minutes = checkpoint_minutes
+        self.path = work / f"{name}.ckpt"
+        self.done_path = work / f"{name}.done.pt"
+        self.resume = resume
+        self.start = time.time()
+        self.last_checkpoint = self.start
+        self.step = 0
+
+    def finished(self):
+        return self.resume and self.done_path.exists()
+
+    def restore(self, modules, optimizer, rng):
+        if self.resume and self.path.exists():
+            state = torch.load(self.path, weights_only=False)
+            for name, m in modules.items():
+                m.load_state_dict(state["modules"][name])
+            optimizer.load_state_dict(state["optimizer"])
+            rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])
+            self.step = state["step"]
+            log(f"{self.name}: resumed at step {self.step}")
+
+    def save(self, modules, optimizer, rng, force=False):
+        if not force and time.time() - self.last_checkpoint < 60 * self.checkpoint_minutes:
+            return
+        state = {"modules": {n: m.state_dict() for n, m in modules.items()}, "optimizer": optimizer.state_dict(),
+                 "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "step": self.step}
+        tmp = self.path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.path)
+        self.last_checkpoint = time.time()
+
+    def running(self):
+        if self.step >= self.steps:
+            return False
+        if self.minutes and time.time() - self.start > 60 * self.minutes:
+            log(f"{self.name}: the {self.minutes}-minute cap stopped it at step {self.step} of {self.steps}")
+            return False
+        return True
+
+    def finish(self, modules, extra=None):
+        torch.save({"modules": {n: m.state_dict() for n, m in modules.items()}, "steps": self.step, **(extra or {})},
+                   self.done_path)
+
+    def load_done(self):
+        return torch.load(self.done_path, weights_only=False)
+
+
+def cosine_schedule(optimizer, steps, warmup_fraction=0.05):
+    warmup = max(1, int(steps * warmup_fraction))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+
+
+def rate(samples, seconds):
+    return samples / max(seconds, 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1: the image model
+# ---------------------------------------------------------------------------------------------
+
+class ImageHeads(torch.nn.Module):
+    def __init__(self, width=WIDTH):
+        super().__init__()
+        self.color = torch.nn.Linear(width, len(sc.COLORS))
+        self.shape = torch.nn.Linear(width, len(sc.SHAPES))
+        self.box = torch.nn.Linear(width, 3)
+        self.visible = torch.nn.Linear(width, 1)
+
+    def loss(self, pooled, color, shape, track):
+        visible = track[:, 3]
+        w = visible / visible.sum().clamp(min=1)
+        ce = lambda head, target: (F.cross_entropy(head(pooled).float(), target, reduction="none") * w).sum()  # noqa: E731
+        box = ((self.box(pooled).float() - track[:, :3]) ** 2).sum(1)
+        return (ce(self.color, color) + ce(self.shape, shape) + 20 * (box * w).sum()
+                + F.binary_cross_entropy_with_logits(self.visible(pooled).float()[:, 0], visible))
+
+
+def turn_frames(x, track, rng):
+    """Random flips and 90-degree turns of a batch of frames [B, H, W, 3] with their tracks."""
+    track = track.copy()
+    if rng.random() < 0.5:
+        x = x[:, :, ::-1]
+        track[:, 0] = 1 - track[:, 0]
+    if rng.random() < 0.5:
+        x = x[:, ::-1]
+        track[:, 1] = 1 - track[:, 1]
+    if rng.random() < 0.5:  # transpose: x <-> y
+        x = x.transpose(0, 2, 1, 3)
+        track[:, [0, 1]] = track[:, [1, 0]]
+    return np.ascontiguousarray(x), track
+
+
+def jitter(pixels, generator):
+    """Per-frame photometric jitter on normalized pixels [B, 3, H, W]: gain, offset, noise."""
+    b = pixels.shape[0]
+    gain = torch.exp(torch.empty(b, 1, 1, 1).uniform_(-0.25, 0.25, generator=generator))
+    offset = torch.empty(b, 1, 1, 1).uniform_(-0.3, 0.3, generator=generator)
+    tint = torch.empty(b, 3, 1, 1).uniform_(-0.08, 0.08, generator=generator)
+    noise = torch.randn(pixels.shape, generator=generator) * torch.empty(b, 1, 1, 1).uniform_(0, 0.08, generator=generator)
+    return pixels * gain + offset + tint + noise
+
+
+def frame_labels(classes_):
+    color = torch.tensor([sc.COLORS.index(c[0]) for c in classes_])
+    shape = torch.tensor([sc.SHAPES.index(c[1]) for c in classes_])
+    return color, shape
+
+
+def image_eval(model, heads, frames, tracks, classes_, ctx):
+    """Held-out frames: color and shape accuracy on visible frames, mean position error."""
+    x = frames.reshape(-1, SIZE, SIZE, 3)
+    t = tracks.reshape(-1, 4)
+    cls = [c for c in classes_ for _ in range(FRAMES)]
+    color, shape = frame_labels(cls)
+    outs = []
+    with torch.no_grad(), ctx:
+        for i in range(0, len(x), 512):
+            outs.append(model(pixel_values=to_pixels(x[i:i + 512])).pooler_output.float())
+    pooled = torch.cat(outs)
+    vis = torch.from_numpy(t[:, 3]) > 0.5
+    acc = lambda head, target: (head(pooled).argmax(1) == target)[vis].float().mean().item()  # noqa: E731
+    err = (heads.box(pooled)[:, :2] - torch.from_numpy(t[:, :2])).norm(dim=1)[vis].mean().item()
+    return {"color": acc(heads.color, color), "shape": acc(heads.shape, shape), "position_error": err}
+
+
+def stage_image(args, work, data, eval_data):
+    from transformers import CLIPVisionModel
+    stage = Stage("image", work, args.image_steps, args.image_minutes, args.checkpoint_minutes, args.resume)
+    if stage.finished():
+        return stage.load_done()["modules"]["vision"]
+    torch.manual_seed(args.seed + 1)
+    model = CLIPVisionModel(image_config())
+    heads = ImageHeads()
+    modules = {"vision": model, "heads": heads}
+    params = list(model.parameters()) + list(heads.parameters())
+    optimizer = torch.optim.AdamW(params, lr=args.image_lr, weight_decay=0.05)
+    schedule = cosine_schedule(optimizer, args.image_steps)
+    rng = np.random.default_rng(args.seed + 1)
+    generator = torch.Generator().manual_seed(args.seed + 1)
+    stage.restore(modules, optimizer, rng)
+    for _ in range(stage.step):
+        schedule.step()
+    frames, tracks, classes_ = data
+    n = len(frames)
+    ctx = autocast(args.precision)
+    model.train()
+    tick, latest = time.time(), {}
+    while stage.running():
+        sample = rng.integers(0, n, size=args.image_batch)
+        which = rng.integers(0, FRAMES, size=args.image_batch)
+        x, t = turn_frames(frames[sample, which], tracks[sample, which], rng)
+        color, shape = frame_labels([classes_[i] for i in sample])
+        pixels = jitter(to_pixels(x), generator)
+        with ctx:
+            pooled = model(pixel_values=pixels).pooler_output
+            loss = heads.loss(pooled, color, shape, torch.from_numpy(t))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        stage.step += 1
+        if stage.step % args.eval_every == 0 or stage.step == args.image_steps:
+            model.eval()
+            latest = image_eval(model, heads, *eval_data, ctx)
+            model.train()
+        if stage.step % 25 == 0:
+            elapsed = time.time() - tick
+            log(f"image step {stage.step}/{args.image_steps} loss {loss.item():.3f} "
+                f"{rate(25 * args.image_batch, elapsed):.0f} frames/s eval {fmt(latest)}")
+            tick = time.time()
+        stage.save(modules, optimizer, rng)
+    model.eval()
+    final = image_eval(model, heads, *eval_data, ctx)
+    log(f"image done after {stage.step} steps: held-out frames {fmt(final)}")
+    stage.finish(modules, {"eval": final})
+    return model.state_dict()
+
+
+def fmt(d):
+    return " ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in d.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Text pretraining
+# ---------------------------------------------------------------------------------------------
+
+class AttributeHeads(torch.nn.Module):
+    """color, shape, motion from an embedding of projection width (text or video)."""
+
+    def __init__(self, width=WIDTH):
+        super().__init__()
+        self.heads = torch.nn.ModuleDict({k: torch.nn.Linear(width, len(v)) for k, v in ATTRIBUTES.items()})
+
+    def loss(self, embeds, classes_):
+        x = 10 * F.normalize(embeds.float(), dim=-1)
+        return sum(F.cross_entropy(self.heads[k](x), torch.tensor([ATTRIBUTES[k].index(c[i]) for c in classes_]))
+                   for i, k in enumerate(ATTRIBUTES))
+
+    def accuracy(self, embeds, classes_, key):
+        x = 10 * F.normalize(embeds.float(), dim=-1)
+        i = list(ATTRIBUTES).index(key)
+        target = torch.tensor([ATTRIBUTES[key].index(c[i]) for c in classes_])
+        return (self.heads[key](x).argmax(1) == target).float().mean().item()
+
+
+def text_features(model, tokens, texts):
+    ids, mask = tokens(texts)
+    return model.text_projection(model.text_model(input_ids=ids, attention_mask=mask).pooler_output)
+
+
+def stage_text(args, work, model, tokens, seen):
+    stage = Stage("text", work, args.text_steps, None, args.checkpoint_minutes, args.resume)
+    if stage.finished():
+        return stage.load_done()["modules"]
+    torch.manual_seed(args.seed + 2)
+    heads = AttributeHeads()
+    parts = {"text_model": model.text_model, "text_projection": model.text_projection}
+    params = [p for m in parts.values() for p in m.parameters()] + list(heads.parameters())
+    optimizer = torch.optim.AdamW(params, lr=args.text_lr, weight_decay=0.05)
+    rng = np.random.default_rng(args.seed + 2)
+    tick = time.time()
+    while stage.running():
+        texts = [paraphrase(c, rng, args.canonical) for c in seen]
+        loss = heads.loss(text_features(model, tokens, texts), seen)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        stage.step += 1
+    with torch.no_grad():
+        t = text_features(model, tokens, [sc.caption(*c) for c in seen])
+        accuracy = {k: heads.accuracy(t, seen, k) for k in ATTRIBUTES}
+        cos = F.normalize(t, dim=-1) @ F.normalize(t, dim=-1).t()
+        off = cos[~torch.eye(len(seen), dtype=torch.bool)]
+    log(f"text done after {stage.step} steps in {time.time() - tick:.0f}s: attribute accuracy {fmt(accuracy)}, "
+        f"caption cosine mean {off.mean().item():.3f} max {off.max().item():.3f}")
+    stage.finish(parts)
+    return {k: v.state_dict() for k, v in parts.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The video model on the stage-1 tower
+# ---------------------------------------------------------------------------------------------
 
 def plain_vision_layer_forward(self, hidden_states, attention_mask=None, **kwargs):
     """A vision layer without cross-frame communication (the ablation's baseline)."""
@@ -199,137 +621,253 @@ def plain_vision_layer_forward(self, hidden_states, attention_mask=None, **kwarg
     return hidden_states + self.mlp(self.layer_norm2(hidden_states))
 
 
-def video_features(model, variant, pixel_values):
-    """The video embedding as the variant defines it (MIT mean, or the plain frame mean), and
-    the projected per-frame embeddings it came from."""
-    b, t = pixel_values.shape[:2]
-    vision = model.vision_model(pixel_values=pixel_values.flatten(0, 1))
-    frames = model.visual_projection(vision.pooler_output).view(b, t, -1)
-    if variant in ("mit", "full"):
-        return model.mit(frames).pooler_output, frames
-    return frames.mean(dim=1), frames
-
-
-def scores(model, variant, pixel_values, input_ids, attention_mask):
-    """logit_scale * cos(video, text) as the variant defines the video and the text, the
-    normalized video embedding and the per-frame embeddings, from one forward pass."""
-    if variant == "full":
-        out = model(input_ids=input_ids, pixel_values=pixel_values, attention_mask=attention_mask)
-        b, t = pixel_values.shape[:2]
-        frames = model.visual_projection(out.vision_model_output.pooler_output).view(b, t, -1)
-        return out.logits_per_video, out.video_embeds, frames
-    video, frames = video_features(model, variant, pixel_values)
-    video = F.normalize(video, dim=-1)
-    text = model.get_text_features(input_ids=input_ids, attention_mask=attention_mask)
-    text = text.pooler_output if hasattr(text, "pooler_output") else text
-    return model.logit_scale.exp() * video @ F.normalize(text, dim=-1).t(), video, frames
-
-
-def auxiliary_loss(heads, video, frames, classes_, targets):
-    """The training aids (heads discarded at export): color, shape and motion from the video
-    embedding; the object's position, size and visibility from each frame's embedding; and
-    its displacement over the sample from the video embedding. The per-frame track gives the
-    vision side a dense signal about where the object is, which the multi-frame integration
-    needs to tell a direction apart; the caption alone teaches that far too slowly here."""
-    loss = sum(F.cross_entropy(heads[name](10 * video), torch.tensor([ATTRIBUTES[name].index(c[k]) for c in classes_]))
-               for k, name in enumerate(["color", "shape", "motion"]))
-    frames = 10 * F.normalize(frames, dim=-1)
-    track = heads["track"](frames)  # [b, t, 4]
-    loss = loss + 10 * F.mse_loss(track[..., :3], targets[..., :3]) + F.binary_cross_entropy_with_logits(track[..., 3], targets[..., 3])
-    displacement = targets[:, -1, :3] - targets[:, 0, :3]
-    return loss + 10 * F.mse_loss(heads["displacement"](10 * video), displacement)
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=str(ROOT / "Models/xclip-demo"))
-    parser.add_argument("--variant", choices=["clip-mean", "cross-frame", "mit", "full"], default="full")
-    parser.add_argument("--clips", type=int, default=4800)
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--attribute-steps", type=int, default=400,
-                        help="warm-up steps on the attribute heads alone, before the caption objective")
-    parser.add_argument("--aux-weight", type=float, default=0.3, help="weight of the auxiliary losses after the warm-up")
-    parser.add_argument("--data", default="/tmp/vidsearch-train.npz", help="cache of rendered samples")
-    args = parser.parse_args()
-
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "2")))
-    seen, held = sc.split_classes()
-    seen_index = {c: i for i, c in enumerate(seen)}
-
-    # Render (or load) the training samples.
-    jobs = [(1000 + args.seed, i, seen[i % len(seen)]) for i in range(args.clips)]
-    if os.path.exists(args.data):
-        data = np.load(args.data)["frames"]
-        print(f"loaded {len(data)} samples from {args.data}", flush=True)
-        if len(data) != args.clips:
-            sys.exit(f"{args.data} holds {len(data)} samples, not --clips {args.clips}: pass --clips {len(data)} or delete it")
-    else:
-        start = time.time()
-        with Pool(2) as pool:
-            data = []
-            for i, sample in enumerate(pool.imap(render_sample, jobs, chunksize=8)):
-                data.append(sample)
-                if i % 200 == 0:
-                    print(f"rendered {i}/{len(jobs)} in {time.time() - start:.0f}s", flush=True)
-        data = np.stack(data)
-        np.savez(args.data, frames=data)
-    labels = [job[2] for job in jobs]
-    tracks = np.stack([frame_targets(job) for job in jobs])
-
+def video_model(variant, image_state, text_state):
+    """XCLIPModel with the stage-1 vision tower and the pretrained text tower. The message
+    tokens start at zero (message_fc and the message attention's output projection), the prompt
+    generator's two output projections too (so the prompted text starts as (1 + alpha) x text)."""
     from transformers import XCLIPModel
     model = XCLIPModel(demo_config())
-    if args.variant == "clip-mean":
+    state = {k.replace("vision_model.", "", 1).replace("pre_layrnorm", "pre_layernorm"): v for k, v in image_state.items()}
+    missing, unexpected = model.vision_model.load_state_dict(state, strict=False)
+    assert not unexpected and all(".message_" in k for k in missing), (missing, unexpected)
+    with torch.no_grad():
+        for layer in model.vision_model.encoder.layers:
+            for p in [layer.message_fc.weight, layer.message_fc.bias, layer.message_attn.out_proj.weight,
+                      layer.message_attn.out_proj.bias]:
+                p.zero_()
+        for layer in model.prompts_generator.decoder:
+            for p in [layer.cross_attn.proj.weight, layer.cross_attn.proj.bias, layer.mlp[3].weight, layer.mlp[3].bias]:
+                p.zero_()
+        model.prompts_visual_projection.normal_(0, WIDTH ** -0.5)
+        model.logit_scale.fill_(math.log(50))
+    if text_state:
+        model.text_model.load_state_dict(text_state["text_model"])
+        model.text_projection.load_state_dict(text_state["text_projection"])
+    if variant == "clip-mean":
         for layer in model.vision_model.encoder.layers:
             layer.forward = plain_vision_layer_forward.__get__(layer)
-    # From scratch, the caption objective alone collapses: the text tower maps every caption to
-    # one embedding (loss pinned at ln(classes), uniform logits) before the vision side carries
-    # any signal. So the vision side first learns the caption's three attributes through small
-    # heads on the video embedding (color, shape, motion; discarded at export); then the paper's
-    # objective takes over, with the attribute loss kept at a low weight. A large initial logit
-    # scale amplifies the small spread of fresh caption embeddings.
-    with torch.no_grad():
-        model.logit_scale.fill_(math.log(100))
-    width = model.config.projection_dim
-    heads = torch.nn.ModuleDict({"color": torch.nn.Linear(width, len(sc.COLORS)),
-                                 "shape": torch.nn.Linear(width, len(sc.SHAPES)),
-                                 "motion": torch.nn.Linear(width, len(sc.MOTIONS)),
-                                 "track": torch.nn.Linear(width, 4),
-                                 "displacement": torch.nn.Linear(width, 3)})
-    tokenizer = simple_tokenizer()
-    captions = [sc.caption(*c) for c in seen]
-    input_ids, attention_mask = tokenize(tokenizer, captions)
+    return model
 
-    optimizer = torch.optim.AdamW(list(model.parameters()) + list(heads.parameters()), lr=args.lr, weight_decay=0.05)
-    warmup = max(1, args.steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / args.steps)))
-    rng = np.random.default_rng(args.seed)
-    model.train()
+
+def tower_features(model, pixels):
+    """The vision tower's outputs that the rest of the model reads: per-frame pooled features
+    [B, T, W] (before the visual projection) and the frame-mean of the layer-normalized patch
+    tokens [B, P, W] (the prompt generator's input, before its affine and projection: both are
+    linear, so the mean can be taken first)."""
+    b, t = pixels.shape[:2]
+    out = model.vision_model(pixel_values=pixels.flatten(0, 1))
+    pooled = out.pooler_output.view(b, t, -1)
+    patches = F.layer_norm(out.last_hidden_state[:, 1:].float(), (WIDTH,), eps=model.config.vision_config.layer_norm_eps)
+    return pooled, patches.view(b, t, *patches.shape[1:]).mean(1)
+
+
+def video_embeds(model, variant, pooled):
+    frames = model.visual_projection(pooled)
+    return model.mit(frames).pooler_output if variant in ("mit", "full") else frames.mean(1)
+
+
+def prompt_visual(model, patch_mean):
+    ln = model.prompts_visual_layernorm
+    return (patch_mean * ln.weight + ln.bias) @ model.prompts_visual_projection
+
+
+def video_logits(model, variant, pooled, patch_mean, text, prompt, prompt_rows=None):
+    """[B, K] logit_scale * cos(video, text) for the plain text and (when `prompt`) for the
+    video-prompted text, exactly as XCLIPModel.forward computes the latter; the prompted logits
+    for the first `prompt_rows` videos only (the prompt generator runs once per video and
+    caption: the costly part of a training step)."""
+    video = video_embeds(model, variant, pooled)
+    v = F.normalize(video.float(), dim=-1)
+    scale = model.logit_scale.exp()
+    plain = scale * v @ F.normalize(text.float(), dim=-1).t()
+    if not prompt:
+        return video, plain, None
+    rows = v.shape[0] if prompt_rows is None else min(prompt_rows, v.shape[0])
+    visual = prompt_visual(model, patch_mean[:rows].to(text.dtype))
+    expanded = text.unsqueeze(0).expand(rows, -1, -1)
+    prompted = expanded + model.prompts_generator(expanded, visual)
+    return video, plain, scale * torch.einsum("bd,bkd->bk", v[:rows], F.normalize(prompted.float(), dim=-1))
+
+
+def contrastive_loss(logits, targets, text_weight):
+    """video->caption cross-entropy over the class captions (the paper's objective), plus
+    caption->video over the batch with every video of that caption a positive (retrieval is
+    caption->video)."""
+    loss = F.cross_entropy(logits, targets)
+    if text_weight:
+        positive = (targets[:, None] == torch.arange(logits.shape[1])[None]).float()  # [B, K]
+        present = positive.sum(0) > 0
+        log_p = F.log_softmax(logits.t()[present], dim=1)
+        target = positive.t()[present] / positive.t()[present].sum(1, keepdim=True)
+        loss = loss + text_weight * -(target * log_p).sum(1).mean()
+    return loss
+
+
+def build_cache(args, work, model, variant, frames):
+    """The frozen tower over every sample and its two mirrors: pooled [N, 3, T, W] and patch
+    means [N, 3, P, W] (f16). View 0 as rendered, 1 flipped left-right, 2 flipped up-down."""
+    kind = "plain" if variant == "clip-mean" else "xclip"
+    path = work / f"cache-{kind}.pt"
+    if path.exists():
+        return torch.load(path)
     start = time.time()
-    for step in range(args.steps):
-        idx = rng.choice(len(data), size=args.batch, replace=False)
-        frames, targets, tracks_, classes_ = [], [], [], []
+    ctx = autocast(args.precision)
+    n = len(frames)
+    pooled = torch.zeros(n, 3, FRAMES, WIDTH, dtype=torch.float16)
+    patches = torch.zeros(n, 3, (SIZE // PATCH) ** 2, WIDTH, dtype=torch.float16)
+    model.eval()
+    with torch.no_grad(), ctx:
+        for i in range(0, n, 32):
+            batch = frames[i:i + 32]
+            for view, x in enumerate([batch, batch[:, :, :, ::-1], batch[:, :, ::-1]]):
+                p, m = tower_features(model, to_pixels(x))
+                pooled[i:i + 32, view] = p.half()
+                patches[i:i + 32, view] = m.half()
+            if i % 1600 == 0:
+                log(f"cache ({kind}): {i}/{n} samples in {time.time() - start:.0f}s")
+    cache = {"pooled": pooled, "patches": patches}
+    torch.save(cache, str(path) + ".tmp")
+    os.replace(str(path) + ".tmp", path)
+    log(f"cache ({kind}): {n} samples x 3 views in {time.time() - start:.0f}s")
+    return cache
+
+
+VIEWS = {0: {}, 1: AUGMENT["hflip"], 2: AUGMENT["vflip"]}
+
+
+def cached_batch(cache, classes_, rng, batch, allowed):
+    """A batch from the cache: a random view (as rendered, mirrored left-right or up-down) and a
+    random time reversal, each only where the relabelled class is allowed."""
+    n = len(classes_)
+    idx = rng.integers(0, n, size=batch)
+    pooled, patches, labels = [], [], []
+    for i in idx:
+        cls = classes_[i]
+        view = int(rng.integers(0, 3))
+        if view:
+            new = (cls[0], cls[1], VIEWS[view].get(cls[2], cls[2]))
+            if new in allowed:
+                cls = new
+            else:
+                view = 0
+        p = cache["pooled"][i, view]
+        if rng.random() < 0.5 and relabel(cls, "reverse") in allowed:
+            p = p.flip(0)
+            cls = relabel(cls, "reverse")
+        pooled.append(p)
+        patches.append(cache["patches"][i, view])
+        labels.append(cls)
+    return torch.stack(pooled).float(), torch.stack(patches).float(), labels
+
+
+def stage_video(args, work, model, variant, cache, classes_, seen, tokens, evaluate):
+    """Stage 2: everything after the tower, on cached features."""
+    name = f"video-{variant}"
+    stage = Stage(name, work, args.video_steps, args.video_minutes, args.checkpoint_minutes, args.resume)
+    if stage.finished():
+        state = stage.load_done()["modules"]
+        model.load_state_dict(state["model"])
+        return
+    torch.manual_seed(args.seed + 3)
+    heads = AttributeHeads()
+    trained = [model.visual_projection, model.text_model, model.text_projection, model.prompts_visual_layernorm,
+               model.prompts_generator]
+    params = [p for m in trained for p in m.parameters()] + [model.logit_scale, model.prompts_visual_projection]
+    if variant in ("mit", "full"):
+        params += list(model.mit.parameters())
+    optimizer = torch.optim.AdamW([{"params": params}, {"params": heads.parameters()}], lr=args.video_lr, weight_decay=0.05)
+    schedule = cosine_schedule(optimizer, args.video_steps)
+    rng = np.random.default_rng(args.seed + 3)
+    modules = {"model": model, "heads": heads}
+    stage.restore(modules, optimizer, rng)
+    for _ in range(stage.step):
+        schedule.step()
+    allowed = set(seen)
+    seen_index = {c: i for i, c in enumerate(seen)}
+    ctx = autocast(args.precision)
+    tick, latest = time.time(), {}
+    model.train()
+    while stage.running():
+        pooled, patches, labels = cached_batch(cache, classes_, rng, args.video_batch, allowed)
+        texts = [paraphrase(c, rng, args.canonical) for c in seen]
+        text = text_features(model, tokens, texts)
+        prompt = variant == "full" and stage.step >= args.prompt_from
+        with ctx:
+            video, plain, prompted = video_logits(model, variant, pooled, patches, text, prompt, args.prompt_batch)
+        targets = torch.tensor([seen_index[c] for c in labels])
+        loss = contrastive_loss(plain, targets, args.text_weight)
+        if prompted is not None:
+            loss = loss + contrastive_loss(prompted, targets[:len(prompted)], args.text_weight)
+        loss = loss + args.aux_weight * heads.loss(video, labels) + 0.1 * heads.loss(text, seen)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        stage.step += 1
+        if stage.step % args.eval_every == 0 or stage.step == args.video_steps:
+            latest = evaluate(model, variant)
+            model.train()
+        if stage.step % 100 == 0:
+            acc = (plain.argmax(1) == targets).float().mean().item()
+            motion = heads.accuracy(video, labels, "motion")
+            log(f"{name} step {stage.step}/{args.video_steps} loss {loss.item():.3f} caption-acc {acc:.2f} "
+                f"motion-acc {motion:.2f} prompt {'on' if prompt else 'off'} "
+                f"{rate(100 * args.video_batch, time.time() - tick):.0f} videos/s eval {fmt(latest)}")
+            tick = time.time()
+        stage.save(modules, optimizer, rng)
+    stage.finish({"model": model})
+
+
+def stage_finetune(args, work, model, variant, data, seen, tokens, evaluate):
+    """End to end on frames, the tower unlocked at a low learning rate."""
+    name = f"finetune-{variant}"
+    stage = Stage(name, work, args.finetune_steps, args.finetune_minutes, args.checkpoint_minutes, args.resume)
+    if stage.finished():
+        model.load_state_dict(stage.load_done()["modules"]["model"])
+        return
+    if args.finetune_steps == 0:
+        stage.finish({"model": model})
+        return
+    torch.manual_seed(args.seed + 4)
+    frames, tracks, classes_ = data
+    heads = AttributeHeads()
+    tower = list(model.vision_model.parameters())
+    tower_ids = {id(p) for p in tower}
+    rest = [p for p in model.parameters() if id(p) not in tower_ids]
+    optimizer = torch.optim.AdamW([{"params": tower, "lr": args.finetune_tower_lr},
+                                   {"params": rest + list(heads.parameters()), "lr": args.finetune_lr}], weight_decay=0.05)
+    schedule = cosine_schedule(optimizer, args.finetune_steps, warmup_fraction=0.1)
+    rng = np.random.default_rng(args.seed + 4)
+    modules = {"model": model, "heads": heads}
+    stage.restore(modules, optimizer, rng)
+    for _ in range(stage.step):
+        schedule.step()
+    allowed = set(seen)
+    seen_index = {c: i for i, c in enumerate(seen)}
+    ctx = autocast(args.precision)
+    tick, latest = time.time(), {}
+    model.train()
+    while stage.running():
+        idx = rng.integers(0, len(frames), size=args.finetune_batch)
+        batch, labels = [], []
         for i in idx:
-            f, track, cls = augment(data[i], tracks[i], labels[i], rng, seen_index)
-            frames.append(f)
-            tracks_.append(track)
-            targets.append(seen_index[cls])
-            classes_.append(cls)
-        pixels = to_pixels(frames)
-        if step < args.attribute_steps:
-            (video, frame_embeds), logits = video_features(model, args.variant, pixels), None
-            video = F.normalize(video, dim=-1)
-        else:
-            logits, video, frame_embeds = scores(model, args.variant, pixels, input_ids, attention_mask)
-        attribute_loss = auxiliary_loss(heads, video, frame_embeds, classes_, torch.from_numpy(np.stack(tracks_)))
-        if logits is None:
-            loss = attribute_loss
-        else:
-            loss = F.cross_entropy(logits, torch.tensor(targets)) + args.aux_weight * attribute_loss
+            f, _, cls = augment(frames[i], tracks[i], classes_[i], rng, allowed)
+            batch.append(np.ascontiguousarray(f))
+            labels.append(cls)
+        texts = [paraphrase(c, rng, args.canonical) for c in seen]
+        with ctx:
+            pooled, patches = tower_features(model, to_pixels(np.stack(batch)))
+            text = text_features(model, tokens, texts)
+            video, plain, prompted = video_logits(model, variant, pooled.float(), patches, text.float(), variant == "full",
+                                                  args.prompt_batch)
+        targets = torch.tensor([seen_index[c] for c in labels])
+        loss = contrastive_loss(plain, targets, args.text_weight)
+        if prompted is not None:
+            loss = loss + contrastive_loss(prompted, targets[:len(prompted)], args.text_weight)
+        loss = loss + args.aux_weight * heads.loss(video, labels)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -337,39 +875,113 @@ def main():
         schedule.step()
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
-        if step % 25 == 0 or step == args.steps - 1:
-            with torch.no_grad():
-                color_acc = (heads["color"](10 * video).argmax(1) == torch.tensor([sc.COLORS.index(c[0]) for c in classes_])).float().mean().item()
-                motion_acc = (heads["motion"](10 * video).argmax(1) == torch.tensor([sc.MOTIONS.index(c[2]) for c in classes_])).float().mean().item()
-                shape_acc = (heads["shape"](10 * video).argmax(1) == torch.tensor([sc.SHAPES.index(c[1]) for c in classes_])).float().mean().item()
-            accuracy = (logits.argmax(1) == torch.tensor(targets)).float().mean().item() if logits is not None else float("nan")
-            print(f"step {step} loss {loss.item():.3f} caption-acc {accuracy:.2f} color-acc {color_acc:.2f} shape-acc {shape_acc:.2f} motion-acc {motion_acc:.2f} "
-                  f"scale {model.logit_scale.exp().item():.1f} {time.time() - start:.0f}s", flush=True)
+        stage.step += 1
+        if stage.step % args.eval_every == 0 or stage.step == args.finetune_steps:
+            latest = evaluate(model, variant)
+            model.train()
+        if stage.step % 20 == 0:
+            acc = (plain.argmax(1) == targets).float().mean().item()
+            log(f"{name} step {stage.step}/{args.finetune_steps} loss {loss.item():.3f} caption-acc {acc:.2f} "
+                f"{rate(20 * args.finetune_batch, time.time() - tick):.1f} videos/s eval {fmt(latest)}")
+            tick = time.time()
+        stage.save(modules, optimizer, rng)
+    stage.finish({"model": model})
 
-    out = pathlib.Path(args.out)
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation on fresh clips (a fast proxy of `vidsearch bench quality`, which goes through the
+# product's real path)
+# ---------------------------------------------------------------------------------------------
+
+MIRROR = {"moving left": "moving right", "moving right": "moving left", "moving up": "moving down", "moving down": "moving up"}
+
+
+def retrieval_figures(scores, clip_classes, held):
+    """scores [C, V]: caption c against clip v, over all 120 class captions. R@1/5/10 of
+    caption->clip for seen and held-out captions; direction: for each left/right/up/down caption,
+    among the clips of its color and shape moving on its axis, is the best one moving its way;
+    split by whether the caption and its mirror are both seen."""
+    all_classes = sc.classes()
+    order = scores.argsort(dim=1, descending=True)
+    figures = {}
+    for group, members in [("seen", [c for c in all_classes if c not in held]), ("heldout", [c for c in all_classes if c in held])]:
+        for k in (1, 5, 10):
+            hits = [any(clip_classes[v] == c for v in order[all_classes.index(c), :k].tolist()) for c in members]
+            figures[f"{group}.R@{k}"] = sum(hits) / max(len(hits), 1)
+    pairs = {"seen": [], "mixed": []}
+    for c in all_classes:
+        if c[2] not in MIRROR:
+            continue
+        mirror = (c[0], c[1], MIRROR[c[2]])
+        row = all_classes.index(c)
+        candidates = [v for v in range(len(clip_classes)) if clip_classes[v] in (c, mirror)]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda v: scores[row, v].item())
+        pairs["seen" if c not in held and mirror not in held else "mixed"].append(clip_classes[best] == c)
+    for k, v in pairs.items():
+        figures[f"direction.{k}"] = sum(v) / max(len(v), 1)
+    return figures
+
+
+class Evaluator:
+    """Scores fresh clips (the product's segment times, no camera) against all 120 captions."""
+
+    def __init__(self, args, frames, classes_, tokens, held):
+        self.frames, self.classes, self.tokens, self.held = frames, classes_, tokens, set(held)
+        self.ctx = autocast(args.precision)
+
+    def __call__(self, model, variant, prompt=None):
+        prompt = variant == "full" if prompt is None else prompt
+        model.eval()
+        with torch.no_grad(), self.ctx:
+            pooled, patches = [], []
+            for i in range(0, len(self.frames), 32):
+                p, m = tower_features(model, to_pixels(self.frames[i:i + 32]))
+                pooled.append(p.float())
+                patches.append(m.float())
+            pooled, patches = torch.cat(pooled), torch.cat(patches)
+            text = text_features(model, self.tokens, [sc.caption(*c) for c in sc.classes()]).float()
+        with torch.no_grad():
+            _, plain, prompted = video_logits(model, variant, pooled, patches, text, prompt)
+        figures = {f"first.{k}": v for k, v in retrieval_figures(plain.t(), self.classes, self.held).items()}
+        if prompted is not None:
+            figures.update({f"rerank.{k}": v for k, v in retrieval_figures(prompted.t(), self.classes, self.held).items()})
+        return {k: v for k, v in figures.items() if k.endswith(("R@1", "direction.seen", "direction.mixed"))} | \
+            {"all": figures}
+
+    @staticmethod
+    def brief(figures):
+        return {k: v for k, v in figures.items() if k != "all"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------
+
+def export(model, out, tokens, frames, recipe):
+    out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model.eval()
-    if args.variant != "full":
-        torch.save(model.state_dict(), out / f"ablation-{args.variant}.pt")
-        return
+    model = copy.deepcopy(model).eval()
     model.half().save_pretrained(out, safe_serialization=True)
     (out / "preprocessor_config.json").write_text(json.dumps({
         "image_processor_type": "VideoMAEImageProcessor", "do_resize": True, "size": {"shortest_edge": SIZE},
         "resample": 2, "do_center_crop": True, "crop_size": {"height": SIZE, "width": SIZE},
         "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True,
         "image_mean": MEAN.tolist(), "image_std": STD.tolist()}, indent=2) + "\n")
-    write_reference(out, tokenizer, data[:2])
-    print(f"exported to {out}")
+    (out / "training.json").write_text(json.dumps(recipe, indent=2) + "\n")
+    write_reference(out, tokens, frames)
+    log(f"exported to {out}")
 
 
-def write_reference(out, tokenizer, frames):
+def write_reference(out, tokens, frames):
     """A reference dump in the format of the xclip-tiny fixture, made by transformers from the
     exported (f16) weights read back as float32: what `vidsearch model check` compares against."""
     from safetensors.torch import save_file
     from transformers import XCLIPModel
-    model = XCLIPModel.from_pretrained(out, torch_dtype=torch.float32).eval()
+    model = XCLIPModel.from_pretrained(out, dtype=torch.float32).eval()
     texts = ["a red circle moving left", "a white triangle blinking", "a blue square growing"]
-    ids = [[49406] + tokenizer.encode(t) + [49407] for t in texts]
+    ids = [[49406] + tokens.tokenizer.encode(t) + [49407] for t in texts]
     input_ids = torch.zeros(len(ids), 77, dtype=torch.int32)
     attention_mask = torch.zeros(len(ids), 77, dtype=torch.int32)
     for i, row in enumerate(ids):
@@ -382,17 +994,113 @@ def write_reference(out, tokenizer, frames):
         frame_embeds = model.visual_projection(vision.pooler_output).view(b, t, -1)
         mit = model.mit(frame_embeds)
         output = model(input_ids=input_ids.long(), pixel_values=pixel_values, attention_mask=attention_mask.long())
-        text_features = model.get_text_features(input_ids=input_ids.long(), attention_mask=attention_mask.long())
-        text_features = text_features.pooler_output if hasattr(text_features, "pooler_output") else text_features
+        text_features_ = model.get_text_features(input_ids=input_ids.long(), attention_mask=attention_mask.long())
+        text_features_ = text_features_.pooler_output if hasattr(text_features_, "pooler_output") else text_features_
     tensors = {
         "input.pixel_values": pixel_values, "input.input_ids": input_ids, "input.attention_mask": attention_mask,
         "out.vision_last_hidden_state": vision.last_hidden_state, "out.vision_pooled": vision.pooler_output,
         "out.mit_last_hidden_state": mit.last_hidden_state, "out.mit_pooled": mit.pooler_output,
         "out.video_features": mit.pooler_output, "out.video_embeds": output.video_embeds,
-        "out.text_features": text_features, "out.text_embeds": output.text_embeds,
+        "out.text_features": text_features_, "out.text_embeds": output.text_embeds,
         "out.logits_per_video": output.logits_per_video, "out.logits_per_text": output.logits_per_text,
     }
     save_file({k: v.contiguous().clone() for k, v in tensors.items()}, str(out / "reference.safetensors"))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "Models/xclip-demo"), help="export folder (HF layout)")
+    parser.add_argument("--work", default=str(ROOT / ".build-train"), help="rendered data, caches, checkpoints")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoints in --work")
+    parser.add_argument("--variant", choices=VARIANTS, default="full")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--precision", choices=["auto", "bf16", "f32"], default="auto")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
+    parser.add_argument("--checkpoint-minutes", type=float, default=3.0)
+    parser.add_argument("--eval-every", type=int, default=500, help="steps between evaluations on fresh clips")
+    # data
+    parser.add_argument("--samples", type=int, default=8000, help="training samples (seen combinations only)")
+    parser.add_argument("--camera", type=float, default=1.0, help="strength of the random camera (0: none)")
+    parser.add_argument("--eval-per-class", type=int, default=2, help="fresh evaluation clips per class (all 120)")
+    # stage 1
+    parser.add_argument("--image-steps", type=int, default=1600)
+    parser.add_argument("--image-minutes", type=float, default=25)
+    parser.add_argument("--image-batch", type=int, default=256)
+    parser.add_argument("--image-lr", type=float, default=1e-3)
+    # text
+    parser.add_argument("--text-steps", type=int, default=300)
+    parser.add_argument("--text-lr", type=float, default=1e-3)
+    parser.add_argument("--canonical", type=float, default=0.5, help="share of captions in their canonical wording")
+    # stage 2
+    parser.add_argument("--video-steps", type=int, default=4000)
+    parser.add_argument("--video-minutes", type=float, default=15)
+    parser.add_argument("--video-batch", type=int, default=128)
+    parser.add_argument("--video-lr", type=float, default=1e-3)
+    parser.add_argument("--prompt-from", type=int, default=1500, help="stage-2 step at which the prompt generator joins")
+    parser.add_argument("--prompt-batch", type=int, default=32, help="videos of each batch scored with the prompted text")
+    parser.add_argument("--text-weight", type=float, default=0.5, help="weight of the caption->video loss")
+    parser.add_argument("--aux-weight", type=float, default=0.3, help="weight of the attribute heads on the video embedding")
+    # finetune
+    parser.add_argument("--finetune-steps", type=int, default=1000)
+    parser.add_argument("--finetune-minutes", type=float, default=15)
+    parser.add_argument("--finetune-batch", type=int, default=24)
+    parser.add_argument("--finetune-lr", type=float, default=1e-4)
+    parser.add_argument("--finetune-tower-lr", type=float, default=2e-5)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(argv)
+    torch.set_num_threads(args.threads)
+    work = pathlib.Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    seen, held = sc.split_classes()
+    log(f"recipe: {vars(args)}")
+
+    train_jobs = [(1000 + args.seed, i, seen[i % len(seen)], args.camera, "train") for i in range(args.samples)]
+    frames, tracks = render_set(work / f"train-{args.seed}-{args.samples}-{args.camera}.npz", train_jobs, "train")
+    classes_ = [j[2] for j in train_jobs]
+    # Held-out frames for stage 1: fresh clips of seen and held-out classes with a camera.
+    probe_jobs = [(3000 + args.seed, i, sc.classes()[i % 120], args.camera, "train") for i in range(240)]
+    probe = render_set(work / f"probe-{args.seed}-{args.camera}.npz", probe_jobs, "probe")
+    eval_jobs = [(5000 + args.seed, i, sc.classes()[i % 120], 0.0, "eval") for i in range(120 * args.eval_per_class)]
+    eval_frames, _ = render_set(work / f"eval-{args.seed}-{args.eval_per_class}.npz", eval_jobs, "eval")
+    tokens = Tokens()
+    evaluator = Evaluator(args, eval_frames, [j[2] for j in eval_jobs], tokens, held)
+    evaluate = lambda m, v: Evaluator.brief(evaluator(m, v))  # noqa: E731
+
+    image_state = stage_image(args, work, (frames, tracks, classes_), (probe[0], probe[1], [j[2] for j in probe_jobs]))
+    from transformers import XCLIPModel
+    torch.manual_seed(args.seed + 2)
+    text_state = stage_text(args, work, XCLIPModel(demo_config()), tokens, seen)
+
+    torch.manual_seed(args.seed + 5)
+    model = video_model(args.variant, image_state, text_state)
+    for p in model.vision_model.parameters():
+        p.requires_grad_(False)
+    cache = build_cache(args, work, model, args.variant, frames)
+    stage_video(args, work, model, args.variant, cache, classes_, seen, tokens, evaluate)
+    after_video = evaluator(model, args.variant)
+    log(f"after the video stage: {fmt(Evaluator.brief(after_video))}")
+    for p in model.vision_model.parameters():
+        p.requires_grad_(True)
+    stage_finetune(args, work, model, args.variant, (frames, tracks, classes_), seen, tokens, evaluate)
+    final = evaluator(model, args.variant)
+    log(f"final: {fmt(Evaluator.brief(final))}")
+
+    recipe = {"command": "Tools/train_demo.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "args": {k: v for k, v in vars(args).items() if k not in ("out", "work")},
+              "fresh_clip_eval": {"after_video_stage": after_video["all"], "final": final["all"],
+                                  "clips": len(eval_jobs), "note": "Python proxy on the product's segment times; "
+                                  "`vidsearch bench quality` measures through the real path"}}
+    (work / f"result-{args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
+    if args.variant == "full":
+        export(model, args.out, tokens, eval_frames[:2], recipe)
+    else:
+        pathlib.Path(args.out).mkdir(parents=True, exist_ok=True)
+        (pathlib.Path(args.out) / f"ablation-{args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
 
 
 if __name__ == "__main__":
