@@ -7,6 +7,13 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case dimensionMismatch(expected: Int, found: Int)
+    case badFactory(factory: String, reason: String)
+
+    /// Errors caused by what the user asked for rather than by the index (exit code 2).
+    public var isUsageError: Bool {
+        if case .badFactory = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -19,6 +26,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, reason): return "\(path): \(reason)"
         case let .corrupt(path, reason): return "index \(path) is damaged: \(reason)"
         case let .dimensionMismatch(expected, found): return "embedding of dimension \(found), the index holds \(expected)"
+        case let .badFactory(factory, reason): return "--faiss \"\(factory)\" is not a FAISS index type vidsearch can build (\(reason)); nothing was saved"
         }
     }
 }

@@ -21,13 +21,11 @@ public final class SearchEngine {
         reranker = PromptReranker(model: model)
     }
 
-    /// The CLIP ids of a query: special-token strings typed by the user are dropped (an injected
-    /// end token would move the pooling position).
+    /// The CLIP ids of a query: special-token strings typed by the user, in any spelling that
+    /// cleaning turns into one, are dropped (an injected end token would move the pooling position).
     public func tokens(_ text: String) throws -> [Int] {
-        let cleaned = text.replacingOccurrences(of: "<|startoftext|>", with: " ")
-            .replacingOccurrences(of: "<|endoftext|>", with: " ")
-        guard !cleaned.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
-        let ids = tokenizer.encode(cleaned)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
+        let ids = tokenizer.encode(text, specialTokens: false)
         guard ids.count > 2 else { throw QueryError.noTokens(text) }
         return ids
     }

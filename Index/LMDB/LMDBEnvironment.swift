@@ -10,28 +10,31 @@ public final class LMDBEnvironment {
     public private(set) var mapSize: Int
     private var databases: [String: MDB_dbi] = [:]
 
-    /// Opens (creating if needed) the environment in directory `path`.
+    /// Opens (creating if needed) the environment in directory `path`. An existing data file is
+    /// checked first (LMDBFileCheck): a truncated or foreign one is an error, never a new start.
     public init(path: String, mapSize: Int = 64 << 20, maxDatabases: Int = 16, readOnly: Bool = false) throws {
+        try LMDBFileCheck.check(directory: path, mustExist: readOnly)
         var handle: OpaquePointer?
         try check(mdb_env_create(&handle), "create environment")
-        env = handle!
         self.path = path
         self.mapSize = mapSize
         do {
-            try check(mdb_env_set_maxdbs(env, MDB_dbi(maxDatabases)), "set max databases")
-            try check(mdb_env_set_mapsize(env, mapSize), "set map size")
+            try check(mdb_env_set_maxdbs(handle, MDB_dbi(maxDatabases)), "set max databases")
+            try check(mdb_env_set_mapsize(handle, mapSize), "set map size")
             if !readOnly {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             }
             // MDB_NOTLS: read transactions are not tied to threads (Swift tasks hop threads).
             let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
-            try check(mdb_env_open(env, path, flags, 0o644), "open environment at \(path)")
+            try check(mdb_env_open(handle, path, flags, 0o644), "open environment at \(path)")
             var info = MDB_envinfo()
-            if mdb_env_info(env, &info) == 0 { self.mapSize = info.me_mapsize }
+            if mdb_env_info(handle, &info) == 0 { self.mapSize = info.me_mapsize }
         } catch {
-            mdb_env_close(env)
+            // `env` is not yet set, so deinit does not run: this is the only close.
+            mdb_env_close(handle)
             throw error
         }
+        env = handle!
     }
 
     deinit { mdb_env_close(env) }

@@ -26,6 +26,7 @@ public final class IndexStore {
         guard FileManager.default.fileExists(atPath: lmdb.appendingPathComponent("data.mdb").path) else {
             throw IndexError.noIndex(path: directory.path)
         }
+        try IndexFiles.checkNoLinks(in: directory)
         self.directory = directory
         environment = try LMDBEnvironment(path: lmdb.path, readOnly: true)
         writerLock = nil
@@ -39,6 +40,14 @@ public final class IndexStore {
     /// Opens (creating if needed) an index for writing, taking the writer lock.
     public init(writingAt directory: URL, model: ModelIdentity, faissFactory: String? = nil) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try IndexFiles.checkNoLinks(in: directory)
+        // A forced FAISS type is checked by building an empty index of it before it is saved:
+        // a bad string stored in the meta would fail every later run.
+        if let faissFactory {
+            do { _ = try FaissIndex(dimension: model.dimension, factory: faissFactory) } catch {
+                throw IndexError.badFactory(factory: faissFactory, reason: "\(error)")
+            }
+        }
         writerLock = try WriterLock(directory: directory.path)
         self.directory = directory
         environment = try LMDBEnvironment(path: directory.appendingPathComponent("lmdb").path)

@@ -21,8 +21,7 @@ final class FewRowProductTests: XCTestCase {
                     actual.data.update(from: start.data, count: start.count)
                     FewRowProduct.apply(input.data, rows: rows, inFeatures: inFeatures, weight: weight.data,
                                         outFeatures: outFeatures, into: actual.data, accumulate: accumulate)
-                    var worst: Float = 0
-                    for i in 0..<expected.count { worst = max(worst, abs(expected.data[i] - actual.data[i])) }
+                    let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
                     XCTAssertLessThan(worst, 1e-4 * Float(inFeatures).squareRoot(),
                                       "rows \(rows), \(inFeatures) -> \(outFeatures), accumulate \(accumulate)")
                 }

@@ -34,10 +34,11 @@ final class FoldedPromptTests: XCTestCase {
         var maxDiff: Float = 0, maxValue: Float = 0
         for c in 0..<videos {
             let plain = model.promptedTextEmbeddings([text], promptTokens: tokens.data + c * n * p)[0]
-            for i in 0..<p {
-                maxDiff = max(maxDiff, abs(plain[i] - folded[c * p + i]))
-                maxValue = max(maxValue, abs(plain[i]))
-            }
+            let diff = plain.withUnsafeBufferPointer { maxAbsDifference($0.baseAddress!, folded.data + c * p, count: p) }
+            let value = plain.withUnsafeBufferPointer { maxAbsValue($0.baseAddress!, count: p) }
+            XCTAssert(diff.isFinite && value.isFinite, "video \(c): not finite", file: file, line: line)
+            maxDiff = diff > maxDiff ? diff : maxDiff
+            maxValue = value > maxValue ? value : maxValue
         }
         XCTAssertGreaterThan(maxValue, 0.1, file: file, line: line)
         XCTAssertLessThan(maxDiff / maxValue, 1e-5, "folded vs plain relative difference", file: file, line: line)

@@ -25,8 +25,7 @@ final class PanelProductTests: XCTestCase {
                                   a: input.data, lda: inFeatures, b: values.data, ldb: inFeatures,
                                   beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
                         PanelProduct.apply(input.data, rows: rows, weight: panels, into: actual.data, accumulate: accumulate)
-                        var worst: Float = 0
-                        for i in 0..<expected.count { worst = max(worst, abs(expected.data[i] - actual.data[i])) }
+                        let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
                         XCTAssertLessThan(worst, 1e-4 * Float(inFeatures).squareRoot(),
                                           "rows \(rows), \(inFeatures) -> \(outFeatures), half \(half), accumulate \(accumulate)")
                     }
@@ -43,8 +42,7 @@ final class PanelProductTests: XCTestCase {
         for rows in [1, 8, 40] {
             let input = rng.tensor([rows, 512])
             let expected = plain(input), actual = packed(input)
-            var worst: Float = 0
-            for i in 0..<expected.count { worst = max(worst, abs(expected.data[i] - actual.data[i])) }
+            let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
             XCTAssertLessThan(worst, 1e-3, "rows \(rows)")
         }
     }

@@ -126,3 +126,84 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertThrowsError(try XCLIPConfiguration(json: ["vision_config": ["hidden_act": "gelu"]]))
     }
 }
+
+/// Sizes read from a file never trap, and a shape cannot claim more bytes than it spans.
+final class SafeTensorsSizeTests: XCTestCase {
+    private func file(header: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString).safetensors")
+        let h = Array(header.utf8)
+        try Data(withUnsafeBytes(of: UInt64(h.count).littleEndian, Array.init) + h).write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+
+    func testShapeWhoseByteCountOverflowsIsMalformed() throws {
+        // 2^62 F32 elements: 2^64 bytes wraps to 0, which once matched an empty data span.
+        for shape in ["[4611686018427387904]", "[9223372036854775807, 4]", "[4294967296, 4294967296]"] {
+            let path = try file(header: #"{"a":{"dtype":"F32","shape":"# + shape + #","data_offsets":[0,0]}}"#)
+            XCTAssertThrowsError(try SafeTensorsFile(path: path), shape) { error in
+                XCTAssertTrue("\(error)".contains("64-bit"), "\(error)")
+            }
+        }
+    }
+
+    func testUnknownDTypeIsKeptButNeverAllocated() throws {
+        let path = try file(header: #"{"a":{"dtype":"C64","shape":[4611686018427387904],"data_offsets":[0,0]}}"#)
+        let st = try SafeTensorsFile(path: path)
+        XCTAssertThrowsError(try st.floatTensor("a")) { XCTAssertTrue("\($0)".contains("C64"), "\($0)") }
+        XCTAssertThrowsError(try st.integers("a")) { XCTAssertTrue("\($0)".contains("C64"), "\($0)") }
+    }
+}
+
+/// NaN never passes a comparison, and a model that would compute NaN is refused at load.
+final class NonFiniteTests: XCTestCase {
+    /// The xclip-tiny fixture's config.json as JSON.
+    static func tinyConfigJSON() -> [String: Any] {
+        let data = FileManager.default.contents(atPath: ParityTests.fixture.appendingPathComponent("config.json").path)!
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    func testComparisonsReportNaNAndInfinity() {
+        let good: [Float] = [1, 2, 3], nan: [Float] = [1, .nan, 3], inf: [Float] = [1, 2, .infinity]
+        XCTAssertEqual(maxAbsDifference(good, good), 0)
+        XCTAssertEqual(maxAbsDifference(good, nan), .infinity)
+        XCTAssertEqual(maxAbsDifference(nan, good), .infinity)
+        XCTAssertEqual(maxAbsDifference(good, inf), .infinity)
+        XCTAssertEqual(firstNonFinite(nan), 1)
+        XCTAssertNil(firstNonFinite(good))
+        // What the old loops computed: Swift's max drops the NaN.
+        XCTAssertEqual(max(Float(0), abs(Float.nan - 1)), 0)
+    }
+
+    func testNaNWeightIsRefusedByName() throws {
+        let config = try XCLIPConfiguration(json: NonFiniteTests.tinyConfigJSON())
+        let source = PoisonedSource(base: RandomTensorSource(seed: 1), poisoned: "text_projection.weight")
+        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: source)) { error in
+            XCTAssertTrue("\(error)".contains("text_projection.weight") && "\(error)".contains("nan"), "\(error)")
+        }
+    }
+
+    func testImpossibleLayerNormEpsilonIsRefused() throws {
+        for eps in [-1.0, 0.0, Double.infinity, 5.0] {
+            var json = NonFiniteTests.tinyConfigJSON()
+            var vision = json["vision_config"] as! [String: Any]
+            vision["layer_norm_eps"] = eps
+            json["vision_config"] = vision
+            XCTAssertThrowsError(try XCLIPConfiguration(json: json), "eps \(eps)") { error in
+                XCTAssertTrue("\(error)".contains("layer_norm_eps"), "\(error)")
+            }
+        }
+    }
+}
+
+/// A source whose one named tensor is all NaN.
+struct PoisonedSource: TensorSource {
+    let base: TensorSource
+    let poisoned: String
+
+    func tensor(named name: String, shape: [Int]) throws -> Tensor? {
+        guard let t = try base.tensor(named: name, shape: shape) else { return nil }
+        if name == poisoned { for i in 0..<t.count { t.data[i] = .nan } }
+        return t
+    }
+}

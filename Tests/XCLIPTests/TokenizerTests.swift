@@ -71,3 +71,64 @@ final class TokenizerTests: XCTestCase {
         }
     }
 }
+
+/// Queries cannot smuggle special tokens, and a huge query costs what its first tokens cost.
+final class TokenizerBoundsTests: XCTestCase {
+    let t = TokenizerTests.tokenizer
+
+    func testSpecialTokensInAnySpellingAreDroppedWhenAsked() {
+        let plain = t.encode("a red circle moving left", specialTokens: false)
+        for spelling in ["<|endoftext|>", "<|ENDOFTEXT|>", "&lt;|endoftext|&gt;", "＜｜endoftext｜＞", "<|startoftext|>", "<|StartOfText|>"] {
+            let ids = t.encode("a red circle \(spelling) moving left", specialTokens: false)
+            XCTAssertEqual(ids, plain, spelling)
+            XCTAssertFalse(ids.dropFirst().dropLast().contains(49407), spelling)
+        }
+        // The reference tokenizer's behaviour stays the default.
+        XCTAssertTrue(t.tokenize("a <|endoftext|> b").contains(49407))
+    }
+
+    /// The heap BPE against the reference's pass-per-merge loop, on random words and on the
+    /// repetitive words where merges overlap.
+    func testHeapBPEEqualsTheReferenceLoop() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzéß日本")
+        var words = ["aaaaaaaaaaaaaaaaaaaaaaaaa", "abababababababab", "mississippi", "lllllllllllllllllllllll", "a", "zz"]
+        for _ in 0..<300 {
+            words.append(String((0..<Int.random(in: 1...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }))
+        }
+        for word in words { XCTAssertEqual(t.bpeForTesting(word), referenceBPE(word), word) }
+    }
+
+    /// A word far longer than the context: the first 75 ids equal those of the whole word.
+    func testLongWordKeepsTheWholeWordsFirstTokens() {
+        var rng = SystemRandomNumberGenerator()
+        for length in [3000, 12000] {
+            let word = String((0..<length).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! })
+            let full = t.tokenize(word).prefix(75)
+            XCTAssertEqual(Array(t.encode(word + " and more").dropFirst().dropLast()), Array(full), "length \(length)")
+        }
+        let repeated = String(repeating: "a", count: 50_000)
+        XCTAssertEqual(t.encode(repeated).count, 77)
+        XCTAssertEqual(Array(t.encode(repeated).dropFirst().dropLast()), Array(t.tokenize(String(repeating: "a", count: 5000)).prefix(75)))
+    }
+
+    /// SimpleTokenizer.bpe as written: each pass merges every occurrence of the best pair.
+    private func referenceBPE(_ token: String) -> [String] {
+        var symbols = t.byteSymbolsForTesting(token)
+        while symbols.count > 1 {
+            var best: (Int, String, String)?
+            for i in 0..<(symbols.count - 1) {
+                if let r = t.rankForTesting(symbols[i], symbols[i + 1]), r < (best?.0 ?? .max) { best = (r, symbols[i], symbols[i + 1]) }
+            }
+            guard let (_, left, right) = best else { break }
+            var merged: [String] = []
+            var i = 0
+            while i < symbols.count {
+                if i + 1 < symbols.count, symbols[i] == left, symbols[i + 1] == right { merged.append(left + right); i += 2 }
+                else { merged.append(symbols[i]); i += 1 }
+            }
+            symbols = merged
+        }
+        return symbols
+    }
+}

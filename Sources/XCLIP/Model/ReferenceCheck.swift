@@ -34,13 +34,13 @@ public struct ReferenceCheck {
             guard theirs.shape == mine.shape else {
                 return Result(name: name, error: nil, problem: "shape \(mine.shape), reference \(theirs.shape)")
             }
-            var maxDiff: Float = 0, maxRef: Float = 0
-            for i in 0..<mine.count {
-                maxDiff = max(maxDiff, abs(mine[i] - theirs[i]))
-                maxRef = max(maxRef, abs(theirs[i]))
+            if let i = firstNonFinite(mine.data, count: mine.count) {
+                return Result(name: name, error: .infinity, problem: "vidsearch's output is \(mine.data[i]) at element \(i)")
             }
-            if !maxDiff.isFinite { return Result(name: name, error: .infinity, problem: "not finite") }
-            return Result(name: name, error: maxRef > 0 ? maxDiff / maxRef : maxDiff, problem: nil)
+            if let i = firstNonFinite(theirs.data, count: theirs.count) {
+                return Result(name: name, error: .infinity, problem: "the reference is \(theirs.data[i]) at element \(i)")
+            }
+            return Result(name: name, error: relativeError(mine.data, reference: theirs.data, count: mine.count), problem: nil)
         }
     }
 

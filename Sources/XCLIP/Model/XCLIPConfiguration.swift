@@ -113,6 +113,15 @@ public struct XCLIPConfiguration: Equatable {
                         text.vocabSize, text.hiddenSize, text.intermediateSize, text.numHiddenLayers,
                         text.numAttentionHeads, text.maxPositionEmbeddings, projectionDim, promptNumAttentionHeads]
         try require(positive.allSatisfy { $0 > 0 }, "sizes must be positive")
+        // Bounds far above any X-CLIP (L/14 is 1024 wide, 336 px, 32 frames) that keep a size
+        // read from a file from turning into an allocation the machine cannot make.
+        try require(positive.allSatisfy { $0 <= 1 << 20 } && vision.imageSize <= 4096 && vision.numFrames <= 1024
+                    && [vision.hiddenSize, text.hiddenSize, projectionDim].allSatisfy { $0 <= 16384 }
+                    && [vision.numHiddenLayers, text.numHiddenLayers, vision.mitNumHiddenLayers, promptLayers].allSatisfy { $0 <= 256 },
+                    "a size is implausibly large for an X-CLIP model")
+        for (name, eps) in [("vision", vision.layerNormEps), ("text", text.layerNormEps)] {
+            try require(eps.isFinite && eps > 0 && eps < 1, "\(name) layer_norm_eps \(eps) must be a small positive number")
+        }
         try require(vision.mitNumHiddenLayers >= 0 && promptLayers >= 0, "layer counts must not be negative")
         try require(vision.hiddenSize % vision.numAttentionHeads == 0, "vision hidden_size \(vision.hiddenSize) is not divisible by \(vision.numAttentionHeads) heads")
         try require(text.hiddenSize % text.numAttentionHeads == 0, "text hidden_size \(text.hiddenSize) is not divisible by \(text.numAttentionHeads) heads")

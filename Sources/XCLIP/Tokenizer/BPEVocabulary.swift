@@ -11,6 +11,9 @@ public struct BPEVocabulary {
     public static let startOfText = 49406
     public static let endOfText = 49407
     static let mergeCount = 49152 - 256 - 2
+    /// Bytes in the longest token of CLIP's vocabulary (32, "</w>" not counted): a piece of n
+    /// bytes yields at least n / 32 tokens.
+    static let longestToken = 32
 
     /// Finds the vocabulary in a checkpoint directory: vocab.json + merges.txt, else the .gz.
     public init(directory: URL) throws {

@@ -20,18 +20,42 @@ public final class CLIPTokenizer {
     }
 
     /// The ids of the text's tokens, without start and end tokens and without truncation.
-    public func tokenize(_ text: String) -> [Int] {
+    /// `specialTokens: false` drops every special string found after cleaning (so `<|ENDOFTEXT|>`,
+    /// `&lt;|endoftext|&gt;` and the fullwidth form, which cleaning turns into `<|endoftext|>`,
+    /// never reach the encoder as its end token); the reference keeps them (`true`).
+    public func tokenize(_ text: String, specialTokens: Bool = true) -> [Int] {
+        tokenize(text, specialTokens: specialTokens, limit: .max)
+    }
+
+    /// At most `limit`-ish tokens: pieces stop once `limit` ids are collected, and a piece longer
+    /// than `limit` tokens could span (32 bytes is the longest token) is cut there first. So a
+    /// huge query costs what its first tokens cost, and the first `limit` ids equal the whole
+    /// text's first `limit` ids.
+    func tokenize(_ text: String, specialTokens: Bool, limit: Int) -> [Int] {
         var ids: [Int] = []
+        let maxPieceBytes = limit == .max ? Int.max : BPEVocabulary.longestToken * (limit + 2)
         for piece in PreTokenizer.split(TextCleaner.clean(text)) {
-            ids += word(piece)
+            if ids.count >= limit { break }
+            var view = piece
+            if view.count > maxPieceBytes / 4, String(view).utf8.count > maxPieceBytes {
+                var bytes = 0
+                let end = view.firstIndex { bytes += $0.utf8.count; return bytes > maxPieceBytes } ?? view.endIndex
+                view = view[view.startIndex..<end]
+            }
+            let pieceIds = word(view)
+            if !specialTokens && pieceIds.count == 1 && (pieceIds[0] == BPEVocabulary.endOfText || pieceIds[0] == BPEVocabulary.startOfText) {
+                continue
+            }
+            ids += pieceIds
         }
         return ids
     }
 
     /// The model's input: [start] + tokens + [end], at most `contextLength` long (a longer
-    /// text keeps its first tokens and still ends with the end token).
-    public func encode(_ text: String) -> [Int] {
-        let ids = tokenize(text).prefix(contextLength - 2)
+    /// text keeps its first tokens and still ends with the end token). Only the tokens that can
+    /// survive that truncation are computed.
+    public func encode(_ text: String, specialTokens: Bool = true) -> [Int] {
+        let ids = tokenize(text, specialTokens: specialTokens, limit: contextLength - 2).prefix(contextLength - 2)
         return [BPEVocabulary.startOfText] + ids + [BPEVocabulary.endOfText]
     }
 
@@ -55,33 +79,87 @@ public final class CLIPTokenizer {
     }
 
     /// Byte-level BPE of one pre-token: its UTF-8 bytes as symbols, the last marked "</w>",
-    /// then repeatedly merge every occurrence of the lowest-ranked adjacent pair.
+    /// then merge adjacent pairs lowest rank first, as the reference does. The reference merges
+    /// every occurrence of the best pair per pass (quadratic in the word's length); here a heap of
+    /// (rank, position) merges one occurrence at a time, leftmost first. Both give the same
+    /// symbols: a merge only creates pairs of higher rank than its own (a learned merge's parts
+    /// exist before it), so no new pair can come before the remaining occurrences of the best one.
     func bpe(_ token: String) -> [String] {
         var symbols = token.utf8.map { String(ByteEncoder.symbol[Int($0)]) }
         guard !symbols.isEmpty else { return [] }
         symbols[symbols.count - 1] += "</w>"
-        while symbols.count > 1 {
-            var best: (rank: Int, left: String, right: String)?
-            for i in 0..<(symbols.count - 1) {
-                if let rank = vocabulary.ranks[symbols[i] + " " + symbols[i + 1]], rank < (best?.rank ?? .max) {
-                    best = (rank, symbols[i], symbols[i + 1])
-                }
-            }
-            guard let (_, left, right) = best else { break }
-            var merged: [String] = []
-            merged.reserveCapacity(symbols.count)
-            var i = 0
-            while i < symbols.count {
-                if i + 1 < symbols.count, symbols[i] == left, symbols[i + 1] == right {
-                    merged.append(left + right)
-                    i += 2
-                } else {
-                    merged.append(symbols[i])
-                    i += 1
-                }
-            }
-            symbols = merged
+        let n = symbols.count
+        guard n > 1 else { return symbols }
+        var next = Array(1...n), previous = Array(-1..<(n - 1))
+        next[n - 1] = -1
+        var alive = [Bool](repeating: true, count: n)
+        func rank(_ i: Int) -> Int? {
+            let j = next[i]
+            return j < 0 ? nil : vocabulary.ranks[symbols[i] + " " + symbols[j]]
         }
+        var heap = PairHeap()
+        for i in 0..<(n - 1) { if let r = rank(i) { heap.push(rank: r, position: i) } }
+        while let (r, i) = heap.pop() {
+            guard alive[i], next[i] >= 0, rank(i) == r else { continue }  // stale: that pair changed
+            let j = next[i]
+            symbols[i] += symbols[j]
+            alive[j] = false
+            next[i] = next[j]
+            if next[j] >= 0 { previous[next[j]] = i }
+            if previous[i] >= 0, let left = rank(previous[i]) { heap.push(rank: left, position: previous[i]) }
+            if let right = rank(i) { heap.push(rank: right, position: i) }
+        }
+        var out: [String] = []
+        var i = 0
+        while i >= 0 { out.append(symbols[i]); i = next[i] }
+        return out
+    }
+}
+
+/// A binary min-heap of (rank, position), ordered by rank, then position.
+struct PairHeap {
+    private var items: [UInt64] = []
+
+    mutating func push(rank: Int, position: Int) {
+        items.append(UInt64(rank) << 32 | UInt64(position))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Int, Int)? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var smallest = i
+                if l < items.count, items[l] < items[smallest] { smallest = l }
+                if r < items.count, items[r] < items[smallest] { smallest = r }
+                if smallest == i { break }
+                items.swapAt(i, smallest)
+                i = smallest
+            }
+        }
+        return (Int(top >> 32), Int(top & 0xFFFF_FFFF))
+    }
+}
+
+extension CLIPTokenizer {
+    /// For tests that compare the BPE with the reference's own loop.
+    public func bpeForTesting(_ token: String) -> [String] { bpe(token) }
+
+    public func byteSymbolsForTesting(_ token: String) -> [String] {
+        var symbols = token.utf8.map { String(ByteEncoder.symbol[Int($0)]) }
+        if !symbols.isEmpty { symbols[symbols.count - 1] += "</w>" }
         return symbols
     }
+
+    public func rankForTesting(_ left: String, _ right: String) -> Int? { vocabulary.ranks[left + " " + right] }
 }

@@ -8,6 +8,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case wrongShape(name: String, expected: [Int], found: [Int])
     case unsupportedDType(name: String, dtype: String, expected: String)
     case badInput(String)
+    case nonFinite(name: String, index: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -21,6 +22,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedDType(name, dtype, expected):
             return "tensor \(name) has dtype \(dtype), expected \(expected)"
         case let .badInput(reason): return "bad model input: \(reason)"
+        case let .nonFinite(name, index, value): return "tensor \(name) holds \(value) at element \(index): weights must be finite"
         }
     }
 }

@@ -84,14 +84,19 @@ public final class SafeTensorsFile {
                 throw ModelError.malformedFile(path: path, reason: "tensor \(name) bytes \(begin)..<\(end) are outside the \(dataSize)-byte data section")
             }
             if let width = dtypeSizes[dtype] {
+                // Every size here comes from the file: overflow-checked, and reported without arithmetic that could trap.
                 let (elements, overflow) = shape.reduce((1, false)) { acc, d in
                     let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                     return (p, acc.1 || o)
                 }
-                guard !overflow, elements.multipliedReportingOverflow(by: width).partialValue == end - begin else {
-                    throw ModelError.malformedFile(path: path, reason: "tensor \(name) \(dtype) \(shape) needs \(elements * width) bytes but spans \(end - begin)")
+                let (bytes, bytesOverflow) = elements.multipliedReportingOverflow(by: width)
+                guard !overflow, !bytesOverflow, bytes == end - begin else {
+                    let needs = overflow || bytesOverflow ? "more bytes than a 64-bit size holds" : "\(bytes) bytes"
+                    throw ModelError.malformedFile(path: path, reason: "tensor \(name) \(dtype) \(shape) needs \(needs) but spans \(end - begin)")
                 }
             }
+            // A dtype without a known width is kept (a checkpoint may carry tensors vidsearch never
+            // reads); reading it is an error before anything is allocated (floatTensor, integers).
             entries[name] = Entry(dtype: dtype, shape: shape, begin: begin, end: end)
         }
         // No two tensors may share bytes.
@@ -113,6 +118,9 @@ public final class SafeTensorsFile {
         guard let entry = entries[name], let raw = bytes(of: name) else {
             throw ModelError.missingTensor(name: name, expectedShape: [])
         }
+        guard ["F32", "F16", "BF16"].contains(entry.dtype) else {
+            throw ModelError.unsupportedDType(name: name, dtype: entry.dtype, expected: "F32, F16 or BF16")
+        }
         let tensor = Tensor(shape: entry.shape)
         let n = tensor.count
         switch entry.dtype {
@@ -132,6 +140,9 @@ public final class SafeTensorsFile {
     public func integers(_ name: String) throws -> (shape: [Int], values: [Int]) {
         guard let entry = entries[name], let raw = bytes(of: name) else {
             throw ModelError.missingTensor(name: name, expectedShape: [])
+        }
+        guard ["I32", "I64"].contains(entry.dtype) else {
+            throw ModelError.unsupportedDType(name: name, dtype: entry.dtype, expected: "I32 or I64")
         }
         let n = entry.shape.reduce(1, *)
         switch entry.dtype {

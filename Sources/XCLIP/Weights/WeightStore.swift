@@ -59,6 +59,10 @@ struct WeightStore {
             throw ModelError.missingTensor(name: name, expectedShape: shape)
         }
         guard t.shape == shape else { throw ModelError.wrongShape(name: name, expected: shape, found: t.shape) }
+        // A NaN or infinite weight makes every embedding NaN, which a cosine ranking hides.
+        if let i = firstNonFinite(t.data, count: t.count) {
+            throw ModelError.nonFinite(name: name, index: i, value: t.data[i])
+        }
         return t
     }
 

@@ -48,6 +48,9 @@ func withIndexOrModel<T>(_ body: () throws -> T) throws -> T {
     } catch let error as QueryErrorLike {
         Output.error("\(error)")
         throw ExitCodes.usage
+    } catch let error as IndexError where error.isUsageError {
+        Output.error("\(error)")
+        throw ExitCodes.usage
     } catch {
         Output.error("\(error)")
         throw ExitCodes.indexOrModel
