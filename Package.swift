@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),
         .target(name: "VideoIndex", dependencies: ["XCLIP", "Tensor", "CLMDB", "FaissBridge"], path: "Index"),
-        .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "CFFmpeg"], path: "Ingest",
+        .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "Tensor", "CFFmpeg"], path: "Ingest",
                 swiftSettings: optimized),
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
                 swiftSettings: optimized),

@@ -8,6 +8,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case corrupt(path: String, reason: String)
     case dimensionMismatch(expected: Int, found: Int)
     case badFactory(factory: String, reason: String)
+    case nonFiniteVector(path: String, start: Double)
 
     /// Errors caused by what the user asked for rather than by the index (exit code 2).
     public var isUsageError: Bool {
@@ -26,6 +27,8 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, reason): return "\(path): \(reason)"
         case let .corrupt(path, reason): return "index \(path) is damaged: \(reason)"
         case let .dimensionMismatch(expected, found): return "embedding of dimension \(found), the index holds \(expected)"
+        case let .nonFiniteVector(path, start):
+            return "\(path): the model produced a non-finite embedding for the segment at \(start) s (a damaged model?); not stored"
         case let .badFactory(factory, reason): return "--faiss \"\(factory)\" is not a FAISS index type vidsearch can build (\(reason)); nothing was saved"
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The index on disk: LMDB (the source of truth) in `<dir>/lmdb`, and FAISS (a rebuildable
 /// cache of the segment vectors) in `<dir>/vectors-g<generation>.faiss`.
@@ -227,6 +228,10 @@ public final class IndexStore {
         let model = meta.model
         for s in segments {
             guard s.embedding.count == model.dimension else { throw IndexError.dimensionMismatch(expected: model.dimension, found: s.embedding.count) }
+            // A NaN vector would be stored, served and never found wrong: the index never holds one.
+            guard firstNonFinite(s.embedding) == nil, firstNonFinite(s.promptTokens) == nil else {
+                throw IndexError.nonFiniteVector(path: video.path, start: s.segment.start)
+            }
             // No prompt tokens is allowed: such a segment is ranked by its first-stage score.
             guard s.promptTokens.isEmpty || s.promptTokens.count == model.dimension * model.promptTokens else {
                 throw IndexError.dimensionMismatch(expected: model.dimension * model.promptTokens, found: s.promptTokens.count)

@@ -15,15 +15,21 @@ public struct ModelIdentity: Codable, Equatable {
         self.promptTokens = promptTokens
     }
 
-    /// Fingerprints config.json and model.safetensors (its size and sampled bytes) in `directory`.
+    /// Fingerprints everything in `directory` that changes an embedding: config.json,
+    /// preprocessor_config.json (mean, std, sizes; absent means the official defaults) and
+    /// model.safetensors (its size and sampled bytes).
     public init(directory: URL, dimension: Int, promptTokens: Int) throws {
         let config = directory.appendingPathComponent("config.json")
         guard let configBytes = FileManager.default.contents(atPath: config.path) else {
             throw IndexError.unreadable(path: config.path, reason: "missing")
         }
         let weights = try Fingerprint.file(directory.appendingPathComponent("model.safetensors").path)
+        var parts = [Array(configBytes), Array(weights.utf8)]
+        if let preprocessing = FileManager.default.contents(atPath: directory.appendingPathComponent("preprocessor_config.json").path) {
+            parts.append(Array(preprocessing))
+        }
         self.init(name: directory.standardizedFileURL.lastPathComponent,
-                  fingerprint: Fingerprint.bytes([Array(configBytes), Array(weights.utf8)]),
+                  fingerprint: Fingerprint.bytes(parts),
                   dimension: dimension, promptTokens: promptTokens)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Checks every invariant of an index and lists each broken one.
 public enum Verifier {
@@ -69,6 +70,9 @@ public enum Verifier {
                     return true
                 }
                 if vector.count != width * 4 { report.problems.append("segment \(id): vector of \(vector.count / 4) floats, expected \(width)") }
+                if let i = firstNonFinite(IndexStore.floats(vector)) {
+                    report.problems.append("segment \(id): vector value \(i) is not finite (a damaged model or record)")
+                }
                 // A segment may be stored without prompt tokens (it is then ranked by its first-stage score).
                 guard let prompts = try txn.get(key, in: "prompts") else { return true }
                 if prompts.count != 4 + tokens * 4 + tokens * width {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import VideoIndex
 
 /// One `vidsearch index` run over a list of files, incremental: unchanged files (same path,
@@ -80,6 +81,13 @@ public final class IndexRun {
                 progress(.encoded(path: path, count: count))
             case let .finished(video):
                 let s = stats[video.path]!
+                if let bad = video.segments.first(where: { firstNonFinite($0.embedding) != nil || firstNonFinite($0.promptTokens) != nil }) {
+                    let result = FileResult(path: video.path, outcome: .failed,
+                                            detail: "\(IndexError.nonFiniteVector(path: video.path, start: bad.segment.start))")
+                    results.append(result)
+                    progress(.file(result))
+                    return
+                }
                 let record = VideoRecord(path: video.path, fingerprint: s.fingerprint, size: s.size, mtime: s.mtime,
                                          duration: video.segments.last?.segment.end ?? video.info.duration,
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,

@@ -49,9 +49,19 @@ public struct PreprocessorConfiguration: Equatable {
         } else if json["crop_size"] == nil {
             (cropHeight, cropWidth) = (shortestEdge, shortestEdge)
         }
+        // PIL's filters by number; vidsearch implements the official checkpoints' BILINEAR (2) only,
+        // and a model asking for another would get embeddings unlike its own.
+        if let resample = json["resample"], !(resample is NSNull) {
+            let names = [0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"]
+            guard let value = int(resample), value == 2 else {
+                let shown = int(resample).map { "\($0) (\(names[$0] ?? "unknown"))" } ?? "\(resample)"
+                throw IngestError.badPreprocessor(path: path, reason: "resample \(shown) is not implemented: vidsearch resizes with PIL's BILINEAR (2)")
+            }
+        }
         if let mean = json["image_mean"] as? [NSNumber] { self.mean = mean.map(\.floatValue) }
         if let std = json["image_std"] as? [NSNumber] { self.std = std.map(\.floatValue) }
-        guard shortestEdge > 0, cropHeight > 0, cropWidth > 0, mean.count == 3, std.count == 3, !std.contains(0) else {
+        guard shortestEdge > 0, cropHeight > 0, cropWidth > 0, [shortestEdge, cropHeight, cropWidth].allSatisfy({ $0 <= 4096 }),
+              mean.count == 3, std.count == 3, !std.contains(0), (mean + std + [rescaleFactor]).allSatisfy(\.isFinite) else {
             throw IngestError.badPreprocessor(path: path, reason: "sizes must be positive and mean/std have 3 non-zero values")
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import VideoIndex
+@testable import VideoIndex
 import XCTest
 
 /// An index folder someone tampered with, or a disk that lost part of it: a clear error naming
@@ -83,5 +83,47 @@ final class HostileIndexFolderTests: XCTestCase {
         // A later run without --faiss works: nothing was committed.
         let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model)
         XCTAssertNil(store.meta.faissFactory)
+    }
+}
+
+/// Everything that changes an embedding is in the model's identity, so an index refuses a model
+/// that would mix other embeddings into it.
+final class ModelIdentityTests: XCTestCase {
+    func testPreprocessingIsPartOfTheFingerprint() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: directory.appendingPathComponent("config.json"))
+        try Data(repeating: 7, count: 1000).write(to: directory.appendingPathComponent("model.safetensors"))
+        let bare = try ModelIdentity(directory: directory, dimension: 8, promptTokens: 2)
+        let preprocessing = directory.appendingPathComponent("preprocessor_config.json")
+        try Data(#"{"image_mean": [0.5, 0.5, 0.5]}"#.utf8).write(to: preprocessing)
+        let half = try ModelIdentity(directory: directory, dimension: 8, promptTokens: 2)
+        try Data(#"{"image_mean": [0.4, 0.5, 0.5]}"#.utf8).write(to: preprocessing)
+        let other = try ModelIdentity(directory: directory, dimension: 8, promptTokens: 2)
+        XCTAssertEqual(Set([bare.fingerprint, half.fingerprint, other.fingerprint]).count, 3)
+    }
+}
+
+/// A non-finite vector is never stored, and verify finds one that got in anyway.
+final class NonFiniteVectorTests: XCTestCase {
+    func testPutRefusesNaNAndVerifyFindsOne() throws {
+        let (store, directory) = try IndexStoreTests.store(self, videos: 1, segmentsEach: 2)
+        var segments = IndexStoreTests.segments(1, seed: 9)
+        segments[0].embedding[3] = .nan
+        XCTAssertThrowsError(try store.put(video: VideoRecord(path: "/v/nan.mp4", fingerprint: "n", size: 1, mtime: 0), segments: segments)) { error in
+            XCTAssertTrue("\(error)".contains("/v/nan.mp4") && "\(error)".contains("non-finite"), "\(error)")
+        }
+        XCTAssertTrue(try Verifier.verify(store).ok)
+        // Written behind the store's back (a damaged record): verify names the segment.
+        _ = directory
+        let key = Key.id(Int64(1))
+        try store.environment.write { txn in
+            var bytes = try txn.get(key, in: "vectors")!
+            withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { for i in 0..<4 { bytes[8 + i] = $0[i] } }
+            try txn.put(bytes, for: key, in: "vectors")
+        }
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.problems.contains { $0.contains("segment 1") && $0.contains("not finite") }, "\(report.problems)")
     }
 }

@@ -41,4 +41,15 @@ final class PreprocessParityTests: XCTestCase {
         XCTAssertEqual(demo.cropWidth, 112)
         XCTAssertThrowsError(try PreprocessorConfiguration(json: ["image_std": [0, 1, 1]]))
     }
+
+    /// `resample` was ignored: a bicubic model was resized bilinear without a word.
+    func testOnlyTheImplementedResampleIsAccepted() throws {
+        XCTAssertNoThrow(try PreprocessorConfiguration(json: ["resample": 2]))
+        for value: Any in [3, 0, "bicubic"] {
+            XCTAssertThrowsError(try PreprocessorConfiguration(json: ["resample": value]), "\(value)") { error in
+                XCTAssertTrue("\(error)".contains("resample"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try PreprocessorConfiguration(json: ["size": 1_000_000_000]))
+    }
 }
