@@ -12,6 +12,8 @@ public final class SearchEngine {
     public let store: IndexStore
     public let vectors: VectorCache
     public let reranker: PromptReranker
+    /// Candidates reranked at once: 500 x 8 tokens x 512 floats is 8 MB of prompt tokens at B/32.
+    static let rerankChunk = 500
 
     public init(model: XCLIPModel, tokenizer: CLIPTokenizer, store: IndexStore) throws {
         self.model = model
@@ -39,8 +41,10 @@ public final class SearchEngine {
         let textEmbedding = try model.encodeText(ids)
 
         // First stage: cosine against the stored (normalized) video embeddings.
-        let wanted = max(options.candidates, options.k) + vectors.tombstones
-        let hits = try vectors.index.search(VectorCache.normalized(textEmbedding), k: max(1, wanted))[0]
+        // Never ask FAISS for more than it holds: k is allocated up front on its side.
+        let wanted = min(max(options.candidates, options.k) + vectors.tombstones, vectors.index.count)
+        guard wanted > 0 else { return [] }
+        let hits = try vectors.index.search(VectorCache.normalized(textEmbedding), k: wanted)[0]
         let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
         var candidates: [SearchResult] = hits.compactMap { hit in
             guard let (segment, path) = found[hit.id] else { return nil }
@@ -50,9 +54,13 @@ public final class SearchEngine {
         candidates = Array(candidates.prefix(max(options.candidates, options.k)))
 
         // Second stage: the video-specific prompt for each candidate.
-        if options.rerank && !candidates.isEmpty {
-            let scores = try reranker.scores(text: textEmbedding, segments: candidates.map(\.segmentId), store: store)
-            for i in candidates.indices { candidates[i].score = scores[i] }
+        // In chunks, so that the prompt tokens held at once stay bounded whatever is asked.
+        if options.rerank {
+            for chunk in stride(from: 0, to: candidates.count, by: Self.rerankChunk) {
+                let range = chunk..<min(chunk + Self.rerankChunk, candidates.count)
+                let scores = try reranker.scores(text: textEmbedding, segments: candidates[range].map(\.segmentId), store: store)
+                for (i, score) in zip(range, scores) { candidates[i].score = score }
+            }
         }
         var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
         if options.perVideo { results = PerVideoMerge.merge(results) }

@@ -30,4 +30,19 @@ enum IndexFiles {
             throw IndexError.unreadable(path: lmdb, reason: (info.st_mode & S_IFMT) == S_IFLNK ? symlinkReason : "not a folder")
         }
     }
+
+    /// Creates the index folder (and its parents) or says plainly why it cannot be one.
+    static func createFolder(_ directory: URL) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder) {
+            if !isFolder.boolValue { throw IndexError.unreadable(path: directory.path, reason: "not a folder (an index is a folder)") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw IndexError.unreadable(path: directory.path, reason: "cannot create the index folder (\(reason ?? "\(error)"))")
+        }
+    }
 }

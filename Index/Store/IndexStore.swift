@@ -40,7 +40,7 @@ public final class IndexStore {
 
     /// Opens (creating if needed) an index for writing, taking the writer lock.
     public init(writingAt directory: URL, model: ModelIdentity, faissFactory: String? = nil) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try IndexFiles.createFolder(directory)
         try IndexFiles.checkNoLinks(in: directory)
         // A forced FAISS type is checked by building an empty index of it before it is saved:
         // a bad string stored in the meta would fail every later run.

@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         let known = ["model", "tokenizer", "query", "index", "ingest", "quality", "all"]
         guard known.contains(what) else { throw ValidationError("unknown benchmark '\(what)'; one of: \(known.joined(separator: ", "))") }
+        try Limits.check(segments, "--segments", 1...Limits.maxBenchVectors)
+        try Limits.check(vectors, "--vectors", 1...Limits.maxBenchVectors)
+        try Limits.check(promptSubset, "--prompt-subset", 0...vectors)
     }
 
     func run() throws {

@@ -34,6 +34,10 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .short, help: "Hits shown per query.")
     var k: Int = 3
 
+    func validate() throws {
+        try Limits.check(k, "-k", 1...Limits.maxResults)
+    }
+
     func run() throws {
         guard let clipsDir = clips.map({ URL(fileURLWithPath: $0) }) ?? Defaults.samplesDirectory() else {
             Output.error("no sample clips found (Samples/demo-clips beside the checkout); pass --clips DIR")

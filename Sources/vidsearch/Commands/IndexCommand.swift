@@ -46,9 +46,9 @@ struct IndexCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard segmentLength > 0 else { throw ValidationError("--segment-length must be positive") }
-        if let segmentStride, segmentStride <= 0 { throw ValidationError("--segment-stride must be positive") }
-        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        try Limits.check(segmentLength, "--segment-length", Limits.segmentSeconds)
+        if let segmentStride { try Limits.check(segmentStride, "--segment-stride", Limits.segmentSeconds) }
+        try Limits.check(batch, "--batch", 1...256)
     }
 
     func run() throws {

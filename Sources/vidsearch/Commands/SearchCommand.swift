@@ -48,9 +48,10 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (query == nil) != (queries == nil) else { throw ValidationError("give a query or --queries FILE, not both") }
-        guard k > 0 else { throw ValidationError("-k must be positive") }
-        guard candidates > 0 else { throw ValidationError("--candidates must be positive") }
+        if query == nil && queries == nil { throw ValidationError("give a query (or --queries FILE)") }
+        if query != nil && queries != nil { throw ValidationError("give a query or --queries FILE, not both") }
+        try Limits.check(k, "-k", 1...Limits.maxResults)
+        try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
     }
 
     func run() throws {
@@ -61,6 +62,10 @@ struct SearchCommand: ParsableCommand {
                 throw ExitCodes.usage
             }
             texts = content.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            guard !texts.isEmpty else {
+                Output.error("\(queries): no queries in the file (one query per line)")
+                throw ExitCodes.usage
+            }
         } else {
             texts = [query!]
         }

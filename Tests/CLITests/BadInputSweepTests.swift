@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Hostile and mistaken invocations: each exits 0, 1, 2 or 3 with a message that names the
+/// problem, never by a signal, and leaves the index verifiable.
+final class BadInputSweepTests: XCTestCase {
+    func testNumbersFromTheCommandLineAreUsageErrors() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let index = dir.appendingPathComponent("index").path
+        let clip = dir.appendingPathComponent("c.mp4").path
+        try makeClip(clip, color: "red", seconds: 2)
+        XCTAssertEqual(try CLI.run(["index", clip, "--index", index, "--model", model.path]).status, 0)
+        let common = ["--index", index, "--model", model.path]
+        let cases: [([String], String)] = [
+            (["search", "a dog", "-k", "9223372036854775807"], "-k"),
+            (["search", "a dog", "-k", "0"], "-k"),
+            (["search", "a dog", "--candidates", "9223372036854775807"], "--candidates"),
+            (["search", "a dog", "--candidates", "1000000000"], "--candidates"),
+            (["index", clip, "--segment-stride", "nan"], "--segment-stride"),
+            (["index", clip, "--segment-length", "1e-9"], "--segment-length"),
+            (["index", clip, "--segment-stride", "1e-6"], "--segment-stride"),
+            (["index", clip, "--segment-length", "inf"], "--segment-length"),
+            (["index", clip, "--batch", "100000000"], "--batch"),
+            (["index", clip, "--faiss", "NoSuchIndex,Flat"], "NoSuchIndex"),
+            (["search"], "give a query"),
+        ]
+        for (arguments, named) in cases {
+            let r = try CLI.run(arguments + common)
+            XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(named), "\(arguments): \(r.stderr)")
+        }
+        // Nothing above changed the index: a plain run and verify still work.
+        XCTAssertEqual(try CLI.run(["index", clip] + common).status, 0)
+        XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
+        let r = try CLI.run(["search", "a red box", "-k", "10000", "--candidates", "10000", "--json"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.json.count, 1, "one segment in the index")
+    }
+
+    func testEmptyQueriesFileAndUnreadableIndexPathAreNamed() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let index = dir.appendingPathComponent("index").path
+        let clip = dir.appendingPathComponent("c.mp4").path
+        try makeClip(clip, color: "red", seconds: 2)
+        XCTAssertEqual(try CLI.run(["index", clip, "--index", index, "--model", model.path]).status, 0)
+        let empty = dir.appendingPathComponent("queries.txt")
+        try Data("\n  \n".utf8).write(to: empty)
+        var r = try CLI.run(["search", "--queries", empty.path, "--index", index, "--model", model.path])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("queries.txt") && r.stderr.contains("no queries"), r.stderr)
+
+        // An index path that is a file, not a folder.
+        r = try CLI.run(["index", clip, "--index", clip, "--model", model.path])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        XCTAssertTrue(r.stderr.contains(clip) && !r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
+    }
+}
