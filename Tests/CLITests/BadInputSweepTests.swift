@@ -5,13 +5,19 @@ import XCTest
 /// Hostile and mistaken invocations: each exits 0, 1, 2 or 3 with a message that names the
 /// problem, never by a signal, and leaves the index verifiable.
 final class BadInputSweepTests: XCTestCase {
-    func testNumbersFromTheCommandLineAreUsageErrors() throws {
+    /// A folder holding the tiny model and an index of one 2 s clip.
+    private func indexedClip() throws -> (dir: URL, model: URL, index: String, clip: String) {
         let dir = try temporaryDirectory(self)
         let model = try tinyModel(self)
         let index = dir.appendingPathComponent("index").path
         let clip = dir.appendingPathComponent("c.mp4").path
         try makeClip(clip, color: "red", seconds: 2)
         XCTAssertEqual(try CLI.run(["index", clip, "--index", index, "--model", model.path]).status, 0)
+        return (dir, model, index, clip)
+    }
+
+    func testNumbersFromTheCommandLineAreUsageErrors() throws {
+        let (_, model, index, clip) = try indexedClip()
         let common = ["--index", index, "--model", model.path]
         let cases: [([String], String)] = [
             (["search", "a dog", "-k", "9223372036854775807"], "-k"),
@@ -40,12 +46,7 @@ final class BadInputSweepTests: XCTestCase {
     }
 
     func testEmptyQueriesFileAndUnreadableIndexPathAreNamed() throws {
-        let dir = try temporaryDirectory(self)
-        let model = try tinyModel(self)
-        let index = dir.appendingPathComponent("index").path
-        let clip = dir.appendingPathComponent("c.mp4").path
-        try makeClip(clip, color: "red", seconds: 2)
-        XCTAssertEqual(try CLI.run(["index", clip, "--index", index, "--model", model.path]).status, 0)
+        let (dir, model, index, clip) = try indexedClip()
         let empty = dir.appendingPathComponent("queries.txt")
         try Data("\n  \n".utf8).write(to: empty)
         var r = try CLI.run(["search", "--queries", empty.path, "--index", index, "--model", model.path])
