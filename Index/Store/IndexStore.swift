@@ -92,7 +92,7 @@ public final class IndexStore {
 
     public func video(path: String) throws -> VideoRecord? {
         try environment.read { txn in
-            guard let id = try txn.get(Key.text(path), in: "paths") else { return nil }
+            guard let id = try txn.get(Key.path(path), in: "paths") else { return nil }
             return try Self.video(id, txn)
         }
     }
@@ -241,7 +241,7 @@ public final class IndexStore {
         let (stored, newMeta) = try environment.write { txn -> (VideoRecord, IndexMeta) in
             var meta = try Self.currentMeta(txn, fallback: self.meta)
             var record = video
-            if let oldId = try txn.get(Key.text(video.path), in: "paths"), let old = try Self.video(oldId, txn) {
+            if let oldId = try txn.get(Key.path(video.path), in: "paths"), let old = try Self.video(oldId, txn) {
                 try Self.delete(old, txn)
             }
             record.id = meta.nextVideoId
@@ -260,7 +260,7 @@ public final class IndexStore {
                 record.segmentIds.append(id)
             }
             try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(record.id), in: "videos")
-            try txn.put(Key.id(record.id), for: Key.text(record.path), in: "paths")
+            try txn.put(Key.id(record.id), for: Key.path(record.path), in: "paths")
             if record.status == .indexed, !record.fingerprint.isEmpty {
                 try txn.put(Key.id(record.id), for: Key.text(record.fingerprint), in: "fingerprints")
             }
@@ -278,15 +278,15 @@ public final class IndexStore {
         meta = try environment.write { txn in
             var meta = try Self.currentMeta(txn, fallback: self.meta)
             guard var record = try Self.video(Key.id(videoId), txn) else { return meta }
-            if let other = try txn.get(Key.text(path), in: "paths"), other != Key.id(videoId), let old = try Self.video(other, txn) {
+            if let other = try txn.get(Key.path(path), in: "paths"), other != Key.id(videoId), let old = try Self.video(other, txn) {
                 try Self.delete(old, txn)
             }
-            try txn.delete(Key.text(record.path), in: "paths")
+            try txn.delete(Key.path(record.path), in: "paths")
             record.path = path
             record.size = size
             record.mtime = mtime
             try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(videoId), in: "videos")
-            try txn.put(Key.id(videoId), for: Key.text(path), in: "paths")
+            try txn.put(Key.id(videoId), for: Key.path(path), in: "paths")
             meta.generation += 1
             try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
             return meta
@@ -300,7 +300,7 @@ public final class IndexStore {
         var removed = false
         meta = try environment.write { txn in
             var meta = try Self.currentMeta(txn, fallback: self.meta)
-            guard let id = try txn.get(Key.text(path), in: "paths"), let record = try Self.video(id, txn) else { return meta }
+            guard let id = try txn.get(Key.path(path), in: "paths"), let record = try Self.video(id, txn) else { return meta }
             try Self.delete(record, txn)
             removed = true
             meta.generation += 1
@@ -321,8 +321,8 @@ public final class IndexStore {
             for db in ["segments", "vectors", "prompts", "thumbnails"] { try txn.delete(Key.id(id), in: db) }
         }
         try txn.delete(Key.id(record.id), in: "videos")
-        if let owner = try txn.get(Key.text(record.path), in: "paths"), owner == Key.id(record.id) {
-            try txn.delete(Key.text(record.path), in: "paths")
+        if let owner = try txn.get(Key.path(record.path), in: "paths"), owner == Key.id(record.id) {
+            try txn.delete(Key.path(record.path), in: "paths")
         }
         if let owner = try txn.get(Key.text(record.fingerprint), in: "fingerprints"), owner == Key.id(record.id) {
             try txn.delete(Key.text(record.fingerprint), in: "fingerprints")

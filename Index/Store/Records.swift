@@ -112,4 +112,16 @@ enum Key {
         return bytes.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(as: T.self)) }
     }
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
+
+    /// The key of a path in "paths". LMDB keys end at 511 bytes, and a longer path once aborted a
+    /// whole run; such a path is keyed by a 128-bit hash of it instead (behind a NUL, which no
+    /// path holds), the full path staying in its video record. Shorter paths keep their text key,
+    /// so existing indexes read unchanged.
+    static let longPathBytes = 400
+
+    static func path(_ value: String) -> [UInt8] {
+        let bytes = Array(value.utf8)
+        guard bytes.count > longPathBytes else { return bytes }
+        return Array("\u{0}path-hash:".utf8) + Array(Fingerprint.bytes([bytes]).utf8)
+    }
 }

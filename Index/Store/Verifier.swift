@@ -30,7 +30,7 @@ public enum Verifier {
                 report.videos += 1
                 videoIds.insert(id)
                 if video.id != id { report.problems.append("video \(id): record says id \(video.id)") }
-                if try txn.get(Key.text(video.path), in: "paths") != Key.id(id) {
+                if try txn.get(Key.path(video.path), in: "paths") != Key.id(id) {
                     report.problems.append("video \(id): path \(video.path) does not map back to it")
                 }
                 if id >= meta.nextVideoId { report.problems.append("video \(id): id not below the counter \(meta.nextVideoId)") }

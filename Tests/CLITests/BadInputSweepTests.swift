@@ -58,4 +58,28 @@ final class BadInputSweepTests: XCTestCase {
         XCTAssertEqual(r.status, 3, r.stderr)
         XCTAssertTrue(r.stderr.contains(clip) && !r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
     }
+
+    /// A path past LMDB's 511-byte key limit once aborted the run (MDB_BAD_VALSIZE, exit 3).
+    func testThousandBytePathIsIndexedSearchedAndRemoved() throws {
+        let (dir, model, index, clip) = try indexedClip()
+        var folder = dir
+        for letter in ["a", "b", "c", "d"] { folder.appendPathComponent(String(repeating: letter, count: 240)) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let long = folder.appendingPathComponent("clip.mp4").path
+        XCTAssertGreaterThan(long.utf8.count, 1000)
+        try FileManager.default.copyItem(atPath: clip, toPath: long)
+        try makeClip(clip, color: "blue", seconds: 2)  // the short one changes: both must be (re)indexed
+        let common = ["--index", index, "--model", model.path]
+        var r = try CLI.run(["index", long, clip, "--json"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.json.filter { $0["status"] as? String == "indexed" }.count, 2, r.stdout)
+        r = try CLI.run(["search", "a box", "--json"] + common)
+        XCTAssertTrue(r.json.contains { $0["path"] as? String == long }, r.stdout)
+        XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
+        XCTAssertEqual(try CLI.run(["index", long, "--json"] + common).json.first?["status"] as? String, "skipped")
+        XCTAssertEqual(try CLI.run(["remove", long] + common).status, 0)
+        r = try CLI.run(["search", "a box", "--json"] + common)
+        XCTAssertFalse(r.json.contains { $0["path"] as? String == long }, r.stdout)
+        XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
+    }
 }
