@@ -38,13 +38,18 @@ public final class IndexStore {
         if let model { try checkModel(model) }
     }
 
-    /// Opens (creating if needed) an index for writing, taking the writer lock.
-    public init(writingAt directory: URL, model: ModelIdentity, faissFactory: String? = nil) throws {
+    /// Opens (creating if needed) an index for writing, taking the writer lock. With `model` nil
+    /// the index must exist and keeps its own model (for `remove`, which encodes nothing: one
+    /// environment per process, as LMDB requires, where a reader opened first would be a second).
+    public init(writingAt directory: URL, model: ModelIdentity?, faissFactory: String? = nil) throws {
+        if model == nil, !FileManager.default.fileExists(atPath: directory.appendingPathComponent("lmdb/data.mdb").path) {
+            throw IndexError.noIndex(path: directory.path)
+        }
         try IndexFiles.createFolder(directory)
         try IndexFiles.checkNoLinks(in: directory)
         // A forced FAISS type is checked by building an empty index of it before it is saved:
         // a bad string stored in the meta would fail every later run.
-        if let faissFactory {
+        if let faissFactory, let model {
             do { _ = try FaissIndex(dimension: model.dimension, factory: faissFactory) } catch {
                 throw IndexError.badFactory(factory: faissFactory, reason: "\(error)")
             }
@@ -54,12 +59,13 @@ public final class IndexStore {
         environment = try LMDBEnvironment(path: directory.appendingPathComponent("lmdb").path)
         if let existing = try IndexStore.readMeta(environment, path: directory.path) {
             meta = existing
-            try checkModel(model)
+            if let model { try checkModel(model) }
             if let faissFactory, faissFactory != existing.faissFactory {
                 meta.faissFactory = faissFactory
                 try environment.write { try $0.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta") }
             }
         } else {
+            guard let model else { throw IndexError.noIndex(path: directory.path) }
             meta = IndexMeta(model: model, faissFactory: faissFactory)
             let fresh = meta
             try environment.write { try $0.put(try JSONEncoder().encode(fresh).bytes, for: Self.metaKey, in: "meta") }

@@ -127,3 +127,16 @@ final class NonFiniteVectorTests: XCTestCase {
         XCTAssertTrue(report.problems.contains { $0.contains("segment 1") && $0.contains("not finite") }, "\(report.problems)")
     }
 }
+
+final class WriterWithoutModelTests: XCTestCase {
+    /// `remove` opens the index for writing with its own model, and only an existing one.
+    func testOpensOnlyAnExistingIndexAndKeepsItsModel() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID().uuidString)")
+        XCTAssertThrowsError(try IndexStore(writingAt: missing, model: nil)) { XCTAssertEqual($0 as? IndexError, .noIndex(path: missing.path)) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing.path))
+        let directory = try IndexStoreTests.store(self, videos: 2).1  // the first writer is closed again here
+        let writer = try IndexStore(writingAt: directory, model: nil)
+        XCTAssertEqual(writer.model, IndexStoreTests.model)
+        XCTAssertTrue(try writer.remove(path: "/v/0.mp4"))
+    }
+}

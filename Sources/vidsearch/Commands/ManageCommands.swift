@@ -24,8 +24,7 @@ struct RemoveCommand: ParsableCommand {
 
     func run() throws {
         let outcomes = try withIndexOrModel { () -> [(String, Bool)] in
-            let reader = try IndexStore(readingAt: options.indexDirectory)
-            let store = try IndexStore(writingAt: options.indexDirectory, model: reader.model)
+            let store = try IndexStore(writingAt: options.indexDirectory, model: nil)
             let outcomes = try paths.map { path -> (String, Bool) in
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 return (absolute, try store.remove(path: absolute))
