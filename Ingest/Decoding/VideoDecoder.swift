@@ -46,6 +46,10 @@ public final class VideoDecoder {
     private var draining = false
     private var finished = false
     private var lastTime: Double?
+    /// The latest presentation time decoded so far (kept across seeks) and whether decoding has
+    /// reached the stream's real end: together, how much of the file there really is.
+    public private(set) var furthestFrameTime: Double?
+    public var reachedEnd: Bool { finished }
 
     /// While the next wanted frame is further ahead than this (seconds), non-reference frames are
     /// skipped by the decoder; near it every frame is decoded, so the frame on screen is exact.
@@ -210,6 +214,7 @@ public final class VideoDecoder {
             time = 0
         }
         lastTime = time
+        if time > (furthestFrameTime ?? -.infinity) { furthestFrameTime = time }
         return time
     }
 

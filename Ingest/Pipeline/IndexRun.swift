@@ -16,6 +16,8 @@ public final class IndexRun {
         public var segments = 0
         public var duration = 0.0
         public var detail: String?
+        /// Indexed, but not all of it: the file is shorter than its header says (exit status 1).
+        public var partial = false
 
         public init(path: String, outcome: Outcome, segments: Int = 0, duration: Double = 0, detail: String? = nil) {
             self.path = path
@@ -93,8 +95,9 @@ public final class IndexRun {
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
                                          frameRate: video.info.frameRate, rotation: video.info.rotation)
                 let stored = try store.put(video: record, segments: video.segments)
-                let result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
+                var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))
+                result.partial = video.partial
                 results.append(result)
                 progress(.file(result))
             case let .failed(error):

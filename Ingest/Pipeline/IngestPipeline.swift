@@ -27,6 +27,8 @@ public final class IngestPipeline {
         public let info: VideoInfo
         public let segments: [EncodedSegment]
         public let warnings: [String]
+        /// Part of the file could not be indexed (it is shorter than its header says).
+        public var partial = false
     }
 
     public enum Event {
@@ -56,6 +58,7 @@ public final class IngestPipeline {
         var expected = -1
         var ended = false
         var warnings: [String] = []
+        var partial = false
         var done: [EncodedSegment] = []
     }
 
@@ -77,7 +80,8 @@ public final class IngestPipeline {
         func finishReady() throws {
             for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
                 files[file] = nil
-                try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done, warnings: state.warnings)))
+                try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
+                                                  warnings: state.warnings, partial: state.partial)))
             }
         }
 
@@ -102,9 +106,11 @@ public final class IngestPipeline {
             case let .segment(file, segment):
                 batch.append((file, segment))
                 if batch.count >= options.batchSize { try flush() }
-            case let .end(file, warnings):
+            case let .end(file, segments, warnings, partial):
                 files[file]?.ended = true
+                files[file]?.expected = segments
                 files[file]?.warnings = warnings
+                files[file]?.partial = partial
                 try finishReady()
             case let .failed(file, error):
                 files[file] = nil

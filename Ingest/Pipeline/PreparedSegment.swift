@@ -13,7 +13,9 @@ struct PreparedSegment {
 enum PipelineItem {
     case begin(file: Int, info: VideoInfo, segments: Int)
     case segment(file: Int, PreparedSegment)
-    /// The file's last segment has been sent; `warnings` holds recoverable damage.
-    case end(file: Int, warnings: [String])
+    /// The file's last segment has been sent: `segments` in all (fewer than `begin` announced when
+    /// the file turned out shorter than its header says); `warnings` holds recoverable damage, and
+    /// `partial` says part of the file could not be indexed.
+    case end(file: Int, segments: Int, warnings: [String], partial: Bool)
     case failed(file: Int, DecodeError)
 }

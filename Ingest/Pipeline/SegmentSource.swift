@@ -38,8 +38,19 @@ struct SegmentSource {
             let plan = SegmentPlan(duration: duration, length: options.length, stride: options.stride, frames: frames)
             emit(.begin(file: file, info: decoder.info, segments: plan.segments.count))
             let perFrame = preprocessor.valuesPerFrame
-            for segment in plan.segments {
+            // Past the decodable end the decoder repeats the last frame: a segment sampled there
+            // would be invented. Within this margin of the last frame a time is still covered.
+            let frameTime = decoder.info.frameRate > 0 ? 1 / decoder.info.frameRate : 0.5
+            let margin = 1.5 * frameTime + 0.05
+            var emitted: [SegmentPlan.Segment] = []
+            var decodedEnd: Double?
+            func emitSegment(_ segment: SegmentPlan.Segment) throws -> Bool {
                 let decoded = try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold)
+                if decoder.reachedEnd, let last = decoder.furthestFrameTime, duration - last > margin + 0.25,
+                   let lastTime = segment.frameTimes.last, lastTime > last + margin {
+                    decodedEnd = last + frameTime
+                    return false
+                }
                 var pixels = [Float](repeating: 0, count: frames * perFrame)
                 pixels.withUnsafeMutableBufferPointer { buffer in
                     for (i, frame) in decoded.enumerated() {
@@ -49,12 +60,25 @@ struct SegmentSource {
                 let thumbnail = ThumbnailEncoder.thumbnail(decoded[decoded.count / 2].image)
                 let record = SegmentRecord(start: segment.start, end: segment.end, frameTimes: decoded.map(\.time))
                 emit(.segment(file: file, PreparedSegment(record: record, pixels: pixels, thumbnail: thumbnail)))
+                emitted.append(segment)
+                return true
             }
+            for segment in plan.segments where try !emitSegment(segment) { break }
             var warnings: [String] = []
+            if let decodedEnd {
+                // The file is shorter than its header says (cut short): plan again for what is there
+                // and add the windows that plan has and the emitted ones lack (the one flush with the
+                // real end); the part past it is not indexed.
+                let real = SegmentPlan(duration: decodedEnd, length: options.length, stride: options.stride, frames: frames)
+                for segment in real.segments where !emitted.contains(where: { $0.start == segment.start && $0.end == segment.end }) {
+                    guard try emitSegment(segment) else { break }
+                }
+                warnings.append(String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration))
+            }
             if decoder.corruptPackets > 0 {
                 warnings.append("\(decoder.corruptPackets) damaged packets or frames skipped; the rest was indexed")
             }
-            emit(.end(file: file, warnings: warnings))
+            emit(.end(file: file, segments: emitted.count, warnings: warnings, partial: decodedEnd != nil))
         } catch let error as DecodeError {
             emit(.failed(file: file, error))
         } catch {

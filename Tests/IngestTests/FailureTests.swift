@@ -96,3 +96,45 @@ struct SeededGarbage {
         return UInt8(truncatingIfNeeded: state >> 33)
     }
 }
+
+/// A file cut short (a copy that stopped, a recording that died) whose header still promises
+/// the whole length: only what decodes is indexed, and the result says so.
+extension FailureTests {
+    func testTruncatedFilesGetSegmentsOnlyForWhatWasDecoded() throws {
+        let dir = try temporaryDirectory(self)
+        // 40 s, a keyframe every second; the MKV carries its duration in the header, the MP4 its
+        // whole index at the front (faststart).
+        let mkv = dir.appendingPathComponent("long.mkv").path, mp4 = dir.appendingPathComponent("long.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=40", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", mkv])
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=40", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", mp4])
+        var paths: [String] = []
+        for source in [mkv, mp4] {
+            let whole = try Data(contentsOf: URL(fileURLWithPath: source))
+            for fraction in [0.25, 0.5, 0.8] {
+                let cut = dir.appendingPathComponent("cut-\(Int(fraction * 100))-" + URL(fileURLWithPath: source).lastPathComponent).path
+                try whole.prefix(Int(Double(whole.count) * fraction)).write(to: URL(fileURLWithPath: cut))
+                paths.append(cut)
+            }
+        }
+        let (failed, finished) = try run(paths + [mkv])
+        XCTAssertTrue(failed.isEmpty, "\(failed)")
+        XCTAssertEqual(finished[mkv]?.segments.count, 20, "the whole file: 20 segments of 2 s")
+        XCTAssertEqual(finished[mkv]?.partial, false)
+        for path in paths {
+            let video = try XCTUnwrap(finished[path], path)
+            XCTAssertTrue(video.partial, path)
+            let warning = video.warnings.first { $0.hasPrefix("truncated: decoded") }
+            XCTAssertNotNil(warning, "\(path): \(video.warnings)")
+            // Every sampled frame is a real, distinct moment: no segment repeats the last frame.
+            let last = try XCTUnwrap(video.segments.map(\.segment.end).max())
+            XCTAssertLessThan(last, 39, path)
+            for s in video.segments {
+                XCTAssertEqual(Set(s.segment.frameTimes).count, s.segment.frameTimes.count, "\(path) segment at \(s.segment.start): repeated frames")
+                XCTAssertLessThanOrEqual(s.segment.end, last + 1e-9)
+            }
+            let fraction = Double(URL(fileURLWithPath: path).lastPathComponent.split(separator: "-")[1])! / 100
+            XCTAssertEqual(last, 40 * fraction, accuracy: 6, "\(path): about its share of the 40 s")
+        }
+    }
+}

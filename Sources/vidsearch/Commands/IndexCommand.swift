@@ -13,7 +13,8 @@ struct IndexCommand: ParsableCommand {
         on its own: an interrupted run keeps what it finished, and running it again does the rest.
         A file that cannot be read is reported with the reason; the others go on.
 
-        Exit status: 0 all files indexed or unchanged, 1 some files failed, 3 index or model error.
+        Exit status: 0 all files indexed or unchanged, 1 some files failed or were indexed only in
+        part (cut short: shorter than their header says), 3 index or model error.
 
         Examples:
           vidsearch index ~/footage
@@ -84,6 +85,7 @@ struct IndexCommand: ParsableCommand {
         }
         progress.finish()
         failed += results.filter { $0.outcome == .failed }.count
+        let partial = results.filter(\.partial).count
 
         // Bring the vector cache up to date and write it once, atomically.
         let notice = try withIndexOrModel { () -> String? in
@@ -102,7 +104,7 @@ struct IndexCommand: ParsableCommand {
             FileHandle.standardError.write(Data(("\(summary[.indexed] ?? 0) indexed, \(summary[.skipped] ?? 0) unchanged, "
                 + "\(summary[.moved] ?? 0) moved, \(failed) failed; the index holds \(counts.videos) videos, \(counts.segments) segments\n").utf8))
         }
-        if failed > 0 { throw ExitCodes.someFailed }
+        if failed > 0 || partial > 0 { throw ExitCodes.someFailed }
     }
 
     private func line(_ result: IndexRun.FileResult) -> String {
@@ -120,6 +122,7 @@ struct IndexCommand: ParsableCommand {
             var object: [String: Any] = ["path": result.path, "status": result.outcome.rawValue,
                                          "segments": result.segments, "duration": result.duration]
             if let detail = result.detail { object[result.outcome == .failed ? "error" : "detail"] = detail }
+            if result.partial { object["partial"] = true }
             Output.json(object)
         } else {
             FileHandle.standardError.write(Data((line(result) + "\n").utf8))
