@@ -29,7 +29,11 @@ public final class VectorCache {
     /// What happened on open, for the one-line notice ("rebuilt: file unreadable", ...).
     public let notice: String?
 
-    init(index: FaissIndex, factory: String, generation: UInt64, tombstones: Set<Int64>, notice: String?) {
+    /// The LMDB environment's id (IndexMeta.indexId), written into the stamp on save.
+    let indexId: String?
+
+    init(index: FaissIndex, factory: String, generation: UInt64, tombstones: Set<Int64>, notice: String?, indexId: String?) {
+        self.indexId = indexId
         self.index = index
         self.factory = factory
         self.generation = generation
@@ -78,6 +82,21 @@ public final class VectorCache {
         let (path, generation) = newestFile(in: store.directory)
         let dimension = store.model.dimension
         if let path {
+            // Trusted only with a stamp that names this LMDB environment and matches every byte.
+            let distrust: String?
+            if generation > target {
+                distrust = "is at generation \(generation), ahead of the index's \(target)"
+            } else if let stamp = CacheStamp.read(store.directory, generation: generation) {
+                distrust = stamp.generation != generation ? "has another generation's stamp"
+                    : stamp.problem(file: path, index: store.meta.indexId).map { "is \($0)" }
+            } else {
+                distrust = "has no stamp (written by an older vidsearch, or its stamp was lost)"
+            }
+            if let distrust {
+                let rebuilt = try rebuild(store)
+                return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
+                                   notice: "vector cache \(path.lastPathComponent) \(distrust): rebuilt from LMDB", indexId: store.meta.indexId)
+            }
             do {
                 let index = try FaissIndex(contentsOf: path.path)
                 guard index.dimension == dimension else {
@@ -88,21 +107,22 @@ public final class VectorCache {
                 let kind = index.kind ?? factory(forCount: index.count, forced: store.meta.faissFactory)
                 tune(index, factory: kind)
                 let cache = VectorCache(index: index, factory: kind,
-                                        generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil)
+                                        generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil, indexId: store.meta.indexId)
                 if generation == target { return cache }
                 let (added, removed) = try cache.catchUp(store)
                 return VectorCache(index: cache.index, factory: cache.factory, generation: target, tombstones: cache.tombstoneIds,
-                                   notice: "vector cache was at generation \(generation), index at \(target): caught up (+\(added) -\(removed))")
+                                   notice: "vector cache was at generation \(generation), index at \(target): caught up (+\(added) -\(removed))", indexId: store.meta.indexId)
             } catch {
                 let rebuilt = try rebuild(store)
                 return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
-                                   notice: "vector cache \(path.lastPathComponent) unreadable (\(error)): rebuilt from LMDB")
+                                   notice: "vector cache \(path.lastPathComponent) unreadable (\(error)): rebuilt from LMDB", indexId: store.meta.indexId)
             }
         }
         let rebuilt = try rebuild(store)
         let (_, segments) = try store.counts()
         return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
-                           notice: segments == 0 ? nil : "vector cache missing: rebuilt from LMDB")
+                           notice: segments == 0 || store.createdNow ? nil : "vector cache missing: rebuilt from LMDB",
+                           indexId: store.meta.indexId)
     }
 
     /// A fresh FAISS index of every vector in LMDB.
@@ -138,7 +158,7 @@ public final class VectorCache {
         }
         if !ids.isEmpty { try index.add(vectors, ids: ids) }
         tune(index, factory: factory)
-        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil)
+        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil, indexId: store.meta.indexId)
     }
 
     /// Adds what LMDB has and FAISS lacks; removes (or tombstones) what FAISS has and LMDB lacks.
@@ -182,14 +202,28 @@ public final class VectorCache {
         let temporary = directory.appendingPathComponent("vectors.tmp-\(getpid())")
         try index.write(to: temporary.path)
         try VectorCache.fsync(temporary.path)
+        // The stamp goes in place before the file it describes, like the tombstones.
+        let (checksum, bytes) = try CacheStamp.checksum(of: temporary.path)
+        let stamp = CacheStamp(index: indexId ?? "", generation: generation, checksum: checksum, bytes: bytes)
+        let stampStaging = directory.appendingPathComponent("stamp.tmp-\(getpid())")
+        try JSONEncoder().encode(stamp).write(to: stampStaging)
+        try VectorCache.fsync(stampStaging.path)
+        guard rename(stampStaging.path, CacheStamp.url(in: directory, generation: generation).path) == 0 else {
+            throw IndexError.unreadable(path: CacheStamp.url(in: directory, generation: generation).path, reason: "rename: \(String(cString: strerror(errno)))")
+        }
         let final = directory.appendingPathComponent("vectors-g\(generation).faiss")
         guard rename(temporary.path, final.path) == 0 else {
             throw IndexError.unreadable(path: final.path, reason: "rename: \(String(cString: strerror(errno)))")
         }
         try VectorCache.fsync(directory.path)
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            let g = VectorCache.generation(ofFile: file) ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".tombstones", with: ".faiss"))
-            if let g, g < generation {
+            let g = VectorCache.generation(ofFile: file)
+                ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".tombstones", with: ".faiss"))
+                ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".stamp", with: ".faiss"))
+            // Older generations go, and so do the temporary files of writers that died before
+            // their rename (only the writer, which holds the lock, saves: none of them is live).
+            let stray = ["vectors.tmp-", "stamp.tmp-", "tombstones.tmp-"].contains { file.hasPrefix($0) }
+            if (g.map { $0 < generation } ?? false) || (stray && !file.hasSuffix("-\(getpid())")) {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
             }
         }

@@ -16,6 +16,8 @@ public final class IndexStore {
     public private(set) var meta: IndexMeta
 
     public var isWriter: Bool { writerLock != nil }
+    /// This process made the index (no vector cache can be missing yet: nothing to report).
+    public private(set) var createdNow = false
     public var model: ModelIdentity { meta.model }
 
     static let metaKey = Key.text("meta")
@@ -60,13 +62,23 @@ public final class IndexStore {
         if let existing = try IndexStore.readMeta(environment, path: directory.path) {
             meta = existing
             if let model { try checkModel(model) }
+            var changed = false
             if let faissFactory, faissFactory != existing.faissFactory {
                 meta.faissFactory = faissFactory
-                try environment.write { try $0.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta") }
+                changed = true
+            }
+            if meta.indexId == nil {
+                meta.indexId = UUID().uuidString
+                changed = true
+            }
+            if changed {
+                let updated = meta
+                try environment.write { try $0.put(try JSONEncoder().encode(updated).bytes, for: Self.metaKey, in: "meta") }
             }
         } else {
             guard let model else { throw IndexError.noIndex(path: directory.path) }
             meta = IndexMeta(model: model, faissFactory: faissFactory)
+            createdNow = true
             let fresh = meta
             try environment.write { try $0.put(try JSONEncoder().encode(fresh).bytes, for: Self.metaKey, in: "meta") }
         }

@@ -96,6 +96,27 @@ public enum Verifier {
         return report
     }
 
+    /// Up to 500 segments spread over the index, each searched with LMDB's own vector: FAISS
+    /// must hold that vector under that id (its own best match, cosine 1).
+    private static func compareSample(_ index: FaissIndex, store: IndexStore, report: inout Report) throws {
+        let total = try store.counts().segments
+        guard total > 0 else { return }
+        let every = max(1, total / 500)
+        var position = 0, wrong: [Int64] = []
+        try store.forEachVector { id, vector in
+            defer { position += 1 }
+            guard position % every == 0 else { return }
+            let hits = try index.search(VectorCache.normalized(vector), k: 10)[0]
+            guard let hit = hits.first(where: { $0.id == id }), hit.score.isFinite, abs(hit.score - 1) < 1e-3 else {
+                wrong.append(id)
+                return
+            }
+        }
+        if !wrong.isEmpty {
+            report.problems.append("vector cache: \(wrong.count) of the sampled segments are not held as LMDB has them, e.g. \(wrong.prefix(5))")
+        }
+    }
+
     /// The FAISS file: readable, of the index's dimension, never ahead of LMDB, and equal to
     /// LMDB's segments when it claims LMDB's generation. A file behind LMDB is normal after an
     /// interrupted run; it is caught up on the next open.
@@ -113,9 +134,17 @@ public enum Verifier {
         if index.dimension != store.model.dimension {
             report.problems.append("vector cache: dimension \(index.dimension), index holds \(store.model.dimension)")
         }
+        if let stamp = CacheStamp.read(store.directory, generation: generation) {
+            if let problem = stamp.problem(file: file, index: store.meta.indexId) {
+                report.problems.append("vector cache \(file.lastPathComponent): \(problem); the next index run rebuilds it from LMDB")
+            }
+        } else {
+            report.problems.append("vector cache \(file.lastPathComponent): no stamp; the next index run rebuilds it from LMDB")
+        }
         if generation > store.meta.generation {
             report.problems.append("vector cache: generation \(generation) is ahead of the index's \(store.meta.generation)")
         } else if generation == store.meta.generation {
+            try compareSample(index, store: store, report: &report)
             let held = Set(try index.ids())
             let tombstones = VectorCache.readTombstones(store.directory, generation)
             let extra = held.subtracting(segmentIds).subtracting(tombstones), missing = segmentIds.subtracting(held)

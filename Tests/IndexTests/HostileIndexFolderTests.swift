@@ -140,3 +140,79 @@ final class WriterWithoutModelTests: XCTestCase {
         XCTAssertTrue(try writer.remove(path: "/v/0.mp4"))
     }
 }
+
+/// The vector cache is believed only when its stamp names this LMDB environment and matches
+/// every byte: damage anywhere in it, or a cache left from a deleted index, means a rebuild.
+final class CacheTrustTests: XCTestCase {
+    private func savedIndex() throws -> (IndexStore, URL, URL) {
+        let (store, directory) = try IndexStoreTests.store(self, videos: 30, segmentsEach: 10)
+        try VectorCache.open(store).save(in: directory)
+        XCTAssertTrue(try Verifier.verify(store).ok)
+        let name = try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".faiss") }!
+        return (store, directory, directory.appendingPathComponent(name))
+    }
+
+    /// Flipped bytes in the vectors or in the ids: the file still reads, and was once served
+    /// (scores of 3e23, or silently missing segments).
+    func testGarbledBytesAreCaughtAndRebuilt() throws {
+        for fraction in [0.5, 0.98] {  // the vector data, then the id list at the end
+            let (store, _, file) = try savedIndex()
+            var bytes = try Data(contentsOf: file)
+            let at = Int(Double(bytes.count) * fraction)
+            for i in at..<(at + 16) { bytes[i] ^= 0x5A }
+            try bytes.write(to: file)
+            let report = try Verifier.verify(store)
+            XCTAssertTrue(report.problems.contains { $0.contains("checksum") }, "\(fraction): \(report.problems)")
+            let cache = try VectorCache.open(store)
+            XCTAssertTrue(cache.notice?.contains("checksum") == true, "\(cache.notice ?? "no notice")")
+            XCTAssertEqual(Set(try cache.index.ids()), try store.segmentIds())
+            let probe = try XCTUnwrap(store.embedding(segment: 1))
+            let hits = try cache.index.search(VectorCache.normalized(probe), k: 300)[0]
+            XCTAssertEqual(hits.count, 300)
+            XCTAssertTrue(hits.allSatisfy { $0.score.isFinite && $0.score <= 1.0001 }, "scores stay cosines")
+        }
+    }
+
+    /// LMDB deleted and made again: its generations restart, and the old cache (at a higher
+    /// generation) must not be kept.
+    func testCacheOfAnotherLMDBIsNotBelieved() throws {
+        let (_, directory, file) = try savedIndex()
+        let saved = try Data(contentsOf: file)
+        let stampName = file.deletingPathExtension().lastPathComponent + ".stamp"
+        let stamp = try Data(contentsOf: directory.appendingPathComponent(stampName))
+        try FileManager.default.removeItem(at: directory)
+        let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model)
+        for v in 0..<3 {
+            try store.put(video: VideoRecord(path: "/w/\(v).mp4", fingerprint: "w\(v)", size: 1, mtime: 0),
+                          segments: IndexStoreTests.segments(2, seed: UInt64(100 + v)))
+        }
+        try saved.write(to: file)
+        try stamp.write(to: directory.appendingPathComponent(stampName))
+        XCTAssertFalse(try Verifier.verify(store).ok)
+        let cache = try VectorCache.open(store)
+        XCTAssertNotNil(cache.notice)
+        XCTAssertEqual(Set(try cache.index.ids()), try store.segmentIds(), "LMDB's 6 segments, not the old 300")
+        // The same file under the new index's own generation: the identity still tells them apart.
+        try FileManager.default.removeItem(at: file)
+        let same = directory.appendingPathComponent("vectors-g\(store.meta.generation).faiss")
+        try saved.write(to: same)
+        var s = try JSONSerialization.jsonObject(with: stamp) as! [String: Any]
+        s["generation"] = store.meta.generation
+        try JSONSerialization.data(withJSONObject: s).write(to: directory.appendingPathComponent("vectors-g\(store.meta.generation).stamp"))
+        let again = try VectorCache.open(store)
+        XCTAssertTrue(again.notice?.contains("another index") == true, "\(again.notice ?? "no notice")")
+        XCTAssertEqual(Set(try again.index.ids()), try store.segmentIds())
+    }
+
+    func testStrayTemporaryFilesAreCleaned() throws {
+        let (store, directory, _) = try savedIndex()
+        for name in ["vectors.tmp-999999", "stamp.tmp-424242", "tombstones.tmp-1"] {
+            try Data("left by a writer that died".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        try store.put(video: VideoRecord(path: "/v/new.mp4", fingerprint: "new", size: 1, mtime: 0), segments: IndexStoreTests.segments(1, seed: 5))
+        try VectorCache.open(store).save(in: directory)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(left, [])
+        XCTAssertTrue(try Verifier.verify(store).ok)
+    }
+}

@@ -122,7 +122,8 @@ final class IndexStoreTests: XCTestCase {
             }
             if damage != "delete" { XCTAssertFalse(try Verifier.verify(store).ok, damage) }
             let rebuilt = try VectorCache.open(store)
-            XCTAssertNotNil(rebuilt.notice, damage)
+            // A missing cache is news only to a process that did not just make the index.
+            XCTAssertNotNil(damage == "delete" ? try VectorCache.open(IndexStore(readingAt: directory)).notice : rebuilt.notice, damage)
             XCTAssertEqual(Set(try rebuilt.index.ids()), try store.segmentIds(), damage)
             try rebuilt.save(in: directory)
             XCTAssertTrue(try Verifier.verify(store).ok, damage)
