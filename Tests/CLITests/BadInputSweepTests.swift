@@ -82,4 +82,37 @@ final class BadInputSweepTests: XCTestCase {
         XCTAssertFalse(r.json.contains { $0["path"] as? String == long }, r.stdout)
         XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
     }
+
+    /// A FIFO once hung the run holding the writer lock; a linked folder indexed nothing with
+    /// exit 0; a name that is not UTF-8 was skipped in silence.
+    func testFIFOsLinkedFoldersAndUndecodableNames() throws {
+        let (dir, model, index, clip) = try indexedClip()
+        let common = ["--index", index, "--model", model.path]
+        let fifo = dir.appendingPathComponent("pipe.mp4").path
+        XCTAssertEqual(mkfifo(fifo, 0o644), 0)
+        var r = try CLI.run(["index", fifo, "--json"] + common)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue((r.json.first?["error"] as? String)?.contains("FIFO") == true, r.stdout)
+
+        let folder = dir.appendingPathComponent("footage")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: clip, toPath: folder.appendingPathComponent("a.mp4").path)
+        let link = dir.appendingPathComponent("footage-link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: folder)
+        r = try CLI.run(["index", link.path, "--json"] + common)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.json.first?["path"] as? String, link.path + "/a.mp4", r.stdout)
+
+        // "b\xff.mp4": a Latin-1 name from an old camera card.
+        let raw = Array(folder.path.utf8) + Array("/b".utf8) + [0xFF] + Array(".mp4".utf8) + [0]
+        let fd = raw.withUnsafeBufferPointer { p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_CREAT | O_WRONLY, 0o644) } }
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        r = try CLI.run(["index", folder.path, "--json"] + common)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let failure = r.json.first { $0["status"] as? String == "failed" }
+        XCTAssertEqual(failure?["path"] as? String, folder.path + "/b\\xFF.mp4", r.stdout)
+        XCTAssertTrue((failure?["error"] as? String)?.contains("not valid UTF-8") == true, r.stdout)
+        XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
+    }
 }

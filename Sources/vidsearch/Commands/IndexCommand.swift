@@ -55,7 +55,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let extensions = ext.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             ?? FileWalker.videoExtensions
-        let (files, missing) = FileWalker.expand(paths, extensions: extensions)
+        let (files, rejected) = FileWalker.expand(paths, extensions: extensions)
         let (run, store) = try withIndexOrModel { () -> (IndexRun, IndexStore) in
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity, faissFactory: faiss)
@@ -64,8 +64,8 @@ struct IndexCommand: ParsableCommand {
                                               options: .init(segments: segments, batchSize: batch))
             return (IndexRun(store: store, pipeline: pipeline), store)
         }
-        var failed = missing.count
-        for path in missing { report(IndexRun.FileResult(path: path, outcome: .failed, detail: "no such file or folder")) }
+        var failed = rejected.count
+        for r in rejected { report(IndexRun.FileResult(path: r.path, outcome: .failed, detail: r.reason)) }
 
         let progress = Progress(totalFiles: files.count, enabled: !json)
         var secondsPerSegment: [String: Double] = [:]
