@@ -83,8 +83,20 @@ public final class VideoDecoder {
         guard code >= 0 else {
             throw DecodeError(path: path, reason: "cannot read stream information (\(DecodeError.message(code)))")
         }
+        // Cover art (a still picture attached to a song) is a video stream by type but not a video.
+        var moving: Int32 = -1, covers = 0
+        for i in 0..<Int(fmt.pointee.nb_streams) {
+            guard let st = fmt.pointee.streams[i], st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
+            if st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 { covers += 1 } else if moving < 0 { moving = Int32(i) }
+        }
+        guard moving >= 0 else {
+            throw DecodeError(path: path, reason: covers > 0 ? "no video stream (only cover art, which is not a video)" : "no video stream")
+        }
         var decoder: UnsafePointer<AVCodec>?
-        let index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        var index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
+        if index >= 0, fmt.pointee.streams[Int(index)]!.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
+            index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, moving, -1, &decoder, 0)
+        }
         guard index >= 0, let decoder else {
             throw DecodeError(path: path, reason: index == vs_averror_decoder_not_found()
                               ? "no decoder for the video stream" : "no video stream")

@@ -70,7 +70,7 @@ struct SegmentSource {
                 // and add the windows that plan has and the emitted ones lack (the one flush with the
                 // real end); the part past it is not indexed.
                 let real = SegmentPlan(duration: decodedEnd, length: options.length, stride: options.stride, frames: frames)
-                for segment in real.segments where !emitted.contains(where: { $0.start == segment.start && $0.end == segment.end }) {
+                for segment in real.segments where !emitted.contains(where: { $0.start == segment.start }) {
                     guard try emitSegment(segment) else { break }
                 }
                 warnings.append(String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration))

@@ -6,6 +6,9 @@
 /// - Otherwise windows start at 0, stride, 2*stride, ... while they fit; if the last one ends
 ///   before the video does, one more window is placed flush with the end (it overlaps the one
 ///   before), so every moment is covered by a full-length window and no segment is a sliver.
+///   Where that window would start less than half a stride after the last one (a 4.004 s video:
+///   a second window 4 ms after the first), it would be the same moment twice; the last window
+///   is stretched to the end instead (at most half a stride longer).
 /// Each segment samples `frames` times: the middle of each of `frames` equal sub-windows,
 /// as X-CLIP's single-view test protocol does (TSN-style).
 public struct SegmentPlan: Equatable {
@@ -38,7 +41,11 @@ public struct SegmentPlan: Equatable {
             start += stride
         }
         if let last = result.last, last.end < duration - 1e-6 {
-            result.append(segment(duration - length, duration))
+            if duration - last.end < stride / 2 {
+                result[result.count - 1] = segment(last.start, duration)
+            } else {
+                result.append(segment(duration - length, duration))
+            }
         }
         segments = result
     }

@@ -10,7 +10,7 @@ final class FaultTests: XCTestCase {
         let clips = dir.appendingPathComponent("clips")
         try FileManager.default.createDirectory(at: clips, withIntermediateDirectories: true)
         let colors = ["red", "green", "blue", "yellow", "white", "cyan"]
-        for (i, color) in colors.enumerated() { try makeClip(clips.appendingPathComponent("clip\(i).mp4").path, color: color, seconds: 5) }
+        for (i, color) in colors.enumerated() { try makeClip(clips.appendingPathComponent("clip\(i).mp4").path, color: color, seconds: 6) }
         let model = try tinyModel(self)
         let index = dir.appendingPathComponent("index").path
         let args = ["index", clips.path, "--index", index, "--model", model.path, "--batch", "1"]
@@ -46,7 +46,7 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(final.status, 0, final.stderr)
         let list = try CLI.run(["list", "--json", "--index", index])
         XCTAssertEqual(list.json.count, colors.count)
-        XCTAssertEqual(list.json.compactMap { $0["segments"] as? Int }.reduce(0, +), colors.count * 2, "5 s clips: two 4 s windows each")
+        XCTAssertEqual(list.json.compactMap { $0["segments"] as? Int }.reduce(0, +), colors.count * 2, "6 s clips: two 4 s windows each")
         let verify = try CLI.run(["verify", "--index", index])
         XCTAssertEqual(verify.status, 0, verify.stdout)
         XCTAssertTrue(verify.stdout.contains("\(colors.count) videos, \(colors.count * 2) segments"), verify.stdout)

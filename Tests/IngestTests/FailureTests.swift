@@ -138,3 +138,16 @@ extension FailureTests {
         }
     }
 }
+
+extension FailureTests {
+    /// A song with cover art once failed with "cannot seek to 8.25 s (Operation not permitted)".
+    func testCoverArtIsNotAVideo() throws {
+        let dir = try temporaryDirectory(self)
+        let song = dir.appendingPathComponent("song.m4a").path
+        try ffmpeg(["-f", "lavfi", "-i", "sine=d=10", "-f", "lavfi", "-i", "color=red:s=64x64:d=1", "-map", "0", "-map", "1",
+                    "-c:a", "aac", "-c:v", "mjpeg", "-frames:v", "1", "-disposition:v", "attached_pic", song])
+        let (failed, finished) = try run([song])
+        XCTAssertTrue(finished.isEmpty)
+        XCTAssertEqual(failed[song], "no video stream (only cover art, which is not a video)")
+    }
+}

@@ -22,6 +22,15 @@ final class SegmentPlanTests: XCTestCase {
         XCTAssertEqual(SegmentPlan(duration: 7, length: 4, stride: 2, frames: 4).segments.map(\.start), [0, 2, 3])
     }
 
+    /// A tail shorter than half a stride stretches the last window: no near-duplicate segment.
+    func testShortTailStretchesTheLastWindow() {
+        let plan = SegmentPlan(duration: 4.004, length: 4, stride: 4, frames: 8)
+        XCTAssertEqual(plan.segments.map(\.start), [0])
+        XCTAssertEqual(plan.segments.map(\.end), [4.004])
+        XCTAssertEqual(SegmentPlan(duration: 9.5, length: 4, stride: 4, frames: 4).segments.map(\.end), [4, 9.5])
+        XCTAssertEqual(SegmentPlan(duration: 10.1, length: 4, stride: 4, frames: 4).segments.map(\.start), [0, 4, 6.1])
+    }
+
     func testAllFrameTimesAreSortedAndUnique() {
         let plan = SegmentPlan(duration: 9, length: 4, stride: 2, frames: 8)
         let times = plan.allFrameTimes
