@@ -89,10 +89,22 @@ public final class LMDBEnvironment {
         } else {
             // Committing keeps database handles opened inside the transaction (an abort would close
             // them, read-only or not). mdb_txn_commit frees the transaction whether or not it succeeds.
-            try check(mdb_txn_commit(handle), readOnly ? "end read transaction" : "commit")
+            let code = mdb_txn_commit(handle)
+            // A full disk reaches LMDB as EIO as often as ENOSPC: say what it is.
+            if code != 0, !readOnly, code == EIO || code == ENOSPC, Self.deviceIsFull(path) {
+                throw LMDBError(code: ENOSPC, operation: "commit (the device holding \(path) is full; nothing of this transaction was written)")
+            }
+            try check(code, readOnly ? "end read transaction" : "commit")
         }
         databases.merge(txn.openedDatabases) { old, _ in old }
         return result
+    }
+
+    /// Less than 1 MiB left to unprivileged writers on the file system holding `path`.
+    static func deviceIsFull(_ path: String) -> Bool {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return false }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 1 << 20
     }
 
     private func grow() throws {

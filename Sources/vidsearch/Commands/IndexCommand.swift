@@ -87,12 +87,18 @@ struct IndexCommand: ParsableCommand {
         failed += results.filter { $0.outcome == .failed }.count
         let partial = results.filter(\.partial).count
 
-        // Bring the vector cache up to date and write it once, atomically.
-        let notice = try withIndexOrModel { () -> String? in
+        // Bring the vector cache up to date and write it once, atomically. Every video is in
+        // LMDB by now: a cache that cannot be written (a full disk) is rebuilt on the next open,
+        // so the run's status is what happened to its inputs, not exit 3.
+        var notice: String?
+        do {
             let cache = try VectorCache.open(store)
             let final = try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache
             try final.save(in: store.directory)
-            return cache.notice
+            notice = cache.notice
+        } catch {
+            notice = "the vector cache could not be written (\(error)); every video reported as indexed is committed "
+                + "in LMDB, and the cache is rebuilt from it on the next open"
         }
         if let notice, !json { FileHandle.standardError.write(Data("vidsearch: \(notice)\n".utf8)) }
         let counts = try withIndexOrModel { try store.counts() }
