@@ -12,6 +12,7 @@ short-side resize plus centre crop keeps. Deterministic by seed.
 
 Usage:
   Tools/synthetic_clips.py OUT_DIR --count 240 --seed 7 [--classes all|seen|heldout]
+  Tools/synthetic_clips.py Samples/demo-clips --demo --seed 7     # the bundled sample clips
 writes OUT_DIR/clip-00000.mp4 ... and OUT_DIR/labels.jsonl (file, caption, color, shape,
 motion, duration, fps, width, height).
 """
@@ -31,6 +32,18 @@ MOTIONS = ["moving left", "moving right", "moving up", "moving down",
 RGB = {"red": (215, 35, 35), "green": (40, 170, 50), "blue": (45, 70, 220),
        "yellow": (235, 215, 45), "white": (245, 245, 245)}
 FPS_CHOICES = [10, 12, 15, 20, 24, 25, 30]
+
+
+# The bundled sample clips (Samples/demo-clips): the demo's query captions three times each, their
+# mirror and opposite captions as distractors, and a few others.
+DEMO_SAMPLES = [(("red", "circle", "moving left"), 3), (("red", "circle", "moving right"), 3),
+                (("white", "square", "growing"), 3), (("white", "square", "shrinking"), 3),
+                (("blue", "triangle", "blinking"), 3), (("blue", "triangle", "standing still"), 2),
+                (("yellow", "triangle", "moving right"), 3), (("yellow", "triangle", "moving left"), 3),
+                (("green", "square", "growing"), 1), (("green", "triangle", "moving up"), 1),
+                (("white", "circle", "standing still"), 1), (("red", "square", "blinking"), 1),
+                (("blue", "square", "shrinking"), 1), (("green", "circle", "moving left"), 1),
+                (("yellow", "circle", "moving down"), 1)]
 
 
 def classes():
@@ -214,9 +227,13 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--classes", choices=["all", "seen", "heldout"], default="all")
     parser.add_argument("--shuffle", action="store_true", help="take the classes in a seeded random order")
+    parser.add_argument("--demo", action="store_true", help="the bundled sample set (DEMO_SAMPLES; --count is ignored)")
     args = parser.parse_args()
     seen, held = split_classes()
     pool = {"all": classes(), "seen": seen, "heldout": held}[args.classes]
+    if args.demo:
+        pool = [cls for cls, n in DEMO_SAMPLES for _ in range(n)]
+        args.count = len(pool)
     if args.shuffle:
         pool = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]
     os.makedirs(args.out, exist_ok=True)

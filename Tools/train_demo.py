@@ -762,7 +762,7 @@ def cached_batch(cache, classes_, rng, batch, allowed):
 
 def stage_video(args, work, model, variant, cache, classes_, seen, tokens, evaluate):
     """Stage 2: everything after the tower, on cached features."""
-    name = f"video-{variant}"
+    name = f"video-{args.run_name or variant}"
     stage = Stage(name, work, args.video_steps, args.video_minutes, args.checkpoint_minutes, args.resume)
     if stage.finished():
         state = stage.load_done()["modules"]
@@ -823,7 +823,7 @@ def stage_video(args, work, model, variant, cache, classes_, seen, tokens, evalu
 
 def stage_finetune(args, work, model, variant, data, seen, tokens, evaluate):
     """End to end on frames, the tower unlocked at a low learning rate."""
-    name = f"finetune-{variant}"
+    name = f"finetune-{args.run_name or variant}"
     stage = Stage(name, work, args.finetune_steps, args.finetune_minutes, args.checkpoint_minutes, args.resume)
     if stage.finished():
         model.load_state_dict(stage.load_done()["modules"]["model"])
@@ -1015,6 +1015,9 @@ def parse(argv=None):
     parser.add_argument("--work", default=str(ROOT / ".build-train"), help="rendered data, caches, checkpoints")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoints in --work")
     parser.add_argument("--variant", choices=VARIANTS, default="full")
+    parser.add_argument("--run-name", default=None,
+                        help="names this run's video and finetune checkpoints (default: the variant), so runs with "
+                             "other budgets share the image, text and cache stages in one --work folder")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--precision", choices=["auto", "bf16", "f32"], default="auto")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "2")))
@@ -1095,12 +1098,12 @@ def main(argv=None):
               "fresh_clip_eval": {"after_video_stage": after_video["all"], "final": final["all"],
                                   "clips": len(eval_jobs), "note": "Python proxy on the product's segment times; "
                                   "`vidsearch bench quality` measures through the real path"}}
-    (work / f"result-{args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
+    (work / f"result-{args.run_name or args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
     if args.variant == "full":
         export(model, args.out, tokens, eval_frames[:2], recipe)
     else:
         pathlib.Path(args.out).mkdir(parents=True, exist_ok=True)
-        (pathlib.Path(args.out) / f"ablation-{args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
+        (pathlib.Path(args.out) / f"{args.run_name or args.variant}.json").write_text(json.dumps(recipe, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -55,11 +55,16 @@ enum QualityBenchmark {
                     if rank < 1 { atOne += 1 }
                     if rank < 5 { atFive += 1 }
                 }
+                // Direction: among the clips of this caption and of its mirror caption (same color and
+                // shape, the other way), is the best-ranked one moving the queried way.
                 let motion = labels.values.first { $0.caption == caption }?.motion ?? ""
-                if let other = opposite[motion],
-                   let first = ranked.first(where: { [motion, other].contains(labels[$0]?.motion ?? "") }) {
-                    directionAsked += 1
-                    if labels[first]?.motion == motion { directionRight += 1 }
+                if let other = opposite[motion] {
+                    let mirror = caption.replacingOccurrences(of: motion, with: other)
+                    if let first = ranked.first(where: { [caption, mirror].contains(labels[$0]?.caption ?? "") }),
+                       labels.values.contains(where: { $0.caption == mirror }) {
+                        directionAsked += 1
+                        if labels[first]?.caption == caption { directionRight += 1 }
+                    }
                 }
             }
             let form = rerank ? "" : ".first_stage"
@@ -68,7 +73,7 @@ enum QualityBenchmark {
             report.add("quality.demo.R@1\(form)", Double(atOne) / n, "fraction", note: "\(source); \(how)")
             report.add("quality.demo.R@5\(form)", Double(atFive) / n, "fraction")
             report.add("quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
-                       note: "\(directionAsked) left/right or up/down captions: best clip on that axis moves the queried way (chance 0.5)")
+                       note: "\(directionAsked) left/right or up/down captions whose mirror caption is among the clips: of the two, the best-ranked clip moves the queried way (chance 0.5)")
         }
     }
 }
