@@ -116,3 +116,50 @@ final class BadInputSweepTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["verify"] + common).status, 0)
     }
 }
+
+/// Index files cut at many offsets, and FAISS files with flipped bytes: every command ends with
+/// 0, 1 or 3 and a message, never a signal, and verify names the damage.
+final class DamagedIndexCorpusTests: XCTestCase {
+    func testTruncatedAndFlippedFilesNeverCrashACommand() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let pristine = dir.appendingPathComponent("index")
+        for (i, color) in ["red", "blue", "green"].enumerated() {
+            let clip = dir.appendingPathComponent("c\(i).mp4").path
+            try makeClip(clip, color: color, seconds: 6)
+            XCTAssertEqual(try CLI.run(["index", clip, "--index", pristine.path, "--model", model.path]).status, 0)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: pristine.path)
+        let faiss = try XCTUnwrap(files.first { $0.hasSuffix(".faiss") })
+        let dataSize = try FileManager.default.attributesOfItem(atPath: pristine.appendingPathComponent("lmdb/data.mdb").path)[.size] as! Int
+        var damages: [(String, String, (inout Data) -> Void)] = []
+        for cut in [0, 1, 4095, 4096, 8191, 8192, 12288, dataSize / 2, dataSize - 1] where cut < dataSize {
+            damages.append(("lmdb/data.mdb", "cut at \(cut)", { $0 = $0.prefix(cut) }))
+        }
+        let faissSize = try FileManager.default.attributesOfItem(atPath: pristine.appendingPathComponent(faiss).path)[.size] as! Int
+        for cut in [0, 10, faissSize / 2, faissSize - 1] { damages.append((faiss, "cut at \(cut)", { $0 = $0.prefix(cut) })) }
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<4 {
+            let offsets = (0..<8).map { _ in Int.random(in: 0..<faissSize, using: &rng) }
+            damages.append((faiss, "flips \(round) at \(offsets)", { data in for o in offsets { data[o] ^= 0xA5 } }))
+        }
+        for (file, what, damage) in damages {
+            let copy = dir.appendingPathComponent("damaged-\(UUID().uuidString)")
+            try FileManager.default.copyItem(at: pristine, to: copy)
+            let target = copy.appendingPathComponent(file)
+            var data = try Data(contentsOf: target)
+            damage(&data)
+            try data.write(to: target)
+            let common = ["--index", copy.path, "--model", model.path]
+            for command in [["search", "a red box"], ["list"], ["stats"], ["verify"], ["index", dir.appendingPathComponent("c0.mp4").path]] {
+                let r = try CLI.run(command + common)
+                XCTAssertTrue(!r.signaled && [0, 1, 3].contains(r.status), "\(file) \(what): \(command[0]) ended with \(r.signaled ? "signal" : "status") \(r.status): \(r.stderr)")
+                if r.status == 3 { XCTAssertFalse(r.stderr.isEmpty, "\(file) \(what): \(command[0]) said nothing") }
+            }
+            if file.hasSuffix(".mdb") {
+                XCTAssertEqual(try CLI.run(["verify"] + common).status, 3, "\(what): a damaged LMDB is an index error")
+            }
+            try? FileManager.default.removeItem(at: copy)
+        }
+    }
+}

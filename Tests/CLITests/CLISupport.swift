@@ -21,6 +21,8 @@ struct CLI {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// Ended by a signal (then `status` is the signal's number, not an exit code).
+        var signaled = false
         var lines: [String] { stdout.split(separator: "\n").map(String.init) }
         var json: [[String: Any]] {
             lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -43,7 +45,7 @@ struct CLI {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Starts the binary without waiting (for kill tests).
