@@ -6,7 +6,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect and verify X-CLIP checkpoints.",
-        subcommands: [ModelCheck.self]
+        subcommands: [ModelCheck.self, ModelInfo.self]
     )
 }
 
