@@ -112,6 +112,16 @@ final class TokenizerBoundsTests: XCTestCase {
         XCTAssertEqual(Array(t.encode(repeated).dropFirst().dropLast()), Array(t.tokenize(String(repeating: "a", count: 5000)).prefix(75)))
     }
 
+    /// Long texts are tokenized from their head when it holds enough tokens, and whole otherwise.
+    func testLongTextsEqualTheWholeTextsFirstTokens() {
+        let words = (0..<3000).map { ["the", "dog", "caught", "a", "frisbee", "&amp;", "ran", "café", "ﬁne", "2024!"][$0 % 10] }
+        let text = words.joined(separator: " ")
+        XCTAssertGreaterThan(text.unicodeScalars.count, 8192)
+        XCTAssertEqual(Array(t.encode(text).dropFirst().dropLast()), Array(t.tokenize(text).prefix(75)))
+        let sparse = "a" + String(repeating: " ", count: 20_000) + "b"
+        XCTAssertEqual(t.encode(sparse), t.encode("a b"), "mostly space: the whole text is read")
+    }
+
     /// SimpleTokenizer.bpe as written: each pass merges every occurrence of the best pair.
     private func referenceBPE(_ token: String) -> [String] {
         var symbols = t.byteSymbolsForTesting(token)

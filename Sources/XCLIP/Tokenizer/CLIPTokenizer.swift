@@ -32,6 +32,31 @@ public final class CLIPTokenizer {
     /// huge query costs what its first tokens cost, and the first `limit` ids equal the whole
     /// text's first `limit` ids.
     func tokenize(_ text: String, specialTokens: Bool, limit: Int) -> [Int] {
+        // Cleaning and splitting cost what the whole text costs: a long text is first tokenized
+        // from its first 8k characters (cut at a space, so no word or entity is split), which is
+        // enough whenever they hold `limit` tokens; only text that is mostly space or markup needs
+        // the whole of it.
+        if limit != .max, let head = Self.head(of: text, scalars: 8192) {
+            let ids = tokenizeAll(head, specialTokens: specialTokens, limit: limit)
+            if ids.count >= limit { return ids }
+        }
+        return tokenizeAll(text, specialTokens: specialTokens, limit: limit)
+    }
+
+    /// The text's first `scalars` characters, moved back to a space within the last 256 of them
+    /// when there is one; nil when the text is not longer.
+    static func head(of text: String, scalars: Int) -> String? {
+        let view = text.unicodeScalars
+        guard let end = view.index(view.startIndex, offsetBy: scalars, limitedBy: view.endIndex), end < view.endIndex else { return nil }
+        var cut = end, i = end
+        for _ in 0..<256 where i > view.startIndex {
+            i = view.index(before: i)
+            if view[i].properties.isWhitespace { cut = i; break }
+        }
+        return String(view[..<cut])
+    }
+
+    private func tokenizeAll(_ text: String, specialTokens: Bool, limit: Int) -> [Int] {
         var ids: [Int] = []
         let maxPieceBytes = limit == .max ? Int.max : BPEVocabulary.longestToken * (limit + 2)
         for piece in PreTokenizer.split(TextCleaner.clean(text)) {
