@@ -56,6 +56,12 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
+        // Every parser behind one fuzz entry point: the libFuzzer binary (scripts/fuzz) and the
+        // corpus replay in the tests.
+        .target(name: "FuzzTargets", dependencies: ["Ingest", "VideoIndex", "XCLIP"], path: "Tests/Fuzz/FuzzTargets"),
+        .executableTarget(name: "FuzzParsers", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/FuzzParsers"),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/CorpusTests"),
+
         // Helpers shared by the test targets (temporary folders, the ffmpeg tool).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "XCLIPTests", dependencies: ["XCLIP", "Tensor"], path: "Tests/XCLIPTests",
