@@ -42,7 +42,8 @@ public final class VideoDecoder {
     private var heldImage: RGBImage?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
-    private var scalerKey = (0, 0, -1)
+    private struct ScalerKey: Equatable { let width: Int, height: Int, format: Int, matrix: Int32, fullRange: Int32 }
+    private var scalerKey: ScalerKey?
     private var draining = false
     private var finished = false
     private var lastTime: Double?
@@ -307,11 +308,26 @@ public final class VideoDecoder {
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>) -> RGBImage {
         let w = Int(frame.pointee.width), h = Int(frame.pointee.height)
         let fmt = frame.pointee.format
-        if scaler == nil || scalerKey != (w, h, Int(fmt)) {
+        // The frame's own colour matrix and range (swscale assumes BT.601, limited range): an HD
+        // file flagged BT.709 converted as 601 shifts every colour a little.
+        let matrix: Int32
+        switch frame.pointee.colorspace {
+        case AVCOL_SPC_BT709: matrix = SWS_CS_ITU709
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: matrix = SWS_CS_BT2020
+        case AVCOL_SPC_FCC: matrix = SWS_CS_FCC
+        case AVCOL_SPC_SMPTE240M: matrix = SWS_CS_SMPTE240M
+        default: matrix = SWS_CS_DEFAULT
+        }
+        let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
+        let key = ScalerKey(width: w, height: h, format: Int(fmt), matrix: matrix, fullRange: fullRange)
+        if scaler == nil || scalerKey != key {
             if let scaler { sws_freeContext(scaler) }
             scaler = sws_getContext(Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
                                     SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
-            scalerKey = (w, h, Int(fmt))
+            // RGB output is full range; the table of the destination does not matter for RGB.
+            sws_setColorspaceDetails(scaler, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                     0, 1 << 16, 1 << 16)
+            scalerKey = key
         }
         var pixels = [UInt8](repeating: 0, count: w * h * 3)
         pixels.withUnsafeMutableBufferPointer { buffer in

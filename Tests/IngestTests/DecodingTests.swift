@@ -99,4 +99,22 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(frame.image.width, 97)
         XCTAssertEqual(frame.image.height, 53)
     }
+
+    /// Each file's own colour matrix and range: pure red flagged BT.709 (limited and full range)
+    /// decodes to pure red; converted with BT.601, as swscale assumes, it came out as (233, 0, 2).
+    func testColourMatrixAndRangeOfTheFrameAreUsed() throws {
+        let dir = try temporaryDirectory(self)
+        for (range, flag) in [("tv", "tv"), ("pc", "pc")] {
+            let path = dir.appendingPathComponent("red-709-\(range).mp4").path
+            try ffmpeg(["-f", "lavfi", "-i", "color=c=0xFF0000:s=64x64:d=1", "-vf", "scale=out_color_matrix=bt709:out_range=\(range)",
+                        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", flag,
+                        "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+            let frame = try XCTUnwrap(try VideoDecoder(path: path).nextFrame())
+            let i = (32 * frame.image.width + 32) * 3
+            let rgb = Array(frame.image.pixels[i..<(i + 3)]).map(Int.init)
+            XCTAssertEqual(rgb[0], 255, accuracy: 6, "\(range): \(rgb)")
+            XCTAssertEqual(rgb[1], 0, accuracy: 6, "\(range): \(rgb)")
+            XCTAssertEqual(rgb[2], 0, accuracy: 6, "\(range): \(rgb)")
+        }
+    }
 }
