@@ -7,7 +7,16 @@ import XCTest
 /// (fixture made by it): max abs <= 0.02 and mean abs <= 0.002 in normalized units.
 final class PreprocessParityTests: XCTestCase {
     func testMatchesTheReferenceProcessor() throws {
-        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/xclip-preprocess.safetensors")
+        try check("xclip-preprocess.safetensors")
+    }
+
+    /// Frames smaller than the crop (upscaled) and one side under it (Tools/preprocess_reference.py).
+    func testSmallFramesMatchTheReferenceProcessor() throws {
+        try check("xclip-preprocess-small.safetensors")
+    }
+
+    private func check(_ name: String) throws {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/" + name)
         let fixture = try SafeTensorsFile(path: url.path)
         let preprocessor = FramePreprocessor(PreprocessorConfiguration())
         var checked = 0
