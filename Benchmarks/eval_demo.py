@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--clips-per-class", type=int, default=2)
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--work", default=None, help="keep clips and index here (clips are reused when present)")
+    parser.add_argument("--render-only", action="store_true", help="render the clips into --work and stop")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
@@ -91,6 +92,9 @@ def main():
             for row in rows:
                 labels.write(json.dumps(row) + "\n")
         (clips / "labels.jsonl.tmp").rename(clips / "labels.jsonl")
+    if args.render_only:
+        print(f"rendered {clips}", file=sys.stderr)
+        return
     truth = {}
     for line in open(clips / "labels.jsonl"):
         row = json.loads(line)
