@@ -72,7 +72,7 @@ public final class VectorCache {
     }
 
     /// Vectors k-means trains on for an IVF of `lists` lists (FAISS asks for at least 39 per list).
-    static func trainingSize(_ factory: String) -> Int {
+    public static func trainingSize(_ factory: String) -> Int {
         max(65536, 40 * (lists(inFactory: factory) ?? 0))
     }
 

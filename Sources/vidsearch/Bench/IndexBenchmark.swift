@@ -10,9 +10,8 @@ import XCLIP
 /// approximate search latency at k = 100, recall@100 of the approximate index against the exact
 /// one, disk per segment, and whole queries (text + approximate search + rerank of 100).
 ///
-/// The vectors are structured like a real archive's: 1,000 topics; each 100-segment video sits
-/// near one topic (cosine ~0.6) and its segments near the video (cosine ~0.8), and a query lands
-/// near a topic. Uniformly random 512-d vectors would have no near neighbours for any index to find.
+/// The vectors are ArchiveVectors with one video per topic; recall is also measured on a second
+/// shape, ten videos per topic.
 enum IndexBenchmark {
     static func run(report: Report, count: Int, promptSubset: Int) throws {
         let config = XCLIPConfiguration()  // B/32 shapes
@@ -20,26 +19,11 @@ enum IndexBenchmark {
         let p = model.embeddingSize, n = model.promptTokenCount
         let subset = min(promptSubset, count)
         var rng = SeededRandom(seed: 21)
-        let topics = (0..<1000).map { _ in VectorCache.normalized((0..<p).map { _ in rng.uniform() }) }
-        // Noise of uniform half-width h has norm h*sqrt(p/3) against a unit centre.
-        func near(_ centre: [Float], cosine: Float, _ rng: inout SeededRandom) -> [Float] {
-            let norm = (1 / (cosine * cosine) - 1).squareRoot()
-            let h = norm * (3 / Float(p)).squareRoot()
-            return VectorCache.normalized(centre.map { $0 + rng.uniform(h) })
-        }
-        var videoCentre: (index: Int, vector: [Float]) = (-1, [])
-        func segmentVector(_ i: Int) -> [Float] {
-            let video = i / 100
-            if videoCentre.index != video {
-                var videoRng = SeededRandom(seed: UInt64(video) &* 7919 &+ 1)
-                let topic = topics[Int(videoRng.next() % UInt64(topics.count))]
-                videoCentre = (video, near(topic, cosine: 0.6, &videoRng))
-            }
-            return near(videoCentre.vector, cosine: 0.8, &rng)
-        }
-        func queryVector(_ rng: inout SeededRandom) -> [Float] {
-            near(topics[Int(rng.next() % UInt64(topics.count))], cosine: 0.6, &rng)
-        }
+        // The default nprobe is chosen on this shape (one video per topic, the harder one);
+        // recall on a second shape is measured at the end (recallOnSecondShape).
+        var archive = ArchiveVectors(count: count, dimension: p, videosPerTopic: 1, seed: 21)
+        func segmentVector(_ i: Int) -> [Float] { archive.segment(i, &rng) }
+        func queryVector(_ rng: inout SeededRandom) -> [Float] { archive.query(&rng) }
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-bench-index-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -126,7 +110,7 @@ enum IndexBenchmark {
                        note: "\(cache.factory)\(probes > 0 ? ", nprobe \(probes)" : ""), k=100, one query at a time")
             report.add(name + ".p99", p99, "ms")
             report.add(name + ".recall_at_100", recall / Double(queries.count), "fraction",
-                       note: "against the exact top 100, \(queries.count) queries")
+                       note: "against the exact top 100, \(queries.count) queries; \(archive.shapeNote) (the shape the default nprobe is chosen on)")
         }
         VectorCache.tune(cache.index, factory: cache.factory)
 
@@ -164,6 +148,54 @@ enum IndexBenchmark {
         }
         report.add("index.\(label(count)).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB",
                    note: "the whole benchmark: exact and approximate index of every vector, the model")
+    }
+
+    /// Recall@100 of the same kind of index on a second data shape (ten videos per topic), built
+    /// in memory the way VectorCache builds it (k-means on a spread sample, then every vector).
+    static func recallOnSecondShape(report: Report, count: Int) throws {
+        let p = 512
+        var archive = ArchiveVectors(count: count, dimension: p, videosPerTopic: 10, seed: 22)
+        var rng = SeededRandom(seed: 23)
+        let factory = VectorCache.factory(forCount: count, forced: nil)
+        guard let lists = VectorCache.lists(inFactory: factory) else { return }
+        progress("second data shape (\(archive.shapeNote))")
+        let approximate = try FaissIndex(dimension: p, factory: factory)
+        let exact = try FaissIndex(dimension: p, factory: "Flat")
+        let stride = max(1, count / VectorCache.trainingSize(factory))
+        var sample: [Float] = []
+        var generated = SeededRandom(seed: 24)
+        for i in Swift.stride(from: 0, to: count, by: 1) {
+            let v = archive.segment(i, &generated)
+            if i % stride == 0 { sample += v }
+        }
+        BLAS.threads = Parallel.cores
+        defer { BLAS.threads = 1 }
+        try approximate.train(sample)
+        sample = []
+        var ids: [Int64] = [], vectors: [Float] = []
+        generated = SeededRandom(seed: 24)
+        for i in 0..<count {
+            ids.append(Int64(i + 1))
+            vectors += archive.segment(i, &generated)
+            if ids.count == 16384 || i == count - 1 {
+                try approximate.add(vectors, ids: ids)
+                try exact.add(vectors, ids: ids)
+                ids.removeAll(keepingCapacity: true)
+                vectors.removeAll(keepingCapacity: true)
+            }
+        }
+        let queries = (0..<100).map { _ in archive.query(&rng) }
+        let truths = try queries.map { Set(try exact.search($0, k: 100)[0].map(\.id)) }
+        let defaultProbes = VectorCache.probes(lists: lists)
+        for probes in Array(Set([8, defaultProbes, 64].filter { $0 <= lists })).sorted() {
+            try approximate.setParameter("nprobe", Double(probes))
+            var recall = 0.0
+            for (q, truth) in zip(queries, truths) {
+                recall += Double(try approximate.search(q, k: 100)[0].filter { truth.contains($0.id) }.count) / Double(max(truth.count, 1))
+            }
+            let name = "index.\(label(count)).search.approximate" + (probes == defaultProbes ? "" : ".nprobe\(probes)") + ".recall_at_100.ten_videos_per_topic"
+            report.add(name, recall / Double(queries.count), "fraction", note: "\(factory), nprobe \(probes); \(archive.shapeNote), \(queries.count) queries")
+        }
     }
 
     /// Runs `vidsearch bench --serve-index DIR` and reads the peak resident bytes it reports.

@@ -71,7 +71,10 @@ struct BenchCommand: ParsableCommand {
         }
         if all || what == "tokenizer" { try TokenizerBenchmark.run(report: report) }
         if all || what == "query" { try QueryBenchmark.run(report: report, segments: segments) }
-        if all || what == "index" { try IndexBenchmark.run(report: report, count: vectors, promptSubset: promptSubset) }
+        if all || what == "index" {
+            try IndexBenchmark.run(report: report, count: vectors, promptSubset: promptSubset)
+            try IndexBenchmark.recallOnSecondShape(report: report, count: vectors)
+        }
         if all || what == "ingest" { try IngestBenchmark.run(report: report) }
         if all || what == "quality" { try QualityBenchmark.run(report: report, model: model) }
         if all || what == "model" || what == "query" {
