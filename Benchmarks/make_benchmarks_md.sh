@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 if python3 -c "import numpy" 2>/dev/null; then
   Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
-  Benchmarks/eval_demo.py --binary "$bin" --style b --seed 11 --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
+  Benchmarks/eval_demo.py --binary "$bin" --style b --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
 else
   echo "Skipped: the evaluation renders clips with numpy, which is not installed." > "$tmp/quality.md"
   cp "$tmp/quality.md" "$tmp/quality-b.md"
