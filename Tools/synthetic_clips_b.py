@@ -11,7 +11,7 @@ Same domain and captions as Tools/synthetic_clips.py ("a {color} {shape} {motion
               change of exposure over the clip
   motion      eased in and out, starting late and ending early, paths a little off the axis,
               blinking with other rhythms, growth that is not linear
-  camera      other frame sizes (240p to 360p, 4:3 and 16:9), 24 to 60 fps, 3 to 8 s, a little
+  camera      other frame sizes (240p to 360p, 4:3 and 16:9), 15 to 30 fps, 3 to 7 s, a little
               shake, grainier noise
   encoding    MPEG-4 Part 2 or H.264 with other settings, in MP4 or MKV
 
@@ -59,8 +59,8 @@ class ClipB:
     def __init__(self, rng, color, shape, motion):
         self.color, self.shape, self.motion = color, shape, motion
         self.width, self.height = SIZES[int(rng.integers(len(SIZES)))]
-        self.fps = int(rng.choice([24, 25, 30, 50, 60, 15]))
-        self.duration = float(rng.uniform(3.0, 8.0))
+        self.fps = int(rng.choice([24, 25, 30, 15]))
+        self.duration = float(rng.uniform(3.0, 7.0))
         self.side = min(self.width, self.height)
         self.x0, self.y0 = (self.width - self.side) / 2, (self.height - self.side) / 2
         tint = np.array(TINTS[color][int(rng.integers(3))], dtype=np.float32)
@@ -115,6 +115,13 @@ class ClipB:
         self.container = str(rng.choice(["mp4", "mkv"]))
         self.seed = int(rng.integers(0, 2**31))
 
+    def noise(self, rng):
+        """Twelve frames of sensor grain (luma plus some chroma), cycled: cheaper than fresh noise per frame."""
+        if not hasattr(self, "_noise"):
+            luma = rng.normal(0, self.grain, size=(12, self.height, self.width, 1)).astype(np.float32)
+            self._noise = luma + rng.normal(0, self.grain / 3, size=(12, self.height, self.width, 3)).astype(np.float32)
+        return self._noise
+
     def visible(self, t):
         if self.motion != "blinking":
             return True
@@ -147,7 +154,7 @@ class ClipB:
                 region[:] = region * (1 - cover) + body * cover
         drift, share = self.exposure
         img = img * (1 + drift * math.sin(2 * math.pi * t / (self.duration * share)))
-        img = img + rng.normal(0, self.grain, size=img.shape[:2])[..., None] + rng.normal(0, self.grain / 3, size=img.shape)
+        img = img + self.noise(rng)[int(t * self.fps) % 12]
         if self.shake > 0:
             dx, dy = (rng.normal(0, self.shake, size=2) * self.side).round().astype(int)
             img = np.roll(img, (dy, dx), axis=(0, 1))
