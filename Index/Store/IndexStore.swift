@@ -71,6 +71,10 @@ public final class IndexStore {
                 meta.indexId = UUID().uuidString
                 changed = true
             }
+            if let model, model.fingerprint != meta.model.fingerprint {  // made before preprocessing was fingerprinted
+                meta.model.fingerprint = model.fingerprint
+                changed = true
+            }
             if changed {
                 let updated = meta
                 try environment.write { try $0.put(try JSONEncoder().encode(updated).bytes, for: Self.metaKey, in: "meta") }
@@ -100,8 +104,7 @@ public final class IndexStore {
     }
 
     private func checkModel(_ model: ModelIdentity) throws {
-        guard model.fingerprint == meta.model.fingerprint, model.dimension == meta.model.dimension,
-              model.promptTokens == meta.model.promptTokens else {
+        guard model.matches(meta.model) else {
             throw IndexError.wrongModel(index: directory.path, indexModel: meta.model.description, model: model.description)
         }
     }

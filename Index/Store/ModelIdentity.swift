@@ -7,6 +7,9 @@ public struct ModelIdentity: Codable, Equatable {
     public var fingerprint: String
     public var dimension: Int
     public var promptTokens: Int
+    /// The fingerprint this model had before preprocessing was part of it (config and weights
+    /// only): an index made then is recognised, and its next writer stamps it with `fingerprint`.
+    public var legacyFingerprint: String?
 
     public init(name: String, fingerprint: String, dimension: Int, promptTokens: Int) {
         self.name = name
@@ -25,12 +28,21 @@ public struct ModelIdentity: Codable, Equatable {
         }
         let weights = try Fingerprint.file(directory.appendingPathComponent("model.safetensors").path)
         var parts = [Array(configBytes), Array(weights.utf8)]
+        let legacy = Fingerprint.bytes(parts)
         if let preprocessing = FileManager.default.contents(atPath: directory.appendingPathComponent("preprocessor_config.json").path) {
             parts.append(Array(preprocessing))
         }
         self.init(name: directory.standardizedFileURL.lastPathComponent,
                   fingerprint: Fingerprint.bytes(parts),
                   dimension: dimension, promptTokens: promptTokens)
+        legacyFingerprint = legacy
+    }
+
+    /// Whether an index recorded as `stored` was made by this model (now or before preprocessing
+    /// joined the fingerprint).
+    public func matches(_ stored: ModelIdentity) -> Bool {
+        (fingerprint == stored.fingerprint || (legacyFingerprint != nil && legacyFingerprint == stored.fingerprint))
+            && dimension == stored.dimension && promptTokens == stored.promptTokens
     }
 
     public var description: String { "\(name) (\(fingerprint.prefix(12)))" }

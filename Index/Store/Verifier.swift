@@ -14,7 +14,7 @@ public enum Verifier {
     public static func verify(_ store: IndexStore, model: ModelIdentity? = nil) throws -> Report {
         var report = Report()
         let meta = store.meta
-        if let model, model != meta.model {
+        if let model, !model.matches(meta.model) {
             report.problems.append("model: index built with \(meta.model.description), given \(model.description)")
         }
         let width = meta.model.dimension, tokens = meta.model.promptTokens

@@ -216,3 +216,29 @@ final class CacheTrustTests: XCTestCase {
         XCTAssertTrue(try Verifier.verify(store).ok)
     }
 }
+
+extension ModelIdentityTests {
+    /// An index made before preprocessing joined the fingerprint is still the same model's: it
+    /// opens, and its next writer records the new fingerprint.
+    func testIndexesWithTheOlderFingerprintAreRecognisedAndUpgraded() throws {
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: model) }
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: model.appendingPathComponent("config.json"))
+        try Data(repeating: 7, count: 1000).write(to: model.appendingPathComponent("model.safetensors"))
+        try Data(#"{"size": 224}"#.utf8).write(to: model.appendingPathComponent("preprocessor_config.json"))
+        let current = try ModelIdentity(directory: model, dimension: 8, promptTokens: 2)
+        var old = current
+        old.fingerprint = try XCTUnwrap(current.legacyFingerprint)
+        old.legacyFingerprint = nil
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        _ = try IndexStore(writingAt: directory, model: old)
+        XCTAssertNoThrow(try IndexStore(readingAt: directory, model: current))
+        XCTAssertEqual(try IndexStore(writingAt: directory, model: current).meta.model.fingerprint, current.fingerprint)
+        var other = current
+        other.fingerprint = "something else"
+        other.legacyFingerprint = "and else"
+        XCTAssertThrowsError(try IndexStore(readingAt: directory, model: other))
+    }
+}
