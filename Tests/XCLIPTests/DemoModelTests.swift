@@ -10,7 +10,8 @@ final class DemoModelTests: XCTestCase {
 
     func testBundledModelMatchesItsReferenceDump() throws {
         let model = try XCLIPModel(directory: Self.directory)
-        XCTAssertEqual(model.configuration.vision.imageSize, 112)
+        XCTAssertEqual(model.configuration.vision.imageSize, 64)
+        XCTAssertEqual(model.configuration.vision.patchSize, 8)
         let reference = try SafeTensorsFile(path: Self.directory.appendingPathComponent("reference.safetensors").path)
         let results = try ReferenceCheck.run(model: model, reference: reference)
         XCTAssertEqual(results.count, ReferenceCheck.outputNames.count)
