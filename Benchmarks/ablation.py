@@ -41,11 +41,13 @@ def main():
         name = f"ablation-{variant}-{args.video_steps}-{args.finetune_steps}"
         result = work / f"result-{name}.json"
         if not result.exists():
+            log = open(work / f"{name}.log", "w")  # the training's progress lines; this script prints only the table
+            print(f"ablation: training {variant} (log: {log.name})", file=sys.stderr)
             subprocess.run([args.python, str(ROOT / "Tools/train_demo.py"), "--resume", "--work", str(work),
                             "--variant", variant, "--run-name", name, "--out", str(work / "ablation"),
                             "--video-steps", str(args.video_steps), "--prompt-from", str(args.prompt_from),
                             "--video-minutes", "0", "--finetune-steps", str(args.finetune_steps), "--finetune-minutes", "0"],
-                           check=True)
+                           check=True, stdout=log, stderr=subprocess.STDOUT)
         rows[variant] = json.loads(result.read_text())["fresh_clip_eval"]["final"]
     budget = f"video stage {args.video_steps} steps (prompt from step {args.prompt_from} for full), finetune {args.finetune_steps} steps"
     command = "Benchmarks/ablation.py " + " ".join(a for a in sys.argv[1:] if a != "--markdown")
