@@ -58,7 +58,15 @@ public final class IndexStore {
         }
         writerLock = try WriterLock(directory: directory.path)
         self.directory = directory
-        environment = try LMDBEnvironment(path: directory.appendingPathComponent("lmdb").path)
+        let lmdb = directory.appendingPathComponent("lmdb")
+        if let model, !FileManager.default.fileExists(atPath: lmdb.appendingPathComponent("data.mdb").path) {
+            // A new index is made in `lmdb.new` and renamed into place with its meta written: a
+            // process killed while making it leaves no half-made environment (an empty data file
+            // would read as a damaged index), only a staging folder the next writer replaces.
+            try Self.create(lmdb, meta: IndexMeta(model: model, faissFactory: faissFactory))
+            createdNow = true
+        }
+        environment = try LMDBEnvironment(path: lmdb.path)
         if let existing = try IndexStore.readMeta(environment, path: directory.path) {
             meta = existing
             if let model { try checkModel(model) }
@@ -80,12 +88,30 @@ public final class IndexStore {
                 try environment.write { try $0.put(try JSONEncoder().encode(updated).bytes, for: Self.metaKey, in: "meta") }
             }
         } else {
+            // An environment without a meta record: made by an older vidsearch that was killed
+            // before writing it. It holds nothing; it becomes a new index.
             guard let model else { throw IndexError.noIndex(path: directory.path) }
             meta = IndexMeta(model: model, faissFactory: faissFactory)
             createdNow = true
             let fresh = meta
             try environment.write { try $0.put(try JSONEncoder().encode(fresh).bytes, for: Self.metaKey, in: "meta") }
         }
+    }
+
+    private static func create(_ lmdb: URL, meta: IndexMeta) throws {
+        let fm = FileManager.default
+        let staging = lmdb.deletingLastPathComponent().appendingPathComponent("lmdb.new")
+        try? fm.removeItem(at: staging)
+        do {
+            let environment = try LMDBEnvironment(path: staging.path)
+            try environment.write { try $0.put(try JSONEncoder().encode(meta).bytes, for: metaKey, in: "meta") }
+        }
+        // Only a folder without a data file can be in the way (a lock file left by a killed reader).
+        if fm.fileExists(atPath: lmdb.path) { try fm.removeItem(at: lmdb) }
+        guard rename(staging.path, lmdb.path) == 0 else {
+            throw IndexError.unreadable(path: lmdb.path, reason: "rename: \(String(cString: strerror(errno)))")
+        }
+        try VectorCache.fsync(lmdb.deletingLastPathComponent().path)
     }
 
     private static func readMeta(_ environment: LMDBEnvironment, path: String) throws -> IndexMeta? {
@@ -190,6 +216,29 @@ public final class IndexStore {
                 if prompted { packed += 1 }
                 return (embedding, prompted)
             }
+        }
+    }
+
+    /// Everything stored for a video's segments, in one snapshot, as ingest hands it to `put`
+    /// (prompt tokens decoded from their 8-bit form, which re-encodes to the same bytes): what a
+    /// merge copies from a shard. nil when a segment's records are missing.
+    public func encodedSegments(of video: VideoRecord) throws -> [EncodedSegment]? {
+        let count = meta.model.promptTokens, width = meta.model.dimension
+        return try environment.read { txn -> [EncodedSegment]? in
+            var out: [EncodedSegment] = []
+            for id in video.segmentIds {
+                guard let bytes = try txn.get(Key.id(id), in: "segments"), let segment = SegmentRecord(id: id, encoded: bytes),
+                      let vector = try txn.get(Key.id(id), in: "vectors") else { return nil }
+                var tokens: [Float] = []
+                if let encoded = try txn.get(Key.id(id), in: "prompts") {
+                    tokens = [Float](repeating: 0, count: count * width)
+                    let ok = tokens.withUnsafeMutableBufferPointer { PromptTokenCodec.decode(encoded, into: $0.baseAddress!, tokens: count, width: width) }
+                    if !ok { return nil }
+                }
+                out.append(EncodedSegment(segment: segment, embedding: Self.floats(vector), promptTokens: tokens,
+                                          thumbnail: try txn.get(Key.id(id), in: "thumbnails") ?? []))
+            }
+            return out
         }
     }
 

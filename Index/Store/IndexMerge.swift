@@ -1,0 +1,61 @@
+import Foundation
+
+/// Imports the videos of other indexes (shards made on other machines, or an index from a
+/// second laptop) into one, each video in its own transaction and exactly once:
+/// - a video already held with the same path and content (fingerprint) is skipped, so an
+///   interrupted merge run again does only the rest;
+/// - the same path with other content is replaced by the newer (modification time) of the two;
+/// - the same content under another path is a moved file when the held path no longer exists
+///   (one copy, under the shard's path), and a second file otherwise;
+/// - everything else is copied: segment records, vectors, prompt tokens, thumbnails. Nothing is
+///   encoded again.
+/// A shard of another model is refused before anything is written. The FAISS cache is left to the
+/// caller, to be rebuilt once at the end.
+public struct IndexMerge {
+    public enum Outcome: String { case added, replaced, moved, skipped, kept }
+
+    public struct Result {
+        public let shard: String
+        public let path: String
+        public var outcome: Outcome
+        public var segments = 0
+    }
+
+    public let store: IndexStore
+
+    public init(into store: IndexStore) { self.store = store }
+
+    /// Checks that `shard` holds vectors of the target's model.
+    public func check(_ shard: IndexStore) throws {
+        guard shard.model.fingerprint == store.model.fingerprint, shard.model.dimension == store.model.dimension,
+              shard.model.promptTokens == store.model.promptTokens else {
+            throw IndexError.wrongModel(index: shard.directory.path, indexModel: shard.model.description, model: store.model.description)
+        }
+    }
+
+    public func merge(_ shard: IndexStore, progress: (Result) -> Void) throws {
+        try check(shard)
+        for video in try shard.videos().sorted(by: { $0.id < $1.id }) where video.status == .indexed {
+            var result = Result(shard: shard.directory.path, path: video.path, outcome: .skipped, segments: video.segmentIds.count)
+            defer { progress(result) }
+            if let held = try store.video(path: video.path) {
+                if held.fingerprint == video.fingerprint { continue }          // merged before
+                if held.mtime > video.mtime { result.outcome = .kept; continue }  // the index's copy is newer
+                result.outcome = .replaced
+            } else if let twin = try store.video(fingerprint: video.fingerprint), twin.status == .indexed,
+                      !FileManager.default.fileExists(atPath: twin.path) {
+                try store.move(videoId: twin.id, to: video.path, size: video.size, mtime: video.mtime)
+                result.outcome = .moved
+                continue
+            } else {
+                result.outcome = .added
+            }
+            guard let segments = try shard.encodedSegments(of: video) else {
+                throw IndexError.corrupt(path: shard.directory.path, reason: "video \(video.path) lacks some of its segment records")
+            }
+            var record = video
+            record.segmentIds = []
+            try store.put(video: record, segments: segments)
+        }
+    }
+}

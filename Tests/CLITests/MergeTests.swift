@@ -1,0 +1,83 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `vidsearch merge`: shards built apart become one index equal to one built in one place.
+final class MergeTests: XCTestCase {
+    private func clips(_ dir: URL, _ colors: [String]) throws -> [String] {
+        try colors.enumerated().map { i, color in
+            let path = dir.appendingPathComponent("clip-\(color).mp4").path
+            if !FileManager.default.fileExists(atPath: path) { try makeClip(path, color: color, seconds: 6 + i % 3) }
+            return path
+        }
+    }
+
+    private func results(_ index: String, _ model: URL) throws -> [String] {
+        try ["a red box", "a blue box", "a green box"].flatMap { q in
+            try CLI.run(["search", q, "--index", index, "--model", model.path, "--json", "-k", "50"]).json.map {
+                "\(q) \($0["path"]!) \($0["start"]!) \($0["end"]!) " + String(format: "%.6f", $0["score"] as! Double)
+            }
+        }
+    }
+
+    func testShardsWithOverlapMergeIntoWhatOneIndexHolds() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let files = try clips(dir, ["red", "green", "blue", "yellow"])
+        let a = dir.appendingPathComponent("a").path, b = dir.appendingPathComponent("b").path
+        let single = dir.appendingPathComponent("single").path, main = dir.appendingPathComponent("main").path
+        XCTAssertEqual(try CLI.run(["index"] + Array(files[0...2]) + ["--index", a, "--model", model.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["index"] + Array(files[1...3]) + ["--index", b, "--model", model.path]).status, 0)
+        XCTAssertEqual(try CLI.run(["index"] + files + ["--index", single, "--model", model.path]).status, 0)
+
+        let r = try CLI.run(["merge", a, b, "--index", main, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try XCTUnwrap(r.json.last)
+        XCTAssertEqual(summary["added"] as? Int, 4)
+        XCTAssertEqual(summary["skipped"] as? Int, 2, "the two files both shards hold are merged once")
+        XCTAssertEqual(try CLI.run(["verify", "--index", main]).status, 0)
+        XCTAssertEqual(try results(main, model), try results(single, model), "same hits, times and scores as one index")
+        XCTAssertEqual(try CLI.run(["list", "--index", main, "--json"]).json.count, 4)
+
+        // Again: nothing to do.
+        XCTAssertEqual(try CLI.run(["merge", a, b, "--index", main, "--json"]).json.last?["skipped"] as? Int, 6)
+
+        // A shard of another model is refused and nothing changes.
+        let other = try tinyModel(self, variant: " ")
+        let c = dir.appendingPathComponent("c").path
+        XCTAssertEqual(try CLI.run(["index", files[0], "--index", c, "--model", other.path]).status, 0)
+        let refused = try CLI.run(["merge", a, c, "--index", main])
+        XCTAssertEqual(refused.status, 3)
+        XCTAssertTrue(refused.stderr.contains(c), refused.stderr)
+        XCTAssertEqual(try results(main, model), try results(single, model))
+    }
+
+    /// Killed at random moments, then run again: every video exactly once.
+    func testInterruptedMergesFinishExactlyOnce() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let files = try clips(dir, ["red", "green", "blue", "yellow", "white", "cyan", "magenta", "orange"])
+        let shard = dir.appendingPathComponent("shard").path
+        XCTAssertEqual(try CLI.run(["index"] + files + ["--index", shard, "--model", model.path]).status, 0)
+        let probe = dir.appendingPathComponent("probe").path
+        let began = Date()
+        XCTAssertEqual(try CLI.run(["merge", shard, "--index", probe]).status, 0)
+        let whole = Date().timeIntervalSince(began)
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<6 {
+            let main = dir.appendingPathComponent("main\(round)").path
+            let process = try CLI.start(["merge", shard, "--index", main])
+            usleep(UInt32(Double.random(in: 0.1...0.9, using: &rng) * whole * 1_000_000))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: main + "/lmdb/data.mdb") {
+                XCTAssertEqual(try CLI.run(["verify", "--index", main]).status, 0, "after the kill in round \(round)")
+            }
+            XCTAssertEqual(try CLI.run(["merge", shard, "--index", main]).status, 0)
+            let listed = try CLI.run(["list", "--index", main, "--json"]).json
+            XCTAssertEqual(listed.count, files.count, "round \(round)")
+            XCTAssertEqual(Set(listed.compactMap { $0["path"] as? String }).count, files.count)
+            XCTAssertEqual(try CLI.run(["verify", "--index", main]).status, 0)
+        }
+    }
+}
