@@ -39,6 +39,17 @@ final class MergeTests: XCTestCase {
         XCTAssertEqual(try results(main, model), try results(single, model), "same hits, times and scores as one index")
         XCTAssertEqual(try CLI.run(["list", "--index", main, "--json"]).json.count, 4)
 
+        // The shards searched side by side rank as the one index does (a and b share two files:
+        // search a third shard of the rest instead).
+        let rest = dir.appendingPathComponent("rest").path
+        XCTAssertEqual(try CLI.run(["index", files[3], "--index", rest, "--model", model.path]).status, 0)
+        for q in ["a red box", "a blue box"] {
+            let fanned = try CLI.run(["search", q, "--index", a, "--index", rest, "--model", model.path, "--json", "-k", "50"]).json
+            let one = try CLI.run(["search", q, "--index", single, "--model", model.path, "--json", "-k", "50"]).json
+            XCTAssertEqual(fanned.map { "\($0["path"]!) \($0["start"]!) " + String(format: "%.6f", $0["score"] as! Double) },
+                           one.map { "\($0["path"]!) \($0["start"]!) " + String(format: "%.6f", $0["score"] as! Double) }, q)
+        }
+
         // Again: nothing to do.
         XCTAssertEqual(try CLI.run(["merge", a, b, "--index", main, "--json"]).json.last?["skipped"] as? Int, 6)
 

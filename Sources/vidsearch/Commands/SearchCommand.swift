@@ -18,10 +18,11 @@ struct SearchCommand: ParsableCommand {
           vidsearch search "a dog catching a frisbee"
           vidsearch search "a red circle moving left" -k 5 --per-video
           vidsearch search "someone opening a door" --json | jq .path
+          vidsearch search "a dog" --index /data/shard1 --index /data/shard2
         """
     )
 
-    @OptionGroup var options: IndexOptions
+    @OptionGroup var options: SearchIndexOptions
 
     @Argument(help: "What to look for, in plain words.")
     var query: String?
@@ -69,17 +70,23 @@ struct SearchCommand: ParsableCommand {
         } else {
             texts = [query!]
         }
-        let engine = try withIndexOrModel { () -> SearchEngine in
+        // One model, one engine per index; a query's hits from all of them ranked together (the
+        // scores are per segment, so several shards rank as one index holding everything would).
+        let engines = try withIndexOrModel { () -> [SearchEngine] in
             let loaded = try LoadedModel(options.model)
-            let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
-            let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
-            if let notice = engine.vectors.notice, !json { Output.error(notice) }
-            return engine
+            let tokenizer = try loaded.tokenizer()
+            return try options.indexDirectories.map { directory in
+                let store = try IndexStore(readingAt: directory, model: loaded.identity)
+                let engine = try SearchEngine(model: loaded.model, tokenizer: tokenizer, store: store)
+                if let notice = engine.vectors.notice, !json { Output.error(notice) }
+                return engine
+            }
         }
         for text in texts {
-            let results = try withIndexOrModel {
-                try engine.search(text, options: SearchOptions(k: k, candidates: candidates, rerank: !noRerank,
-                                                               perVideo: perVideo, thumbnails: thumbnails != nil))
+            let results = try withIndexOrModel { () -> [SearchResult] in
+                let options = SearchOptions(k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo, thumbnails: thumbnails != nil)
+                let all = try engines.flatMap { try $0.search(text, options: options) }
+                return Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
             }
             show(results, for: text, labelled: queries != nil)
         }

@@ -39,6 +39,17 @@ struct IndexOptions: ParsableArguments {
     var indexDirectory: URL { Defaults.indexDirectory(index) }
 }
 
+/// Options of search, which reads one index or several (an archive kept in shards).
+struct SearchIndexOptions: ParsableArguments {
+    @Option(parsing: .singleValue, help: "Index directory; repeat it to search several as one. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
+    var index: [String] = []
+
+    @Option(help: "Model directory (Hugging Face X-CLIP layout). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
+    var model: String?
+
+    var indexDirectories: [URL] { index.isEmpty ? [Defaults.indexDirectory(nil)] : index.map { Defaults.indexDirectory($0) } }
+}
+
 /// Runs `body`, turning index and model errors into exit code 3 with their message.
 func withIndexOrModel<T>(_ body: () throws -> T) throws -> T {
     do {
