@@ -124,7 +124,16 @@ def main():
     if args.json:
         print(json.dumps(results))
     elif args.markdown:
-        command = "Benchmarks/eval_demo.py " + " ".join(a for a in sys.argv[1:] if a != "--markdown")
+        shown, skip = [], False
+        for a in sys.argv[1:]:  # the work folder is this machine's; the clips are rendered anew without it
+            if skip or a == "--markdown":
+                skip = False
+                continue
+            if a == "--work":
+                skip = True
+                continue
+            shown.append(a)
+        command = " ".join(["Benchmarks/eval_demo.py"] + shown)
         style = "the project's renderer" if args.style == "a" else "the second rendering style (never trained on)"
         print(f"{results['clips']} fresh clips in {style} (seed {args.seed}, {args.clips_per_class} per class, all 120 classes), "
               f"120 caption queries through `vidsearch index` and `vidsearch search`; rerun with `{command} --markdown`.\n")
