@@ -53,11 +53,12 @@ public final class VectorCache {
         factory.hasPrefix("HNSW") ? "HNSW" : factory
     }
 
-    /// Lists searched per query for an IVF of `lists` lists: 32 up to 1,024 lists, then lists / 256
-    /// (16 of 4,096). `vidsearch bench index` measures recall@100 of 0.92 at 200k segments
-    /// (IVF1024, nprobe 32) and 1.00 at 1M (IVF4096, nprobe 16, p50 4.5 ms); see BENCHMARKS.md.
+    /// Lists searched per query for an IVF of `lists` lists: 32 up to 1,024 lists, then lists / 64
+    /// (64 of 4,096). Chosen on `vidsearch bench index`'s harder data shape (one video per topic):
+    /// recall@100 0.92 at 100k (IVF1024, nprobe 32); at 1M (IVF4096) 0.74 at nprobe 16, the old
+    /// default, and 0.82 at 64 for 4.6 ms, against 16 ms for a whole query; see BENCHMARKS.md.
     public static func probes(lists: Int) -> Int {
-        lists <= 1024 ? min(32, lists) : lists / 256
+        lists <= 1024 ? min(32, lists) : lists / 64
     }
 
     /// The list count of an inverted-file factory string ("IVF4096,Flat" -> 4096), else nil.

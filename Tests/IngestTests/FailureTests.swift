@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import XCLIP
+import VideoIndex
 import TestSupport
 import XCTest
 
@@ -149,5 +150,37 @@ extension FailureTests {
         let (failed, finished) = try run([song])
         XCTAssertTrue(finished.isEmpty)
         XCTAssertEqual(failed[song], "no video stream (only cover art, which is not a video)")
+    }
+}
+
+extension FailureTests {
+    /// Finite weights that overflow in the forward pass (a damaged or hostile checkpoint): the
+    /// video fails with its reason and the index holds no vector of it.
+    func testNonFiniteEmbeddingsFailTheVideoAndStoreNothing() throws {
+        let dir = try temporaryDirectory(self)
+        let modelDir = dir.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: modelDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.tinyModel.appendingPathComponent("config.json"), to: modelDir.appendingPathComponent("config.json"))
+        var bytes = try Data(contentsOf: Self.tinyModel.appendingPathComponent("model.safetensors"))
+        let headerLength = Int(bytes.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+        let offsets = (header["visual_projection.weight"] as! [String: Any])["data_offsets"] as! [Int]
+        let huge = withUnsafeBytes(of: Float(3e38).bitPattern.littleEndian, Array.init)
+        for at in stride(from: 8 + headerLength + offsets[0], to: 8 + headerLength + offsets[1], by: 4) {
+            bytes.replaceSubrange(at..<(at + 4), with: huge)
+        }
+        try bytes.write(to: modelDir.appendingPathComponent("model.safetensors"))
+        let model = try XCLIPModel(directory: modelDir)  // every weight is finite: it loads
+        var config = PreprocessorConfiguration()
+        (config.shortestEdge, config.cropHeight, config.cropWidth) = (64, 64, 64)
+        let pipeline = try IngestPipeline(model: model, preprocessor: FramePreprocessor(config))
+        let identity = ModelIdentity(name: "overflowing", fingerprint: "x", dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
+        let store = try IndexStore(writingAt: dir.appendingPathComponent("index"), model: identity)
+        let clip = dir.appendingPathComponent("clip.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
+        let results = try IndexRun(store: store, pipeline: pipeline).run(files: [clip]) { _ in }
+        XCTAssertEqual(results.first?.outcome, .failed)
+        XCTAssertTrue(results.first?.detail?.contains("non-finite") == true, "\(results.first?.detail ?? "")")
+        XCTAssertEqual(try store.counts().segments, 0)
     }
 }
