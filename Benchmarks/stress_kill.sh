@@ -11,8 +11,9 @@ model=${3:-Models/xclip-demo}
 work=$(mktemp -d /tmp/vidsearch-stress-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/clips"
+# 10 s clips: windows 0-4, 4-8 and 6-10 (a tail under half a stride would stretch the last window instead).
 for i in $(seq 0 7); do
-  ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc=s=160x120:r=10:d=9" \
+  ffmpeg -hide_banner -loglevel error -f lavfi -i "testsrc=s=160x120:r=10:d=10" \
     -vf "hue=h=$((i * 45))" -c:v libx264 -pix_fmt yuv420p "$work/clips/clip$i.mp4"
 done
 index="$work/index"
