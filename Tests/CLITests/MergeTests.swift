@@ -91,4 +91,31 @@ final class MergeTests: XCTestCase {
             XCTAssertEqual(try CLI.run(["verify", "--index", main]).status, 0)
         }
     }
+
+    /// The same path with new content replaces the old copy; a file that moved keeps one copy.
+    func testChangedAndMovedFilesKeepOneCopy() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let main = dir.appendingPathComponent("main").path, shard = dir.appendingPathComponent("shard").path
+        let changing = dir.appendingPathComponent("changing.mp4").path
+        let before = dir.appendingPathComponent("before.mp4").path, after = dir.appendingPathComponent("after.mp4").path
+        try makeClip(changing, color: "red", seconds: 4)
+        try makeClip(before, color: "blue", seconds: 4)
+        XCTAssertEqual(try CLI.run(["index", changing, before, "--index", main, "--model", model.path]).status, 0)
+        // Elsewhere, later: the first file was re-recorded, the second moved.
+        sleep(1)
+        try makeClip(changing, color: "green", seconds: 8)
+        try FileManager.default.moveItem(atPath: before, toPath: after)
+        XCTAssertEqual(try CLI.run(["index", changing, after, "--index", shard, "--model", model.path]).status, 0)
+        let r = try CLI.run(["merge", shard, "--index", main, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let status = Dictionary(uniqueKeysWithValues: r.json.compactMap { o in (o["path"] as? String).map { ($0, o["status"] as! String) } })
+        XCTAssertEqual(status[changing], "replaced")
+        XCTAssertEqual(status[after], "moved")
+        let listed = try CLI.run(["list", "--index", main, "--json"]).json
+        XCTAssertEqual(Set(listed.compactMap { $0["path"] as? String }), [changing, after])
+        let changed = try XCTUnwrap(listed.first { $0["path"] as? String == changing })
+        XCTAssertEqual(changed["segments"] as? Int, 2, "the new 8 s recording's two windows")
+        XCTAssertEqual(try CLI.run(["verify", "--index", main]).status, 0)
+    }
 }
