@@ -51,6 +51,9 @@ public final class VideoDecoder {
     /// reached the stream's real end: together, how much of the file there really is.
     public private(set) var furthestFrameTime: Double?
     public var reachedEnd: Bool { finished }
+    /// The latest time of any packet read, of any stream: how far the file's data really goes.
+    /// Audio that outlasts the video reaches the end of a whole file; a file cut short does not.
+    public private(set) var furthestPacketTime: Double?
 
     /// While the next wanted frame is further ahead than this (seconds), non-reference frames are
     /// skipped by the decoder; near it every frame is decoded, so the frame on screen is exact.
@@ -206,6 +209,11 @@ public final class VideoDecoder {
                     break
                 }
                 defer { av_packet_unref(packet) }
+                if packet.pointee.pts != vs_av_nopts_value(), let stream = format.pointee.streams[Int(packet.pointee.stream_index)] {
+                    let base = stream.pointee.time_base
+                    let end = Double(packet.pointee.pts + max(packet.pointee.duration, 0)) * Double(base.num) / Double(max(base.den, 1)) - startTime
+                    if end > (furthestPacketTime ?? -.infinity) { furthestPacketTime = end }
+                }
                 if packet.pointee.stream_index != streamIndex { continue }
                 let sent = avcodec_send_packet(codec, packet)
                 if sent < 0 && sent != vs_averror_eagain() { corruptPackets += 1 }

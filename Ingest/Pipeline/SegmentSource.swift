@@ -65,20 +65,25 @@ struct SegmentSource {
             }
             for segment in plan.segments where try !emitSegment(segment) { break }
             var warnings: [String] = []
+            // Cut short, or only the video stream ends early (audio outlasting it reaches the file's
+            // end): the data read says which.
+            let cutShort = decodedEnd != nil && (decoder.furthestPacketTime ?? 0) < duration - margin - 0.25
             if let decodedEnd {
-                // The file is shorter than its header says (cut short): plan again for what is there
-                // and add the windows that plan has and the emitted ones lack (the one flush with the
-                // real end); the part past it is not indexed.
+                // The video is shorter than the header says: plan again for what is there and add the
+                // windows that plan has and the emitted ones lack (the one flush with the real end);
+                // the part past it is not indexed.
                 let real = SegmentPlan(duration: decodedEnd, length: options.length, stride: options.stride, frames: frames)
                 for segment in real.segments where !emitted.contains(where: { $0.start == segment.start }) {
                     guard try emitSegment(segment) else { break }
                 }
-                warnings.append(String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration))
+                warnings.append(cutShort
+                    ? String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration)
+                    : String(format: "the video stream ends at %.1f s of the file's %.1f s; indexed to its end", decodedEnd, duration))
             }
             if decoder.corruptPackets > 0 {
                 warnings.append("\(decoder.corruptPackets) damaged packets or frames skipped; the rest was indexed")
             }
-            emit(.end(file: file, segments: emitted.count, warnings: warnings, partial: decodedEnd != nil))
+            emit(.end(file: file, segments: emitted.count, warnings: warnings, partial: cutShort))
         } catch let error as DecodeError {
             emit(.failed(file: file, error))
         } catch {

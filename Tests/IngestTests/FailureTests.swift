@@ -184,3 +184,20 @@ extension FailureTests {
         XCTAssertEqual(try store.counts().segments, 0)
     }
 }
+
+extension FailureTests {
+    /// Audio that outlasts the video is not a cut-short file: the video is indexed to its own end,
+    /// with a note, not as partial.
+    func testVideoShorterThanItsAudioIsNotTruncated() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("long-audio.mkv").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=4", "-f", "lavfi", "-i", "sine=d=10",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", path])
+        let (failed, finished) = try run([path])
+        XCTAssertTrue(failed.isEmpty, "\(failed)")
+        let video = try XCTUnwrap(finished[path])
+        XCTAssertFalse(video.partial, "\(video.warnings)")
+        XCTAssertFalse(video.warnings.contains { $0.hasPrefix("truncated") }, "\(video.warnings)")
+        XCTAssertLessThanOrEqual(try XCTUnwrap(video.segments.map(\.segment.end).max()), 4.5, "no segment past the video's end")
+    }
+}
