@@ -126,6 +126,16 @@ public enum Verifier {
             if !segmentIds.isEmpty { report.notes.append("no vector cache file yet: it is built on the next open") }
             return
         }
+        // The stamp first: FAISS's reader trusts the file's header, and a damaged count made it
+        // allocate until the kernel killed the process. A file that fails its stamp is not read.
+        guard let stamp = CacheStamp.read(store.directory, generation: generation) else {
+            report.problems.append("vector cache \(file.lastPathComponent): no stamp; the next index run rebuilds it from LMDB")
+            return
+        }
+        if let problem = stamp.problem(file: file, index: store.meta.indexId) {
+            report.problems.append("vector cache \(file.lastPathComponent): \(problem); the next index run rebuilds it from LMDB")
+            return
+        }
         let index: FaissIndex
         do { index = try FaissIndex(contentsOf: file.path) } catch {
             report.problems.append("vector cache \(file.lastPathComponent): unreadable (\(error))")
@@ -133,13 +143,6 @@ public enum Verifier {
         }
         if index.dimension != store.model.dimension {
             report.problems.append("vector cache: dimension \(index.dimension), index holds \(store.model.dimension)")
-        }
-        if let stamp = CacheStamp.read(store.directory, generation: generation) {
-            if let problem = stamp.problem(file: file, index: store.meta.indexId) {
-                report.problems.append("vector cache \(file.lastPathComponent): \(problem); the next index run rebuilds it from LMDB")
-            }
-        } else {
-            report.problems.append("vector cache \(file.lastPathComponent): no stamp; the next index run rebuilds it from LMDB")
         }
         if generation > store.meta.generation {
             report.problems.append("vector cache: generation \(generation) is ahead of the index's \(store.meta.generation)")

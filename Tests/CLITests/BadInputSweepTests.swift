@@ -138,6 +138,10 @@ final class DamagedIndexCorpusTests: XCTestCase {
         }
         let faissSize = try FileManager.default.attributesOfItem(atPath: pristine.appendingPathComponent(faiss).path)[.size] as! Int
         for cut in [0, 10, faissSize / 2, faissSize - 1] { damages.append((faiss, "cut at \(cut)", { $0 = $0.prefix(cut) })) }
+        // Flips in the header (counts and sizes FAISS's reader trusts: one made verify allocate until
+        // the kernel killed it), then anywhere.
+        let header = [15, 184, 193, 288, 292, 390, 425, 599].filter { $0 < faissSize }
+        damages.append((faiss, "header flips at \(header)", { data in for o in header { data[o] ^= 0xA5 } }))
         var rng = SystemRandomNumberGenerator()
         for round in 0..<4 {
             let offsets = (0..<8).map { _ in Int.random(in: 0..<faissSize, using: &rng) }
