@@ -220,6 +220,25 @@ def make_clip(seed, index, cls):
     return Clip(rng, *cls)
 
 
+def write_clips(out, pool, count, make, seed, style=None):
+    """Renders `count` clips into `out` (classes taken in turn from `pool`, each clip made by
+    make(seed, index, class)) and their labels.jsonl; used by both renderers."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "labels.jsonl"), "w") as labels:
+        for i in range(count):
+            cls = pool[i % len(pool)]
+            clip = make(seed, i, cls)
+            name = f"clip-{i:05d}.{getattr(clip, 'container', 'mp4')}"
+            clip.write(os.path.join(out, name))
+            row = {"file": name, "caption": caption(*cls), "color": cls[0], "shape": cls[1], "motion": cls[2],
+                   "duration": clip.duration, "fps": clip.fps, "width": clip.width, "height": clip.height}
+            if style:
+                row["style"] = style
+            labels.write(json.dumps(row) + "\n")
+            print(f"\r{i + 1}/{count}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
@@ -236,18 +255,7 @@ def main():
         args.count = len(pool)
     if args.shuffle:
         pool = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "labels.jsonl"), "w") as labels:
-        for i in range(args.count):
-            cls = pool[i % len(pool)]
-            clip = make_clip(args.seed, i, cls)
-            name = f"clip-{i:05d}.mp4"
-            clip.write(os.path.join(args.out, name))
-            labels.write(json.dumps({"file": name, "caption": caption(*cls), "color": cls[0], "shape": cls[1],
-                                     "motion": cls[2], "duration": clip.duration, "fps": clip.fps,
-                                     "width": clip.width, "height": clip.height}) + "\n")
-            print(f"\r{i + 1}/{args.count}", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    write_clips(args.out, pool, args.count, make_clip, args.seed)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ Usage:
 writes OUT_DIR/clip-00000.{mp4,mkv} ... and OUT_DIR/labels.jsonl (as synthetic_clips.py does).
 """
 import argparse
-import json
 import math
 import os
 import subprocess
@@ -187,18 +186,7 @@ def main():
     args = parser.parse_args()
     seen, held = sc.split_classes()
     pool = {"all": sc.classes(), "seen": seen, "heldout": held}[args.classes]
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "labels.jsonl"), "w") as labels:
-        for i in range(args.count):
-            cls = pool[i % len(pool)]
-            clip = make_clip(args.seed, i, cls)
-            name = f"clip-{i:05d}.{clip.container}"
-            clip.write(os.path.join(args.out, name))
-            labels.write(json.dumps({"file": name, "caption": sc.caption(*cls), "color": cls[0], "shape": cls[1],
-                                     "motion": cls[2], "duration": clip.duration, "fps": clip.fps,
-                                     "width": clip.width, "height": clip.height, "style": "b"}) + "\n")
-            print(f"\r{i + 1}/{args.count}", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    sc.write_clips(args.out, pool, args.count, make_clip, args.seed, style="b")
 
 
 if __name__ == "__main__":

@@ -703,6 +703,25 @@ def contrastive_loss(logits, targets, text_weight):
     return loss
 
 
+def caption_loss(plain, prompted, targets, text_weight):
+    """The contrastive loss on the plain scores, plus on the prompted ones (their first rows)
+    when the prompt generator is on: the index ranks by the first, the rerank by the second."""
+    loss = contrastive_loss(plain, targets, text_weight)
+    if prompted is not None:
+        loss = loss + contrastive_loss(prompted, targets[:len(prompted)], text_weight)
+    return loss
+
+
+def train_step(model, optimizer, schedule, params, loss):
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    schedule.step()
+    with torch.no_grad():
+        model.logit_scale.clamp_(0, math.log(100))
+
+
 def build_cache(args, work, model, variant, frames):
     """The frozen tower over every sample and its two mirrors: pooled [N, 3, T, W] and patch
     means [N, 3, P, W] (f16). View 0 as rendered, 1 flipped left-right, 2 flipped up-down."""
@@ -795,17 +814,9 @@ def stage_video(args, work, model, variant, cache, classes_, seen, tokens, evalu
         with ctx:
             video, plain, prompted = video_logits(model, variant, pooled, patches, text, prompt, args.prompt_batch)
         targets = torch.tensor([seen_index[c] for c in labels])
-        loss = contrastive_loss(plain, targets, args.text_weight)
-        if prompted is not None:
-            loss = loss + contrastive_loss(prompted, targets[:len(prompted)], args.text_weight)
-        loss = loss + args.aux_weight * heads.loss(video, labels) + 0.1 * heads.loss(text, seen)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        schedule.step()
-        with torch.no_grad():
-            model.logit_scale.clamp_(0, math.log(100))
+        loss = caption_loss(plain, prompted, targets, args.text_weight) + args.aux_weight * heads.loss(video, labels) \
+            + 0.1 * heads.loss(text, seen)
+        train_step(model, optimizer, schedule, params, loss)
         stage.step += 1
         if stage.step % args.eval_every == 0 or stage.step == args.video_steps:
             latest = evaluate(model, variant)
@@ -864,17 +875,8 @@ def stage_finetune(args, work, model, variant, data, seen, tokens, evaluate):
             video, plain, prompted = video_logits(model, variant, pooled.float(), patches, text.float(), variant == "full",
                                                   args.prompt_batch)
         targets = torch.tensor([seen_index[c] for c in labels])
-        loss = contrastive_loss(plain, targets, args.text_weight)
-        if prompted is not None:
-            loss = loss + contrastive_loss(prompted, targets[:len(prompted)], args.text_weight)
-        loss = loss + args.aux_weight * heads.loss(video, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        with torch.no_grad():
-            model.logit_scale.clamp_(0, math.log(100))
+        loss = caption_loss(plain, prompted, targets, args.text_weight) + args.aux_weight * heads.loss(video, labels)
+        train_step(model, optimizer, schedule, list(model.parameters()), loss)
         stage.step += 1
         if stage.step % args.eval_every == 0 or stage.step == args.finetune_steps:
             latest = evaluate(model, variant)

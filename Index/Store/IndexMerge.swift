@@ -27,8 +27,7 @@ public struct IndexMerge {
 
     /// Checks that `shard` holds vectors of the target's model.
     public func check(_ shard: IndexStore) throws {
-        guard shard.model.fingerprint == store.model.fingerprint, shard.model.dimension == store.model.dimension,
-              shard.model.promptTokens == store.model.promptTokens else {
+        guard store.model.matches(shard.model) else {
             throw IndexError.wrongModel(index: shard.directory.path, indexModel: shard.model.description, model: store.model.description)
         }
     }

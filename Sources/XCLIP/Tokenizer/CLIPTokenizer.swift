@@ -175,16 +175,3 @@ struct PairHeap {
         return (Int(top >> 32), Int(top & 0xFFFF_FFFF))
     }
 }
-
-extension CLIPTokenizer {
-    /// For tests that compare the BPE with the reference's own loop.
-    public func bpeForTesting(_ token: String) -> [String] { bpe(token) }
-
-    public func byteSymbolsForTesting(_ token: String) -> [String] {
-        var symbols = token.utf8.map { String(ByteEncoder.symbol[Int($0)]) }
-        if !symbols.isEmpty { symbols[symbols.count - 1] += "</w>" }
-        return symbols
-    }
-
-    public func rankForTesting(_ left: String, _ right: String) -> Int? { vocabulary.ranks[left + " " + right] }
-}
