@@ -49,30 +49,17 @@ public final class IndexRun {
         var toEncode: [String] = []
         var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
         for path in files {
-            let attributes: [FileAttributeKey: Any]
-            do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-                let result = FileResult(path: path, outcome: .failed, detail: "cannot read (\((error as NSError).localizedDescription))")
-                results.append(result); progress(.file(result)); continue
-            }
-            let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
-            let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            if let known = try store.video(path: path), known.status == .indexed, known.size == size, known.mtime == mtime {
-                let result = FileResult(path: path, outcome: .skipped, segments: known.segmentIds.count, duration: known.duration, detail: "unchanged")
-                results.append(result); progress(.file(result)); continue
-            }
-            let fingerprint: String
-            do { fingerprint = try Fingerprint.file(path) } catch {
-                let result = FileResult(path: path, outcome: .failed, detail: "\(error)")
-                results.append(result); progress(.file(result)); continue
-            }
-            if let twin = try store.video(fingerprint: fingerprint), twin.status == .indexed, twin.path != path,
-               !FileManager.default.fileExists(atPath: twin.path) {
+            switch try IndexPlan.decide(path: path, store: store) {
+            case let .skip(result), let .fail(result):
+                results.append(result); progress(.file(result))
+            case let .move(twin, size, mtime):
                 try store.move(videoId: twin.id, to: path, size: size, mtime: mtime)
                 let result = FileResult(path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
-                results.append(result); progress(.file(result)); continue
+                results.append(result); progress(.file(result))
+            case let .encode(size, mtime, fingerprint, _):
+                stats[path] = (size, mtime, fingerprint)
+                toEncode.append(path)
             }
-            stats[path] = (size, mtime, fingerprint)
-            toEncode.append(path)
         }
 
         try pipeline.run(paths: toEncode) { event in

@@ -20,6 +20,7 @@ struct IndexCommand: ParsableCommand {
           vidsearch index ~/footage
           vidsearch index clip1.mp4 clip2.mkv --index /data/archive-index
           vidsearch index ~/footage --ext mp4,mov --segment-length 6 --json
+          vidsearch index ~/footage --dry-run --json     # what would be encoded, nothing written
         """
     )
 
@@ -46,6 +47,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "One JSON line per finished file on standard output.")
     var json = false
 
+    @Flag(help: "Only say what would be done with each file (encode, skip, move), with its duration; write nothing, load no model.")
+    var dryRun = false
+
     func validate() throws {
         try Limits.check(segmentLength, "--segment-length", Limits.segmentSeconds)
         if let segmentStride { try Limits.check(segmentStride, "--segment-stride", Limits.segmentSeconds) }
@@ -56,6 +60,7 @@ struct IndexCommand: ParsableCommand {
         let extensions = ext.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             ?? FileWalker.videoExtensions
         let (files, rejected) = FileWalker.expand(paths, extensions: extensions)
+        if dryRun { return try plan(files: files, rejected: rejected) }
         let (run, store) = try withIndexOrModel { () -> (IndexRun, IndexStore) in
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity, faissFactory: faiss)
@@ -111,6 +116,50 @@ struct IndexCommand: ParsableCommand {
                 + "\(summary[.moved] ?? 0) moved, \(failed) failed; the index holds \(counts.videos) videos, \(counts.segments) segments\n").utf8))
         }
         if failed > 0 || partial > 0 { throw ExitCodes.someFailed }
+    }
+
+    /// `--dry-run`: the decisions of `IndexPlan`, from the index as it is (none yet: all new).
+    private func plan(files: [String], rejected: [FileWalker.Rejected]) throws {
+        let store = try withIndexOrModel { () -> IndexStore? in
+            FileManager.default.fileExists(atPath: options.indexDirectory.path) ? try IndexStore(readingAt: options.indexDirectory) : nil
+        }
+        var counts: [String: Int] = [:]
+        var seconds = 0.0
+        func say(_ path: String, _ action: String, _ duration: Double?, _ note: (String, String)? = nil) {
+            counts[action, default: 0] += 1
+            if json {
+                var object: [String: Any] = ["path": path, "action": action]
+                if let duration { object["duration"] = duration }
+                if let note { object[note.0] = note.1 }
+                Output.json(object)
+            } else {
+                let time = duration.map { " (\(Formatting.time($0)))" } ?? ""
+                FileHandle.standardError.write(Data("\(Formatting.pad(action, 7)) \(path)\(time)\(note.map { ": \($0.1)" } ?? "")\n".utf8))
+            }
+        }
+        for r in rejected { say(r.path, "fail", nil, ("error", r.reason)) }
+        for path in files {
+            switch try withIndexOrModel({ try IndexPlan.decide(path: path, store: store) }) {
+            case let .skip(result): say(path, "skip", result.duration)
+            case let .fail(result): say(path, "fail", nil, ("error", result.detail ?? "unreadable"))
+            case let .move(twin, _, _): say(path, "move", twin.duration, ("from", twin.path))
+            case let .encode(_, _, _, replacing):
+                // The header's duration is enough to share out work; a file FFmpeg cannot open is
+                // still "encode": the real run reports it, with its reason, like any other failure.
+                let duration = try? VideoDecoder(path: path).info.duration
+                seconds += duration ?? 0
+                say(path, "encode", duration, replacing ? ("detail", "changed") : nil)
+            }
+        }
+        let summary = "\(counts["encode"] ?? 0) to encode (\(Formatting.time(seconds)) of video), \(counts["skip"] ?? 0) unchanged, "
+            + "\(counts["move"] ?? 0) moved, \(counts["fail"] ?? 0) unreadable; nothing was written"
+        if json {
+            Output.json(["summary": true, "encode": counts["encode"] ?? 0, "skip": counts["skip"] ?? 0, "move": counts["move"] ?? 0,
+                         "fail": counts["fail"] ?? 0, "seconds": seconds])
+        } else {
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        }
+        if (counts["fail"] ?? 0) > 0 { throw ExitCodes.someFailed }
     }
 
     private func line(_ result: IndexRun.FileResult) -> String {
