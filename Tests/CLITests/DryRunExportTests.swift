@@ -37,6 +37,13 @@ final class DryRunExportTests: XCTestCase {
         let third = try CLI.run(["index", moved, b, "--index", index, "--dry-run", "--json"])
         XCTAssertEqual(third.json.dropLast().map { $0["action"] as? String }, ["skip", "skip"])
         XCTAssertEqual(third.json.last?["encode"] as? Int, 0)
+
+        // The same files named in a list (as cluster drivers pass thousands of them).
+        let list = dir.appendingPathComponent("list.txt")
+        try "\(moved)\n\n\(b)\n".write(to: list, atomically: true, encoding: .utf8)
+        let listed = try CLI.run(["index", "--files-from", list.path, "--index", index, "--dry-run", "--json"])
+        XCTAssertEqual(listed.json.dropLast().map { $0["path"] as? String }, [moved, b])
+        XCTAssertEqual(try CLI.run(["index", "--files-from", dir.appendingPathComponent("nolist").path, "--index", index]).status, 2)
     }
 
     func testExportPrintsEverySegmentWithItsStoredVector() throws {

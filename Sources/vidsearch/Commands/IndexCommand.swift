@@ -27,7 +27,10 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var options: IndexOptions
 
     @Argument(help: "Video files or folders.")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(help: "Also read files or folders from this file, one path per line (- for standard input).")
+    var filesFrom: String?
 
     @Option(help: "Extensions taken from folders, comma separated (files named directly are always taken).")
     var ext: String?
@@ -51,6 +54,7 @@ struct IndexCommand: ParsableCommand {
     var dryRun = false
 
     func validate() throws {
+        if paths.isEmpty && filesFrom == nil { throw ValidationError("Name at least one video file or folder (or --files-from).") }
         try Limits.check(segmentLength, "--segment-length", Limits.segmentSeconds)
         if let segmentStride { try Limits.check(segmentStride, "--segment-stride", Limits.segmentSeconds) }
         try Limits.check(batch, "--batch", 1...256)
@@ -59,7 +63,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let extensions = ext.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             ?? FileWalker.videoExtensions
-        let (files, rejected) = FileWalker.expand(paths, extensions: extensions)
+        let (files, rejected) = FileWalker.expand(paths + (try listedPaths()), extensions: extensions)
         if dryRun { return try plan(files: files, rejected: rejected) }
         let (run, store) = try withIndexOrModel { () -> (IndexRun, IndexStore) in
             let loaded = try LoadedModel(options.model)
@@ -116,6 +120,21 @@ struct IndexCommand: ParsableCommand {
                 + "\(summary[.moved] ?? 0) moved, \(failed) failed; the index holds \(counts.videos) videos, \(counts.segments) segments\n").utf8))
         }
         if failed > 0 || partial > 0 { throw ExitCodes.someFailed }
+    }
+
+    /// The lines of `--files-from` (empty ones skipped): long lists do not fit on a command line.
+    private func listedPaths() throws -> [String] {
+        guard let filesFrom else { return [] }
+        let data: Data
+        if filesFrom == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: filesFrom)) } catch {
+                Output.error("cannot read the list \(filesFrom): \((error as NSError).localizedDescription)")
+                throw ExitCodes.usage
+            }
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
     /// `--dry-run`: the decisions of `IndexPlan`, from the index as it is (none yet: all new).
