@@ -86,6 +86,30 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertTrue(report.ok, "\(report.problems)")
     }
 
+    /// A looped or static video stores many segments with one vector: verify must not take the
+    /// ties FAISS returns in any order for a vector missing from its cache.
+    func testVerifyAcceptsMoreIdenticalVectorsThanOneSearchReturns() throws {
+        let store = try IndexStore(writingAt: directory, model: Self.model)
+        let one = Self.segments(1, seed: 7)[0]
+        let copies = (0..<40).map { i -> EncodedSegment in
+            var s = one
+            s.segment = SegmentRecord(start: Double(i), end: Double(i) + 4, frameTimes: [Double(i) + 2])
+            return s
+        }
+        try store.put(video: video("/v/loop.mp4", fingerprint: "fl"), segments: copies)
+        try store.put(video: video("/v/other.mp4", fingerprint: "fo"), segments: Self.segments(3, seed: 8))
+        try VectorCache.rebuild(store).save(in: directory)
+        let report = try Verifier.verify(store)
+        XCTAssertTrue(report.ok, "\(report.problems)")
+
+        // A vector really missing from the cache is still found, duplicates or not.
+        let cache = try VectorCache.open(store)
+        let ids = try store.video(path: "/v/loop.mp4")!.segmentIds
+        try cache.index.remove(ids: [ids[5]])
+        try cache.save(in: directory)
+        XCTAssertFalse(try Verifier.verify(store).ok)
+    }
+
     func testVectorCacheSavedReopenedCaughtUpAndRebuilt() throws {
         let store = try IndexStore(writingAt: directory, model: Self.model)
         let a = try store.put(video: video("/v/a.mp4", fingerprint: "fa"), segments: Self.segments(4, seed: 1))

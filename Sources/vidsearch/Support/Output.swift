@@ -2,10 +2,12 @@ import Foundation
 
 /// Printing for people and for scripts.
 enum Output {
-    /// One JSON object on one line (keys sorted so output is stable).
+    /// One JSON object on one line (keys sorted so output is stable), flushed at once: a script
+    /// reading a pipe sees each finished file as it happens, not all of them at exit.
     static func json(_ object: [String: Any]) {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         print(String(decoding: data, as: UTF8.self))
+        fflush(stdout)
     }
 
     /// A message on standard error.
