@@ -39,13 +39,20 @@ final class MergeTests: XCTestCase {
         XCTAssertEqual(try results(main, model), try results(single, model), "same hits, times and scores as one index")
         XCTAssertEqual(try CLI.run(["list", "--index", main, "--json"]).json.count, 4)
 
-        // The shards searched side by side rank as the one index does (a and b share two files:
-        // search a third shard of the rest instead).
-        let rest = dir.appendingPathComponent("rest").path
-        XCTAssertEqual(try CLI.run(["index", files[3], "--index", rest, "--model", model.path]).status, 0)
-        for q in ["a red box", "a blue box"] {
-            let fanned = try CLI.run(["search", q, "--index", a, "--index", rest, "--model", model.path, "--json", "-k", "50"]).json
-            let one = try CLI.run(["search", q, "--index", single, "--model", model.path, "--json", "-k", "50"]).json
+        // Three shards searched side by side rank as their merge does (a and b share two files:
+        // cut the four files into three shards that do not overlap instead).
+        let parts = [[files[0]], [files[1], files[2]], [files[3]]]
+        let shards = try parts.enumerated().map { i, part -> String in
+            let shard = dir.appendingPathComponent("part\(i)").path
+            XCTAssertEqual(try CLI.run(["index"] + part + ["--index", shard, "--model", model.path]).status, 0)
+            return shard
+        }
+        let merged = dir.appendingPathComponent("merged").path
+        XCTAssertEqual(try CLI.run(["merge"] + shards + ["--index", merged]).status, 0)
+        for q in ["a red box", "a blue box", "a yellow box"] {
+            let fanned = try CLI.run(["search", q] + shards.flatMap { ["--index", $0] } + ["--model", model.path, "--json", "-k", "50"]).json
+            let one = try CLI.run(["search", q, "--index", merged, "--model", model.path, "--json", "-k", "50"]).json
+            XCTAssertEqual(fanned.count, try CLI.run(["list", "--index", merged, "--json"]).json.map { $0["segments"] as! Int }.reduce(0, +))
             XCTAssertEqual(fanned.map { "\($0["path"]!) \($0["start"]!) " + String(format: "%.6f", $0["score"] as! Double) },
                            one.map { "\($0["path"]!) \($0["start"]!) " + String(format: "%.6f", $0["score"] as! Double) }, q)
         }

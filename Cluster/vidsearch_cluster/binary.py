@@ -1,0 +1,65 @@
+"""Running the vidsearch binary: where it is, and its JSON-lines output."""
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import tempfile
+
+# Exit statuses of vidsearch (and of this driver): see `vidsearch --help`.
+OK, SOME_FAILED, USAGE, INDEX_OR_MODEL = 0, 1, 2, 3
+
+
+class VidsearchError(Exception):
+    """vidsearch refused or failed (exit status 2 or 3, or it could not be started)."""
+
+    def __init__(self, command, status, stderr):
+        tail = stderr.strip().splitlines()[-3:] if stderr else []
+        super().__init__(f"{os.path.basename(command[0])} {command[1]} exited {status}: " + (" / ".join(tail) or "no message"))
+        self.status = status
+
+
+def _die_with_parent():
+    # A vidsearch child must not outlive the Ray worker that started it: when a node is lost,
+    # its half-finished shard is abandoned, never finished behind the driver's back.
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def run(binary, arguments, stdin=None, on_line=None, env=None):
+    """Runs `binary arguments`, returns (status, JSON objects printed, stderr).
+
+    Statuses 0 and 1 are results (1: some inputs failed, the rest was done); others raise.
+    `on_line` sees each JSON object as soon as it is printed.
+    """
+    command = [binary] + arguments
+    # stderr goes to a file: a pipe read only at the end could fill up and stall the child.
+    errors = tempfile.TemporaryFile(mode="w+")
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=errors, text=True,
+                                   preexec_fn=_die_with_parent, env=env)
+    except OSError as error:
+        errors.close()
+        raise VidsearchError(command, INDEX_OR_MODEL, f"cannot start {binary}: {error.strerror}") from error
+    if stdin is not None:
+        process.stdin.write(stdin)
+        process.stdin.close()
+    objects = []
+    for line in process.stdout:
+        line = line.strip()
+        if line.startswith("{"):
+            obj = json.loads(line)
+            objects.append(obj)
+            if on_line:
+                on_line(obj)
+    status = process.wait()
+    errors.seek(0)
+    stderr = errors.read()
+    errors.close()
+    if status not in (OK, SOME_FAILED):
+        raise VidsearchError(command, status, stderr)
+    return status, objects, stderr
