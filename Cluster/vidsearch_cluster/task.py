@@ -47,8 +47,10 @@ def index_share(job):
     started = time.time()
 
     def tell(event):
+        # Fire and forget: Queue.put would block in ray.get, and a task blocked in ray.get lends
+        # its CPUs back to Ray, which then starts a second task on cores this one is using.
         try:
-            queue.put_nowait(dict(event, share=job["share"], attempt=job["attempt"], node=node))
+            queue.actor.put_nowait.remote(dict(event, share=job["share"], attempt=job["attempt"], node=node))
         except Exception:
             pass  # progress is best effort; the result below is what counts
 
