@@ -22,6 +22,12 @@ else
   echo "Skipped: the evaluation renders clips with numpy, which is not installed." > "$tmp/quality.md"
   cp "$tmp/quality.md" "$tmp/quality-b.md"
 fi
+# Ray's overhead: needs Ray, in the virtual environment scripts/test makes.
+if .build-cluster/venv/bin/python -c "import ray" 2>/dev/null; then
+  .build-cluster/venv/bin/python Benchmarks/cluster_overhead.py --binary "$bin" --markdown > "$tmp/cluster.md" 2>/dev/null || echo "cluster benchmark failed" > "$tmp/cluster.md"
+else
+  echo "Skipped: needs Ray in .build-cluster/venv (scripts/test makes it)." > "$tmp/cluster.md"
+fi
 # The component analysis trains four models (about 25 minutes on 2 cores): only with torch.
 py="${VIDSEARCH_PYTHON:-python3}"
 if "$py" -c "import torch, transformers" 2>/dev/null; then
@@ -42,6 +48,7 @@ fi
   echo "## Index and whole queries at 100k segments"; echo; cat "$tmp/index100k.md"; echo
   echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
+  echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
   echo "### On freshly rendered clips (every class, held-out combinations)"; echo; cat "$tmp/quality.md"; echo

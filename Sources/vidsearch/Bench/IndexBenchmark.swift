@@ -64,6 +64,22 @@ enum IndexBenchmark {
         report.add("index.\(label(count)).bytes_per_segment", Double(bytes) / Double(count), "bytes",
                    note: "LMDB + FAISS with \(subset) of \(count) segments holding prompt tokens (\(n)x\(p) 8-bit each)")
 
+        // 2b. Merge: this index as a shard, imported whole by `vidsearch merge` in another
+        // process (it reads while this one holds the writer lock), cache rebuild included.
+        if count <= 200_000 {
+            progress("merging it into an empty index")
+            let target = dir.deletingLastPathComponent().appendingPathComponent("vidsearch-bench-merge-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: target) }
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            start = DispatchTime.now().uptimeNanoseconds
+            let merged = try Subprocess.run(binary, ["merge", dir.path, "--index", target.path])
+            let mergeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if merged.status == 0 {
+                report.add("index.\(label(count)).merge", Double(count) / mergeSeconds, "segments/s",
+                           note: "vidsearch merge of this index into an empty one: every record copied, one transaction per video, then the vector cache rebuilt")
+            }
+        }
+
         // 3. Exact search: a Flat index of the same vectors, the ground truth.
         progress("building the exact index")
         let exact = try FaissIndex(dimension: p, factory: "Flat")
