@@ -158,6 +158,8 @@ class ClusterTests(unittest.TestCase):
                 self.cluster.remove_node(by_id[killed], allow_graceful=False)
         err = run.stderr.read()
         status = run.wait(timeout=600)
+        run.stdout.close()
+        run.stderr.close()
         if killed:  # a node to replace the lost one, for what follows
             type(self).workers = [w for w in self.workers if w.node_id != killed] + [self.cluster.add_node(num_cpus=1)]
             self.cluster.wait_for_nodes()
@@ -179,6 +181,42 @@ class ClusterTests(unittest.TestCase):
         events = json_lines(out)
         self.assertEqual(next(e for e in events if e.get("event") == "plan")["encode"], 0)
         self.assertFalse([e for e in events if e.get("event") in ("shares", "share")], "no task was run")
+
+
+    def test_shards_a_killed_run_left_in_staging_are_merged_first(self):
+        footage = self.folder("left")
+        clips = sorted(n for n in os.listdir(SAMPLES) if n.endswith(".mp4"))[:3]
+        for name in clips:
+            shutil.copy2(os.path.join(SAMPLES, name), footage)
+        main = os.path.join(self.tmp, "left-main")
+        # A shard finished and published by a run that was killed before its merge.
+        os.makedirs(main + ".staging")
+        done = [os.path.join(footage, n) for n in clips[:2]]
+        vidsearch("index", *done, "--index", os.path.join(main + ".staging", "share-dead0000-00000"), "--model", MODEL)
+        os.makedirs(os.path.join(main + ".staging", ".incoming-share-dead0000-00001-abcd"))  # a copy cut short
+        run = driver(footage, "--index", main, "--vidsearch", BIN, "--model", MODEL, address=self.cluster.address)
+        out, err = run.communicate(timeout=600)
+        self.assertEqual(run.returncode, 0, err)
+        events = json_lines(out)
+        self.assertEqual(next(e for e in events if e.get("event") == "leftovers")["shards"], 1)
+        self.assertEqual(next(e for e in events if e.get("event") == "plan")["encode"], 1, "the staged files are not encoded again")
+        listed = json_lines(vidsearch("list", "--index", main, "--json").stdout)
+        self.assertEqual(sorted(v["path"] for v in listed), sorted(os.path.join(footage, n) for n in clips))
+        self.assertEqual(os.listdir(main + ".staging"), [".driver.lock"])
+
+
+class PartitionTests(unittest.TestCase):
+    def test_every_file_once_and_shares_balanced_by_duration(self):
+        sys.path.insert(0, os.path.join(ROOT, "Cluster"))
+        from vidsearch_cluster.plan import partition
+        files = [(f"/f/{i}.mp4", float(d)) for i, d in enumerate([300, 10, 10, 10, 200, 100, 100, 50, 0, 25])]
+        shares = partition(files, 3)
+        self.assertEqual(sorted(p for share in shares for p, _ in share), sorted(p for p, _ in files))
+        totals = sorted(sum(max(d, 1.0) for _, d in share) for share in shares)
+        self.assertEqual(len(shares), 3)
+        self.assertLessEqual(totals[-1], 4 / 3 * max(sum(max(d, 1.0) for _, d in files) / 3, 300))  # LPT's bound
+        self.assertEqual(partition(files[:2], 8), [[files[0]], [files[1]]], "never more shares than files")
+        self.assertEqual(partition([], 4), [])
 
 
 if __name__ == "__main__":
