@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // System libraries from Debian's -dev packages (see scripts/bootstrap).
@@ -51,8 +52,12 @@ let package = Package(
                 swiftSettings: optimized),
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
                 swiftSettings: optimized),
+        // `vidsearch serve`: the HTTP API and the page (its files embedded in the binary).
+        .target(name: "Server", dependencies: ["Query", "VideoIndex", .product(name: "Hummingbird", package: "hummingbird")],
+                path: "Sources/Server",
+                resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .executableTarget(name: "vidsearch",
-                          dependencies: ["Ingest", "Query", "XCLIP",
+                          dependencies: ["Ingest", "Query", "XCLIP", "Server",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
@@ -71,6 +76,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
         .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"], path: "Tests/ServerTests"),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
                     path: "Tests/SystemLibraryTests"),

@@ -2,11 +2,15 @@
 public enum QueryError: Error, CustomStringConvertible, Equatable {
     case emptyQuery
     case noTokens(String)
+    case noSegment(Int64)
+    case notIndexed(String)
 
     public var description: String {
         switch self {
         case .emptyQuery: return "the query is empty: say what to look for, e.g. \"a dog catching a frisbee\""
         case let .noTokens(text): return "the query \"\(text)\" has no words the model can read"
+        case let .notIndexed(path): return "\(path) is not in the index (vidsearch index it first)"
+        case let .noSegment(id): return "the index holds no segment \(id) (vidsearch search --json gives each hit's segment id)"
         }
     }
 }

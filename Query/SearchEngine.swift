@@ -41,17 +41,7 @@ public final class SearchEngine {
         let textEmbedding = try model.encodeText(ids)
 
         // First stage: cosine against the stored (normalized) video embeddings.
-        // Never ask FAISS for more than it holds: k is allocated up front on its side.
-        let wanted = min(max(options.candidates, options.k) + vectors.tombstones, vectors.index.count)
-        guard wanted > 0 else { return [] }
-        let hits = try vectors.index.search(VectorCache.normalized(textEmbedding), k: wanted)[0]
-        let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
-        var candidates: [SearchResult] = hits.compactMap { hit in
-            guard let (segment, path) = found[hit.id] else { return nil }
-            return SearchResult(path: path, videoId: segment.videoId, segmentId: hit.id,
-                                start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
-        }
-        candidates = Array(candidates.prefix(max(options.candidates, options.k)))
+        var candidates = try firstStage(VectorCache.normalized(textEmbedding), options: options)
 
         // Second stage: the video-specific prompt for each candidate.
         // In chunks, so that the prompt tokens held at once stay bounded whatever is asked.
@@ -63,6 +53,63 @@ public final class SearchEngine {
             }
         }
         var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
+        if options.perVideo { results = PerVideoMerge.merge(results) }
+        results = Array(results.prefix(options.k))
+        if options.thumbnails {
+            for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
+        }
+        return results
+    }
+
+    /// The best `max(candidates, k)` segments by cosine, among those the path filter lets
+    /// through. With a filter, FAISS is asked for 4x more until enough match or it holds no
+    /// more, so that the matching segments are the same whether they rank 5th or 50,000th.
+    func firstStage(_ query: [Float], options: SearchOptions, excluding: (SearchResult) -> Bool = { _ in false }) throws -> [SearchResult] {
+        let needed = max(options.candidates, options.k)
+        // Never ask FAISS for more than it holds: k is allocated up front on its side.
+        var wanted = min(needed + vectors.tombstones, vectors.index.count)
+        while true {
+            guard wanted > 0 else { return [] }
+            let hits = try vectors.index.search(query, k: wanted)[0]
+            let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
+            let kept: [SearchResult] = hits.compactMap { hit in
+                guard let (segment, path) = found[hit.id], options.paths?.matches(path) ?? true else { return nil }
+                let result = SearchResult(path: path, videoId: segment.videoId, segmentId: hit.id,
+                                          start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
+                return excluding(result) ? nil : result
+            }
+            if kept.count >= needed || wanted >= vectors.index.count { return Array(kept.prefix(needed)) }
+            wanted = min(wanted * 4, vectors.index.count)
+        }
+    }
+
+    /// Segments like a stored one: its video embedding as the query, scored by cosine (no
+    /// text, so no prompt), without the segments of the same video that overlap it in time.
+    public func similar(segment id: Int64, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
+        guard let source = try likeSource(segment: id) else { throw QueryError.noSegment(id) }
+        return try similar(to: source, options: options)
+    }
+
+    /// What `similar` needs of a stored segment: its embedding, and where it is (to leave out).
+    public func likeSource(segment id: Int64) throws -> LikeSource? {
+        guard let segment = try store.segment(id: id), let embedding = try store.embedding(segment: id),
+              let video = try store.video(id: segment.videoId) else { return nil }
+        return LikeSource(embedding: embedding, path: video.path, start: segment.start, end: segment.end)
+    }
+
+    /// The segment of an indexed file that holds `seconds` (the last one that starts by then).
+    public func likeSource(path: String, seconds: Double) throws -> LikeSource? {
+        guard let video = try store.video(path: path) else { return nil }
+        let segments = try video.segmentIds.compactMap { try store.segment(id: $0) }.sorted { $0.start < $1.start }
+        guard let segment = segments.last(where: { $0.start <= seconds }) ?? segments.first else { return nil }
+        return try likeSource(segment: segment.id)
+    }
+
+    /// Segments like `source` (from this index or another: it is left out by path and time).
+    public func similar(to source: LikeSource, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
+        var results = try firstStage(VectorCache.normalized(source.embedding), options: options) { hit in
+            hit.path == source.path && hit.start < source.end && source.start < hit.end
+        }
         if options.perVideo { results = PerVideoMerge.merge(results) }
         results = Array(results.prefix(options.k))
         if options.thumbnails {

@@ -21,12 +21,24 @@ public struct SearchOptions: Equatable {
     /// Merge a video's adjacent or overlapping hits into one, keeping the best score.
     public var perVideo = false
     public var thumbnails = false
+    /// Only videos whose path matches; the first stage fetches until it has enough of them.
+    public var paths: PathFilter?
 
-    public init(k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false) {
+    public init(k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false,
+                paths: PathFilter? = nil) {
+        self.paths = paths
         self.k = k
         self.candidates = candidates
         self.rerank = rerank
         self.perVideo = perVideo
         self.thumbnails = thumbnails
     }
+}
+
+/// A stored segment used as the query of a "more like this" search.
+public struct LikeSource: Equatable {
+    public var embedding: [Float]
+    public var path: String
+    public var start: Double
+    public var end: Double
 }

@@ -19,6 +19,10 @@ struct SearchCommand: ParsableCommand {
           vidsearch search "a red circle moving left" -k 5 --per-video
           vidsearch search "someone opening a door" --json | jq .path
           vidsearch search "a dog" --index /data/shard1 --index /data/shard2
+          vidsearch search "a dog" --path ~/footage/2024          # only videos in that folder
+          vidsearch search "a dog" --path '*/park/*.mp4'          # or matching a glob
+          vidsearch search --like 1234                            # segments like segment 1234
+          vidsearch search --like ~/footage/dog.mp4@12.5          # like that moment of an indexed file
         """
     )
 
@@ -48,16 +52,25 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "One JSON object per hit on its own line.")
     var json = false
 
+    @Option(help: "Only videos under this folder, or whose path matches this glob (*, ?, [...]).")
+    var path: String?
+
+    @Option(help: "Instead of a text: segments like this one (a segment id, or an indexed FILE[@SECONDS]).")
+    var like: String?
+
     func validate() throws {
-        if query == nil && queries == nil { throw ValidationError("give a query (or --queries FILE)") }
-        if query != nil && queries != nil { throw ValidationError("give a query or --queries FILE, not both") }
+        let given = [query != nil, queries != nil, like != nil].filter { $0 }.count
+        if given == 0 { throw ValidationError("give a query (or --queries FILE, or --like SEGMENT)") }
+        if given > 1 { throw ValidationError("give one of a query, --queries FILE and --like SEGMENT") }
         try Limits.check(k, "-k", 1...Limits.maxResults)
         try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
     }
 
     func run() throws {
         let texts: [String]
-        if let queries {
+        if like != nil {
+            texts = []
+        } else if let queries {
             guard let content = try? String(contentsOfFile: queries, encoding: .utf8) else {
                 Output.error("\(queries): cannot read the queries file")
                 throw ExitCodes.usage
@@ -82,14 +95,38 @@ struct SearchCommand: ParsableCommand {
                 return engine
             }
         }
-        for text in texts {
+        let searchOptions = SearchOptions(k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo,
+                                          thumbnails: thumbnails != nil, paths: path.map(PathFilter.init))
+        func ranked(_ all: [SearchResult]) -> [SearchResult] {
+            Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
+        }
+        if let like {
             let results = try withIndexOrModel { () -> [SearchResult] in
-                let options = SearchOptions(k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo, thumbnails: thumbnails != nil)
-                let all = try engines.flatMap { try $0.search(text, options: options) }
-                return Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
+                let source = try likeSource(like, engines: engines)
+                return ranked(try engines.flatMap { try $0.similar(to: source, options: searchOptions) })
             }
+            show(results, for: like, labelled: false)
+        }
+        for text in texts {
+            let results = try withIndexOrModel { ranked(try engines.flatMap { try $0.search(text, options: searchOptions) }) }
             show(results, for: text, labelled: queries != nil)
         }
+    }
+
+    /// `--like`: a segment id (of the first index holding it), or FILE[@SECONDS] of an indexed file.
+    private func likeSource(_ value: String, engines: [SearchEngine]) throws -> LikeSource {
+        if let id = Int64(value) {
+            for engine in engines { if let source = try engine.likeSource(segment: id) { return source } }
+            throw QueryError.noSegment(id)
+        }
+        var file = value, seconds = 0.0
+        if let at = value.lastIndex(of: "@"), let time = Double(value[value.index(after: at)...]) {
+            file = String(value[..<at])
+            seconds = time
+        }
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        for engine in engines { if let source = try engine.likeSource(path: path, seconds: seconds) { return source } }
+        throw QueryError.notIndexed(path)
     }
 
     private func show(_ results: [SearchResult], for text: String, labelled: Bool) {
@@ -111,7 +148,7 @@ struct SearchCommand: ParsableCommand {
         }
         if labelled { print("\n\(text)") }
         if results.isEmpty {
-            print("no matches (the index is empty)")
+            print(path == nil ? "no matches (the index is empty)" : "no matches under \(path!)")
             return
         }
         print("rank  score   time             path")

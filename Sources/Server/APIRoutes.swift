@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import Query
+import VideoIndex
+
+/// The JSON API (docs/openapi.yaml): search, similar, videos, stats, health.
+struct APIRoutes {
+    let service: SearchService
+    let options: ServerOptions
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/api/health") { _, _ in JSONResponse.ok(["ok": true]) }
+        router.get("/api/stats") { _, _ in try answer { try stats() } }
+        router.get("/api/search") { request, _ in try answer { try search(request) } }
+        router.get("/api/similar/:segment") { request, context in try answer { try similar(request, context) } }
+        router.get("/api/videos") { _, _ in
+            try answer { ["videos": try service.store.videos().sorted { $0.path < $1.path }.map(HitJSON.video)] }
+        }
+        router.get("/api/videos/:id") { _, context in
+            try answer {
+                let id = try Parameters.videoId(context)
+                guard let video = try service.store.video(id: id) else { throw APIError(.notFound, "no video \(id) in the index") }
+                return HitJSON.video(video)
+            }
+        }
+    }
+
+    /// Runs a handler and turns every failure into JSON with a status: 4xx for what the
+    /// request got wrong, 500 with the reason for what the index could not do.
+    private func answer(_ body: () throws -> Any) throws -> Response {
+        do {
+            return JSONResponse.ok(try body())
+        } catch let error as APIError {
+            return JSONResponse.error(error.status, error.message)
+        } catch let error as QueryError {
+            return JSONResponse.error(.badRequest, "\(error)")
+        } catch {
+            return JSONResponse.error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func stats() throws -> [String: Any] {
+        let counts = try service.store.counts()
+        return ["videos": counts.videos, "segments": counts.segments, "model": service.store.model.name,
+                "dimension": service.store.model.dimension, "vector_index": service.engine.vectors.factory]
+    }
+
+    private func searchOptions(_ request: Request) throws -> SearchOptions {
+        let query = request.uri.queryParameters
+        var o = SearchOptions(k: 24, candidates: 100, thumbnails: false)
+        if let k = query.get("k") { o.k = try Parameters.int(k, "k", 1...options.maxK) }
+        if let c = query.get("candidates") { o.candidates = try Parameters.int(c, "candidates", 1...options.maxCandidates) }
+        if let r = query.get("rerank") { o.rerank = try Parameters.bool(r, "rerank") }
+        if let p = query.get("per_video") { o.perVideo = try Parameters.bool(p, "per_video") }
+        if let path = query.get("path"), !path.isEmpty { o.paths = PathFilter(path) }
+        return o
+    }
+
+    private func search(_ request: Request) throws -> [String: Any] {
+        guard let q = request.uri.queryParameters.get("q") else { throw APIError(.badRequest, "missing q: say what to look for") }
+        // Bounded before the tokenizer sees it: the model reads 77 tokens at most.
+        let text = String(q.prefix(options.maxQueryLength))
+        let o = try searchOptions(request)
+        let results = try service.withEngine { try $0.search(text, options: o) }
+        return ["query": text, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
+    }
+
+    private func similar(_ request: Request, _ context: BasicRequestContext) throws -> [String: Any] {
+        let id = try Parameters.segmentId(context)
+        let o = try searchOptions(request)
+        let results = try service.withEngine { engine -> [SearchResult] in
+            guard let source = try engine.likeSource(segment: id) else { throw APIError(.notFound, "no segment \(id) in the index") }
+            return try engine.similar(to: source, options: o)
+        }
+        return ["segment": id, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
+    }
+}
+
+/// Request values, each checked: a wrong one is a 400 that names it.
+enum Parameters {
+    static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError(.badRequest, "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not \"\(text.prefix(40))\"")
+        }
+        return value
+    }
+
+    static func bool(_ text: String, _ name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw APIError(.badRequest, "\(name) must be true or false, not \"\(text.prefix(40))\"")
+        }
+    }
+
+    static func videoId(_ context: BasicRequestContext) throws -> UInt64 {
+        guard let text = context.parameters.get("id"), let id = UInt64(text) else {
+            throw APIError(.badRequest, "a video id is a whole number (from /api/videos or a hit)")
+        }
+        return id
+    }
+
+    static func segmentId(_ context: BasicRequestContext) throws -> Int64 {
+        guard let text = context.parameters.get("segment") ?? context.parameters.get("id"), let id = Int64(text) else {
+            throw APIError(.badRequest, "a segment id is a whole number (from a hit)")
+        }
+        return id
+    }
+}

@@ -1,0 +1,19 @@
+/// How `vidsearch serve` listens, and the bounds every request is held to.
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    /// 0: any free port (the address it got is printed once listening).
+    public var port = 8080
+    /// Required for any host but loopback: sent as `Authorization: Bearer T`, or set once
+    /// through `/?token=T` into an HttpOnly cookie.
+    public var token: String?
+    /// Characters of a query read before tokenizing (the model reads 77 tokens at most).
+    public var maxQueryLength = 1000
+    public var maxK = 200
+    public var maxCandidates = 2000
+
+    public init() {}
+
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+}
