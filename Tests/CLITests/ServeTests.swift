@@ -1,0 +1,202 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `vidsearch serve` over the sample clips, through real HTTP on an ephemeral port.
+final class ServeTests: XCTestCase {
+    private var footage: URL!
+    private var index: String!
+    private let model = CLI.repository.appendingPathComponent("Models/xclip-demo").path
+    private var captions: [String: String] = [:]  // file name -> caption
+
+    override func setUpWithError() throws {
+        let dir = try temporaryDirectory(self)
+        footage = dir.appendingPathComponent("footage")
+        try FileManager.default.createDirectory(at: footage, withIntermediateDirectories: true)
+        let samples = CLI.repository.appendingPathComponent("Samples/demo-clips")
+        for line in try String(contentsOf: samples.appendingPathComponent("labels.jsonl"), encoding: .utf8).split(separator: "\n") {
+            let label = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let file = label["file"] as! String
+            captions[file] = label["caption"] as? String
+            let folder = footage.appendingPathComponent(Int(file.dropFirst(5).prefix(5))! < 15 ? "first" : "second")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: samples.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+        }
+        index = dir.appendingPathComponent("index").path
+        XCTAssertEqual(try CLI.run(["index", footage.path, "--index", index, "--model", model]).status, 0)
+    }
+
+    private func serve(_ extra: [String] = []) throws -> RunningServer {
+        try RunningServer(self, arguments: ["--index", index, "--model", model] + extra)
+    }
+
+    func testSearchFindsTheCaptionedClipsWithThumbnailsAndPlayableMedia() throws {
+        let server = try serve()
+        XCTAssertEqual(try server.get("/api/health").json["ok"] as? Bool, true)
+        let stats = try server.get("/api/stats").json
+        XCTAssertEqual(stats["videos"] as? Int, 30)
+        XCTAssertEqual(stats["segments"] as? Int, 30)
+
+        let caption = "a blue square shrinking"
+        let reply = try server.get("/api/search?q=\(caption.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&k=5")
+        XCTAssertEqual(reply.status, 200)
+        XCTAssertEqual(reply.header("Content-Type"), "application/json; charset=utf-8")
+        let hits = try XCTUnwrap(reply.json["hits"] as? [[String: Any]])
+        XCTAssertEqual(hits.count, 5)
+        let first = hits[0]
+        XCTAssertEqual(captions[first["file"] as! String], caption, "the best hit is a clip with that caption")
+        XCTAssertEqual(first["start"] as? Double, 0)
+        let scores = hits.map { $0["score"] as! Double }
+        XCTAssertEqual(scores, scores.sorted(by: >))
+        XCTAssertTrue(scores.allSatisfy(\.isFinite))
+
+        // The thumbnail is the stored JPEG.
+        let thumbnail = try server.get(first["thumbnail"] as! String)
+        XCTAssertEqual(thumbnail.status, 200)
+        XCTAssertEqual(thumbnail.header("Content-Type"), "image/jpeg")
+        XCTAssertEqual(Array(thumbnail.body.prefix(2)), [0xFF, 0xD8])
+
+        // The media: the whole file, or the part a Range asks for.
+        let media = first["media"] as! String
+        let folder = first["folder"] as! String, file = first["file"] as! String
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(file))
+        let whole = try server.get(media)
+        XCTAssertEqual(whole.status, 200)
+        XCTAssertEqual(whole.header("Content-Type"), "video/mp4")
+        XCTAssertEqual(whole.header("Accept-Ranges"), "bytes")
+        XCTAssertEqual(whole.body, bytes)
+        let head = try server.get(media, headers: ["Range": "bytes=0-99"])
+        XCTAssertEqual(head.status, 206)
+        XCTAssertEqual(head.header("Content-Range"), "bytes 0-99/\(bytes.count)")
+        XCTAssertEqual(head.body, bytes.prefix(100))
+        let middle = try server.get(media, headers: ["Range": "bytes=1000-1999"])
+        XCTAssertEqual(middle.status, 206)
+        XCTAssertEqual(middle.body, bytes[1000..<2000])
+        let suffix = try server.get(media, headers: ["Range": "bytes=-500"])
+        XCTAssertEqual(suffix.status, 206)
+        XCTAssertEqual(suffix.body, bytes.suffix(500))
+        let beyond = try server.get(media, headers: ["Range": "bytes=\(bytes.count)-"])
+        XCTAssertEqual(beyond.status, 416)
+        XCTAssertEqual(beyond.header("Content-Range"), "bytes */\(bytes.count)")
+
+        // The videos, and one by id.
+        let videos = try XCTUnwrap(try server.get("/api/videos").json["videos"] as? [[String: Any]])
+        XCTAssertEqual(videos.count, 30)
+        let one = try server.get("/api/videos/\(first["video"]!)").json
+        XCTAssertEqual(one["file"] as? String, file)
+        XCTAssertEqual(one["available"] as? Bool, true)
+    }
+
+    func testSimilarLeavesOutTheSameMomentAndFindsItsKind() throws {
+        let server = try serve()
+        let hits = try XCTUnwrap(try server.get("/api/search?q=a%20red%20circle%20moving%20left&k=1").json["hits"] as? [[String: Any]])
+        let segment = hits[0]["segment"] as! Int
+        let reply = try server.get("/api/similar/\(segment)?k=5")
+        XCTAssertEqual(reply.status, 200)
+        let similar = try XCTUnwrap(reply.json["hits"] as? [[String: Any]])
+        XCTAssertEqual(similar.count, 5)
+        XCTAssertFalse(similar.contains { $0["segment"] as? Int == segment }, "the segment itself is left out")
+        XCTAssertEqual(captions[similar[0]["file"] as! String], captions[hits[0]["file"] as! String], "its nearest is a clip of the same caption")
+        XCTAssertEqual(try server.get("/api/similar/987654").status, 404)
+        XCTAssertEqual(try server.get("/api/similar/abc").status, 400)
+
+        // The same from the command line, by segment and by file@seconds.
+        let cli = try CLI.run(["search", "--like", String(segment), "--index", index, "--model", model, "-k", "5", "--json"]).json
+        XCTAssertEqual(cli.map { $0["segment"] as? Int }, similar.map { $0["segment"] as? Int })
+        let path = "\(hits[0]["folder"]!)/\(hits[0]["file"]!)"
+        let byFile = try CLI.run(["search", "--like", "\(path)@0.5", "--index", index, "--model", model, "-k", "5", "--json"]).json
+        XCTAssertEqual(byFile.map { $0["segment"] as? Int }, similar.map { $0["segment"] as? Int })
+        XCTAssertEqual(try CLI.run(["search", "--like", "/nowhere.mp4", "--index", index, "--model", model]).status, 2)
+    }
+
+    func testFolderAndGlobFiltersKeepOnlyTheirVideos() throws {
+        let server = try serve()
+        let first = footage.appendingPathComponent("first").path
+        let reply = try server.get("/api/search?q=a%20green%20triangle%20growing&k=50&path=\(first)")
+        let hits = try XCTUnwrap(reply.json["hits"] as? [[String: Any]])
+        XCTAssertEqual(hits.count, 15, "every segment under the folder, none outside")
+        XCTAssertTrue(hits.allSatisfy { $0["folder"] as? String == first })
+        let glob = try XCTUnwrap(try server.get("/api/search?q=a%20ball&k=50&path=*/clip-0001?.mp4").json["hits"] as? [[String: Any]])
+        XCTAssertEqual(Set(glob.map { $0["file"] as! String }), Set((10...19).map { String(format: "clip-%05d.mp4", $0) }))
+        let none = try XCTUnwrap(try server.get("/api/search?q=a%20ball&path=/elsewhere").json["hits"] as? [[String: Any]])
+        XCTAssertTrue(none.isEmpty)
+        // The command line agrees.
+        let cli = try CLI.run(["search", "a green triangle growing", "--path", first, "--index", index, "--model", model, "-k", "50", "--json"]).json
+        XCTAssertEqual(cli.map { $0["segment"] as? Int }, hits.map { $0["segment"] as? Int })
+    }
+
+    func testNoPathComesFromARequestAndBadInputGets4xx() throws {
+        let server = try serve()
+        for attempt in ["/api/videos/..%2F..%2Fetc%2Fpasswd/media", "/api/videos/%2Fetc%2Fpasswd/media", "/../../etc/passwd",
+                        "/api/videos/1/../../../etc/passwd", "/api/segments/-1/thumbnail", "/api/videos/18446744073709551616/media",
+                        "/app.js/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd"] {
+            let reply = try server.get(attempt)
+            XCTAssertTrue((400..<500).contains(reply.status), "\(attempt): \(reply.status)")
+            XCTAssertFalse(reply.text.contains("root:"), attempt)
+        }
+        XCTAssertEqual(try server.get("/api/videos/99999").status, 404)
+        XCTAssertEqual(try server.get("/api/videos/99999/media").status, 404)
+        XCTAssertEqual(try server.get("/api/segments/99999/thumbnail").status, 404)
+        XCTAssertEqual(try server.get("/api/search?q=").status, 400)
+        XCTAssertEqual(try server.get("/api/search").status, 400)
+        XCTAssertEqual(try server.get("/api/search?q=red&k=0").status, 400)
+        XCTAssertEqual(try server.get("/api/search?q=red&k=100000").status, 400)
+        XCTAssertEqual(try server.get("/api/search?q=red&candidates=99999999").status, 400)
+        XCTAssertEqual(try server.get("/api/search?q=red&rerank=maybe").status, 400)
+        let long = String(repeating: "red ", count: 2_000).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        XCTAssertEqual(try server.get("/api/search?q=\(long)").status, 200, "a long query is cut before tokenizing, not refused")
+        let huge = String(repeating: "red ", count: 60_000).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        XCTAssertTrue((400..<500).contains(try server.get("/api/search?q=\(huge)").status), "a request past the size limit")
+        XCTAssertEqual(try server.get("/api/health").status, 200, "and the server goes on")
+        XCTAssertEqual(try server.get("/api/search?q=red", method: "POST").status, 404, "no write endpoints")
+        XCTAssertNil(try server.get("/api/health", headers: ["Origin": "http://evil.example"]).header("Access-Control-Allow-Origin"), "CORS stays off")
+    }
+
+    func testAVideoGoneFromDiskIsSaidSo() throws {
+        let victim = footage.appendingPathComponent("first/clip-00003.mp4")
+        try FileManager.default.removeItem(at: victim)
+        let server = try serve()
+        let videos = try XCTUnwrap(try server.get("/api/videos").json["videos"] as? [[String: Any]])
+        let gone = try XCTUnwrap(videos.first { $0["file"] as? String == "clip-00003.mp4" })
+        XCTAssertEqual(gone["available"] as? Bool, false)
+        let reply = try server.get(gone["media"] as! String)
+        XCTAssertEqual(reply.status, 410)
+        XCTAssertTrue((reply.json["error"] as? String ?? "").contains("no longer on disk"))
+    }
+
+    func testTokenRules() throws {
+        // Any host but loopback needs a token: refused before anything starts.
+        let refused = try CLI.run(["serve", "--host", "0.0.0.0", "--index", index, "--model", model])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("--token"), refused.stderr)
+
+        let token = "s3cret-token-for-tests"
+        let server = try serve(["--token", token])
+        XCTAssertEqual(try server.get("/api/stats").status, 401)
+        XCTAssertEqual(try server.get("/api/stats", headers: ["Authorization": "Bearer wrong-token"]).status, 401)
+        XCTAssertEqual(try server.get("/").status, 401)
+        XCTAssertEqual(try server.get("/api/stats", headers: ["Authorization": "Bearer \(token)"]).status, 200)
+        XCTAssertEqual(try server.get("/?token=wrong").status, 401)
+        let visit = try server.get("/?token=\(token)")
+        XCTAssertEqual(visit.status, 303)
+        XCTAssertEqual(visit.header("Location"), "/")
+        let cookie = try XCTUnwrap(visit.header("Set-Cookie"))
+        XCTAssertTrue(cookie.contains("HttpOnly"), cookie)
+        let pair = String(cookie.split(separator: ";")[0])
+        XCTAssertEqual(try server.get("/api/stats", headers: ["Cookie": pair]).status, 200)
+        XCTAssertEqual(try server.get("/", headers: ["Cookie": pair]).status, 200)
+    }
+
+    func testThePageIsServedFromTheBinary() throws {
+        let server = try serve()
+        let page = try server.get("/")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("<script src=\"/app.js\""))
+        XCTAssertFalse(page.text.contains("http://") || page.text.contains("https://"), "nothing fetched from elsewhere")
+        XCTAssertTrue(page.header("Content-Security-Policy")?.contains("default-src 'self'") ?? false)
+        let script = try server.get("/app.js")
+        XCTAssertEqual(script.header("Content-Type"), "text/javascript; charset=utf-8")
+        XCTAssertTrue(script.text.contains("/api/search"))
+        XCTAssertEqual(try server.get("/app.css").status, 200)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestSupport
+import XCTest
+
+/// A `vidsearch serve` process on an ephemeral port, stopped when the test ends.
+final class RunningServer {
+    let process: Process
+    let base: URL
+
+    init(_ test: XCTestCase, arguments: [String]) throws {
+        process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--port", "0"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line names the address it got: "vidsearch: serving DIR at http://127.0.0.1:PORT/".
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://"), let url = URL(string: String(text[range.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw XCTSkip("the server did not start: \(text)")
+        }
+        base = url
+        let process = self.process
+        test.addTeardownBlock { process.terminate(); process.waitUntilExit() }
+    }
+
+    struct Reply {
+        let status: Int
+        let headers: [String: String]
+        let body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
+    }
+
+    /// One request, waited for; `path` is sent as written (percent escapes and dots included).
+    func get(_ path: String, headers: [String: String] = [:], method: String = "GET") throws -> Reply {
+        guard let url = URL(string: base.absoluteString.dropLast() + path) else { throw URLError(.badURL) }
+        var request = URLRequest(url: url, timeoutInterval: 30)
+        request.httpMethod = method
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        let done = DispatchSemaphore(value: 0)
+        let box = Box()
+        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        session.dataTask(with: request) { data, response, error in
+            if let http = response as? HTTPURLResponse {
+                var fields: [String: String] = [:]
+                for (k, v) in http.allHeaderFields { fields["\(k)"] = "\(v)" }
+                box.reply = Reply(status: http.statusCode, headers: fields, body: data ?? Data())
+            }
+            box.failure = error
+            done.signal()
+        }.resume()
+        done.wait()
+        session.finishTasksAndInvalidate()
+        if let reply = box.reply { return reply }
+        throw box.failure ?? URLError(.badServerResponse)
+    }
+
+    /// What the completion handler hands back; read only after the semaphore says it is done.
+    private final class Box: @unchecked Sendable {
+        var reply: Reply?
+        var failure: Error?
+    }
+}
+
+/// Redirects are answers to check, not to follow.
+private final class NoRedirects: NSObject, URLSessionTaskDelegate {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
