@@ -144,6 +144,8 @@ function play(i) {
   video.dataset.start = String(hit.start);
   video.dataset.end = String(hit.end);
   video.dataset.segment = String(hit.segment);
+  delete video.dataset.played;
+  delete video.dataset.playedFrom;
   video.src = `${hit.media}#t=${hit.start},${hit.end}`;
   const mark = () => {
     const d = video.duration;
@@ -163,7 +165,7 @@ function play(i) {
       else video.pause();
     }
   };
-  video.onplaying = () => { video.dataset.played = "1"; };
+  video.onplaying = () => { video.dataset.played = "1"; if (!video.dataset.playedFrom) video.dataset.playedFrom = video.currentTime.toFixed(3); };
   video.onerror = async () => {
     let why = "This video cannot be played here.";
     try { await api(hit.media.replace(/\/media$/, "")).then((v) => { if (!v.available) why = "This video is no longer on disk (moved or deleted since it was indexed)."; }); } catch (_) {}

@@ -1,0 +1,130 @@
+"""The page in headless Chromium (Debian's package), driven through the DevTools protocol:
+type a caption, the grid fills with the right clip and a decoded thumbnail, a click plays the
+hit from its start. A screenshot of the results page is saved and its path printed.
+
+Run by the README's test command: VIDSEARCH_BIN names the vidsearch binary (default: the debug
+build); CHROMIUM the browser (default: chromium on PATH).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cdp import Page  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.abspath(os.environ.get("VIDSEARCH_BIN", os.path.join(ROOT, ".build", "debug", "vidsearch")))
+MODEL = os.path.join(ROOT, "Models", "xclip-demo")
+SAMPLES = os.path.join(ROOT, "Samples", "demo-clips")
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOT = os.environ.get("VIDSEARCH_SCREENSHOT", os.path.join(ROOT, ".build", "browser-test", "results.png"))
+
+
+def wait(what, probe, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class PageTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(BIN, os.X_OK):
+            raise unittest.SkipTest(f"no vidsearch binary at {BIN} (swift build first)")
+        if not CHROMIUM:
+            raise unittest.SkipTest("no chromium on PATH (scripts/test installs Debian's package)")
+        cls.tmp = tempfile.mkdtemp(prefix="vidsearch-browser-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        footage = os.path.join(cls.tmp, "footage")
+        shutil.copytree(SAMPLES, footage)
+        index = os.path.join(cls.tmp, "index")
+        subprocess.run([BIN, "index", footage, "--index", index, "--model", MODEL], check=True, capture_output=True)
+        with open(os.path.join(SAMPLES, "labels.jsonl")) as f:
+            cls.captions = {json.loads(line)["file"]: json.loads(line)["caption"] for line in f}
+
+        cls.server = subprocess.Popen([BIN, "serve", "--index", index, "--model", MODEL, "--port", "0"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        cls.addClassCleanup(cls.server.stdout.close)
+        cls.addClassCleanup(cls.server.wait)
+        cls.addClassCleanup(cls.server.terminate)
+        line = cls.server.stdout.readline()
+        cls.base = line[line.index("http://"):].strip().rstrip("/")
+
+        profile = os.path.join(cls.tmp, "profile")
+        cls.browser = subprocess.Popen([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
+                                        f"--user-data-dir={profile}", "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+                                        "--window-size=1280,860", "--no-first-run", "about:blank"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.addClassCleanup(cls.browser.wait)
+        cls.addClassCleanup(cls.browser.kill)
+        port_file = os.path.join(profile, "DevToolsActivePort")
+        def port():
+            if not os.path.exists(port_file):
+                return None
+            with open(port_file) as f:
+                return f.read().split("\n")[0]
+        port = wait("Chromium's DevTools port", port)
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+        cls.page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
+        cls.addClassCleanup(cls.page.ws.sock.close)
+        cls.page.call("Page.enable")
+
+    def test_type_a_caption_see_the_clip_and_play_its_range(self):
+        page = self.page
+        page.call("Page.navigate", url=self.base + "/")
+        wait("the page and its stats", lambda: page.evaluate(
+            "!!document.getElementById('stats') && document.getElementById('stats').textContent.includes('30 videos')"))
+        caption = "a blue square shrinking"
+        page.evaluate("document.getElementById('q').focus()")
+        page.type(caption)  # as typed: the search runs when typing pauses
+        wait("the grid", lambda: page.evaluate("document.querySelectorAll('#hits .card').length") > 0)
+        first = page.evaluate("""(() => { const c = document.querySelector('#hits .card'); const img = c.querySelector('img');
+            return {file: c.querySelector('.file').textContent, range: c.querySelector('.range').textContent,
+                    complete: img.complete, width: img.naturalWidth, segment: c.dataset.segment}; })()""")
+        if not first["complete"]:
+            wait("the thumbnail", lambda: page.evaluate("document.querySelector('#hits .card img').complete"))
+            first["width"] = page.evaluate("document.querySelector('#hits .card img').naturalWidth")
+        self.assertEqual(self.captions[first["file"]], caption, first)
+        self.assertGreater(first["width"], 0, "the thumbnail decoded")
+        api = json.load(urllib.request.urlopen(f"{self.base}/api/search?q={urllib.parse.quote(caption)}&k=1"))["hits"][0]
+        self.assertEqual(first["file"], api["file"])
+        self.assertTrue(first["range"].startswith("0:00.0"), first["range"])
+        self.assertIn("q=a+blue+square+shrinking", page.evaluate("location.search"), "the address bar carries the search")
+
+        os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
+        page.screenshot(SCREENSHOT)
+        print(f"\nscreenshot of the results page: {SCREENSHOT}", file=sys.stderr)
+
+        box = page.evaluate("(() => { const r = document.querySelector('#hits .card img').getBoundingClientRect();"
+                            " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        page.click(*box)
+        wait("the player to play", lambda: page.evaluate("document.getElementById('video').dataset.played === '1'"), timeout=20)
+        video = page.evaluate("""(() => { const v = document.getElementById('video');
+            return {from: Number(v.dataset.playedFrom), start: Number(v.dataset.start), end: Number(v.dataset.end),
+                    now: v.currentTime, hidden: document.getElementById('player').hidden}; })()""")
+        self.assertFalse(video["hidden"])
+        self.assertEqual(video["start"], api["start"])
+        self.assertTrue(abs(video["from"] - video["start"]) < 0.3, f"played from {video['from']}, the hit starts at {video['start']}")
+        wait("time to pass", lambda: page.evaluate("document.getElementById('video').currentTime") > video["from"])
+        self.assertIn("play=1", page.evaluate("location.search"), "the playing hit is in the address too")
+
+        # Escape closes the player; reloading the address runs the same search again.
+        page.call("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+        wait("the player to close", lambda: page.evaluate("document.getElementById('player').hidden"))
+        page.call("Page.navigate", url=self.base + "/?q=" + urllib.parse.quote(caption))
+        wait("the same grid from the address", lambda: page.evaluate(
+            "(document.querySelector('#hits .card .file') || {}).textContent") == first["file"])
+
+
+if __name__ == "__main__":
+    unittest.main()
