@@ -14,16 +14,18 @@ final class RankingTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
 
     /// The fixture model, its reference dump, its videos encoded, and an empty index for them
-    /// (removed when the test ends).
-    func fixtureIndex() throws -> (XCLIPModel, SafeTensorsFile, VideoEncoding, IndexStore) {
-        let model = try XCLIPModel(directory: Self.fixture)
-        let io = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)
+    /// (removed when `test` ends).
+    static func fixtureIndex(_ test: XCTestCase) throws -> (XCLIPModel, SafeTensorsFile, VideoEncoding, IndexStore) {
+        let model = try XCLIPModel(directory: fixture)
+        let io = try SafeTensorsFile(path: fixture.appendingPathComponent("io.safetensors").path)
         let encoded = try model.encodeVideos(try io.floatTensor("input.pixel_values"))
-        let identity = try ModelIdentity(directory: Self.fixture, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
+        let identity = try ModelIdentity(directory: fixture, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rank-\(UUID().uuidString)")
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         return (model, io, encoded, try IndexStore(writingAt: dir, model: identity))
     }
+
+    func fixtureIndex() throws -> (XCLIPModel, SafeTensorsFile, VideoEncoding, IndexStore) { try Self.fixtureIndex(self) }
 
     func testRerankOrderMatchesReferenceLogits() throws {
         let (model, io, encoded, store) = try fixtureIndex()
