@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Tests only: reads docs/openapi.yaml to check the API against it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // System libraries from Debian's -dev packages (see scripts/bootstrap).
@@ -75,7 +77,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
-        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport", .product(name: "Yams", package: "Yams")],
+                    path: "Tests/CLITests"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"], path: "Tests/ServerTests"),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
