@@ -10,7 +10,7 @@ public final class SearchEngine {
     public let model: XCLIPModel
     public let tokenizer: CLIPTokenizer
     public let store: IndexStore
-    public let vectors: VectorCache
+    public private(set) var vectors: VectorCache
     public let reranker: PromptReranker
     /// Candidates reranked at once: 500 x 8 tokens x 512 floats is 8 MB of prompt tokens at B/32.
     static let rerankChunk = 500
@@ -21,6 +21,13 @@ public final class SearchEngine {
         self.store = store
         vectors = try VectorCache.open(store)
         reranker = PromptReranker(model: model)
+    }
+
+    /// Sees what was committed since it opened (by a watcher beside a server): the vector cache
+    /// caught up in memory. Cheap when nothing changed: one read of the meta record.
+    public func refresh() throws {
+        if !store.isWriter { try store.reloadMeta() }
+        vectors = try vectors.caughtUp(store)
     }
 
     /// The CLIP ids of a query: special-token strings typed by the user, in any spelling that

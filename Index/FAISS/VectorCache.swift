@@ -162,6 +162,15 @@ public final class VectorCache {
         return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil, indexId: store.meta.indexId)
     }
 
+    /// This cache brought up to the index's generation in memory (after this process committed
+    /// videos): what a watching server searches next, without reading the file again.
+    public func caughtUp(_ store: IndexStore) throws -> VectorCache {
+        guard store.meta.generation != generation else { return self }
+        _ = try catchUp(store)
+        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: tombstoneIds,
+                           notice: nil, indexId: store.meta.indexId)
+    }
+
     /// Adds what LMDB has and FAISS lacks; removes (or tombstones) what FAISS has and LMDB lacks.
     private func catchUp(_ store: IndexStore) throws -> (added: Int, removed: Int) {
         let held = Set(try index.ids())

@@ -137,6 +137,13 @@ public final class IndexStore {
 
     // MARK: Reading
 
+    /// A reader's meta brought up to date after another process committed (its generation and
+    /// counters): what a server with a watcher beside it reads before each search.
+    public func reloadMeta() throws {
+        precondition(!isWriter, "a writer's meta is always current")
+        if let current = try Self.readMeta(environment, path: directory.path) { meta = current }
+    }
+
     public func video(path: String) throws -> VideoRecord? {
         try environment.read { txn in
             guard let id = try txn.get(Key.path(path), in: "paths") else { return nil }

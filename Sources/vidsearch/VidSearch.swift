@@ -20,7 +20,7 @@ struct VidSearch: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [IndexCommand.self, SearchCommand.self, DemoCommand.self, RemoveCommand.self, ListCommand.self, StatsCommand.self,
-                      VerifyCommand.self, MergeCommand.self, ExportCommand.self, ServeCommand.self, TokenizeCommand.self, ModelCommand.self, BenchCommand.self]
+                      VerifyCommand.self, MergeCommand.self, ExportCommand.self, ServeCommand.self, WatchCommand.self, TokenizeCommand.self, ModelCommand.self, BenchCommand.self]
     )
 
     /// ArgumentParser's own usage errors exit 64; vidsearch documents 2 for them.

@@ -1,0 +1,165 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import VideoIndex
+
+/// Keeps an index in step with folders: a new or changed file is indexed once it has stopped
+/// growing (size and mtime unchanged for `settle` seconds), a deleted one is removed, a moved
+/// one keeps its segments (IndexRun's fingerprint match). It is the index's single writer.
+/// inotify (Linux) wakes it when something changes; elsewhere it polls. A crash loses nothing
+/// committed, and what was in flight is picked up again on restart (its file is still new).
+public final class FolderWatcher {
+    public struct Options {
+        public var folders: [String]
+        public var extensions: Set<String> = FileWalker.videoExtensions
+        public var settle = 3.0
+        /// Seconds between scans when nothing wakes it (polling, or a safety rescan with inotify).
+        public var interval = 2.0
+        public init(folders: [String]) { self.folders = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
+    }
+
+    public enum Event {
+        case waiting(files: Int)
+        case encoding(path: String, seconds: Double)
+        case file(IndexRun.FileResult)
+        case removed(path: String)
+        /// A round that changed the index ended (the vector cache is saved).
+        case committed
+    }
+
+    public let run: IndexRun
+    public let options: Options
+    private var observed: [String: (size: UInt64, mtime: Double, since: Double)] = [:]
+    private var handled: [String: (size: UInt64, mtime: Double)] = [:]
+    private var gone: [String: Double] = [:]  // indexed paths missing from disk, and since when
+    private var notify: Int32 = -1
+
+    public init(run: IndexRun, options: Options) {
+        self.run = run
+        self.options = options
+        #if canImport(Glibc)
+        notify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        #endif
+    }
+
+    deinit { if notify >= 0 { close(notify) } }
+
+    public var usesInotify: Bool { notify >= 0 }
+
+    /// Scans until `stop` says so; `events` sees every change on this thread.
+    public func watch(stop: () -> Bool, events: (Event) -> Void) throws {
+        var lastScan = 0.0
+        while !stop() {
+            let now = Date().timeIntervalSince1970
+            let woken = wait(seconds: observed.isEmpty || pending(now: now) == 0 ? options.interval : 0.5)
+            let due = Date().timeIntervalSince1970 - lastScan >= (usesInotify ? 30 : options.interval)
+            if woken || due || pending(now: now) > 0 {
+                lastScan = Date().timeIntervalSince1970
+                try scan(events: events)
+            }
+        }
+    }
+
+    /// One round: index what is new and settled, remove what is gone. Public for tests.
+    public func scan(events: (Event) -> Void) throws {
+        watchFolders()
+        let now = Date().timeIntervalSince1970
+        let (files, _) = FileWalker.expand(options.folders, extensions: options.extensions)
+        var present: [String: (UInt64, Double)] = [:]
+        for path in files {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            let size = UInt64(info.st_size), mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            present[path] = (size, mtime)
+            if let seen = observed[path], seen.size == size, seen.mtime == mtime { continue }
+            observed[path] = (size, mtime, now)  // new, or still growing: its clock starts again
+        }
+        for path in observed.keys where present[path] == nil { observed[path] = nil }
+
+        let ready = observed.filter { path, seen in
+            now - seen.since >= options.settle && (handled[path].map { $0 != (seen.size, seen.mtime) } ?? true)
+        }.keys.sorted()
+        let waiting = pending(now: now) - ready.count  // seen, not yet settled
+        if waiting > 0 { events(.waiting(files: waiting)) }
+
+        var changed = false
+        if !ready.isEmpty {
+            let results = try run.run(files: ready) { event in
+                switch event {
+                case let .file(result): events(.file(result))
+                case let .started(path, _, duration): events(.encoding(path: path, seconds: duration))
+                case .encoded: break
+                }
+            }
+            for r in results {
+                if r.outcome != .skipped { changed = true }
+                if let seen = observed[r.path] { handled[r.path] = (seen.size, seen.mtime) }
+            }
+        }
+        // Gone from disk, and under a watched folder: removed. Not while a new file is still
+        // settling, for it may be this one moved (it then keeps its segments once it settles),
+        // unless the removal has waited a minute (a camera that never stops writing).
+        let settling = pending(now: now) > 0
+        for video in try run.store.videos() where present[video.path] == nil && isWatched(video.path)
+            && !FileManager.default.fileExists(atPath: video.path) {
+            let noticed = gone[video.path] ?? now
+            gone[video.path] = noticed
+            if settling && now - noticed < 60 { continue }
+            if try run.store.remove(path: video.path) {
+                changed = true
+                handled[video.path] = nil
+                events(.removed(path: video.path))
+            }
+            gone[video.path] = nil
+        }
+        for path in gone.keys where present[path] != nil || FileManager.default.fileExists(atPath: path) { gone[path] = nil }
+        if changed {
+            let cache = try VectorCache.open(run.store)
+            let final = try cache.needsRebuild(run.store) ? try VectorCache.rebuild(run.store) : cache
+            try final.save(in: run.store.directory)
+            events(.committed)
+        }
+    }
+
+    private func pending(now: Double) -> Int {
+        observed.filter { path, seen in handled[path].map { $0 != (seen.size, seen.mtime) } ?? true }.count
+    }
+
+    private func isWatched(_ path: String) -> Bool {
+        options.folders.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+    }
+
+    /// inotify watches on every folder below the watched ones (adding one twice is harmless).
+    private func watchFolders() {
+        #if canImport(Glibc)
+        guard notify >= 0 else { return }
+        let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ATTRIB)
+        for root in options.folders {
+            _ = inotify_add_watch(notify, root, mask)
+            guard let walker = FileManager.default.enumerator(atPath: root) else { continue }
+            while let name = walker.nextObject() as? String {
+                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                    _ = inotify_add_watch(notify, root + "/" + name, mask)
+                }
+            }
+        }
+        #endif
+    }
+
+    /// Sleeps up to `seconds`, or less when inotify reports a change (then true).
+    private func wait(seconds: Double) -> Bool {
+        #if canImport(Glibc)
+        if notify >= 0 {
+            var descriptor = pollfd(fd: notify, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(seconds * 1000))
+            guard ready > 0 else { return false }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while read(notify, &buffer, buffer.count) > 0 {}  // drain: a scan looks at everything anyway
+            return true
+        }
+        #endif
+        Thread.sleep(forTimeInterval: seconds)
+        return false
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import VideoIndex
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Keep the index in step with folders: index new files as they arrive, drop deleted ones.",
+        discussion: """
+        A new or changed file is indexed once it has stopped growing (size and modification
+        time unchanged for --settle seconds); a deleted one is removed; a moved one keeps its
+        segments. Uses inotify on Linux, polling elsewhere. Runs until stopped (Ctrl-C); every
+        video is committed on its own, so stopping loses nothing finished, and a file cut off
+        mid-encode is picked up again next time. The watcher is the index's one writer: a
+        `vidsearch index` meanwhile is refused (the index is locked).
+
+        Exit status: 2 usage error, 3 index or model error (for instance: locked by another writer).
+
+        Examples:
+          vidsearch watch ~/footage
+          vidsearch watch /mnt/cam1 /mnt/cam2 --index /data/index --settle 10 --json
+        """
+    )
+
+    @OptionGroup var options: IndexOptions
+
+    @Argument(help: "Folders to watch (recursively).")
+    var folders: [String]
+
+    @Option(help: "Seconds a file's size and mtime must stay unchanged before it is indexed.")
+    var settle: Double = 3
+
+    @Option(help: "Extensions taken, comma separated.")
+    var ext: String?
+
+    @Flag(help: "One JSON line per event (file, removed, waiting, committed) on standard output.")
+    var json = false
+
+    func validate() throws {
+        try Limits.check(settle, "--settle", 0...3600)
+        for folder in folders {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("\(folder): not a folder")
+            }
+        }
+    }
+
+    func run() throws {
+        let watcher = try withIndexOrModel { () -> FolderWatcher in
+            let loaded = try LoadedModel(options.model)
+            let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity)
+            let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
+            var watch = FolderWatcher.Options(folders: folders)
+            watch.settle = settle
+            if let ext { watch.extensions = Set(ext.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
+            return FolderWatcher(run: IndexRun(store: store, pipeline: pipeline), options: watch)
+        }
+        say(["event": "started", "inotify": watcher.usesInotify, "folders": watcher.options.folders],
+            "watching \(watcher.options.folders.joined(separator: ", ")) (\(watcher.usesInotify ? "inotify" : "polling")); Ctrl-C stops")
+        try withIndexOrModel {
+            try watcher.watch(stop: { false }) { event in
+                switch event {
+                case let .waiting(files): say(["event": "waiting", "files": files], nil)
+                case let .encoding(path, seconds): say(["event": "encoding", "path": path, "duration": seconds], nil)
+                case let .file(r):
+                    var object: [String: Any] = ["event": "file", "path": r.path, "status": r.outcome.rawValue, "segments": r.segments, "duration": r.duration]
+                    if let detail = r.detail { object[r.outcome == .failed ? "error" : "detail"] = detail }
+                    say(object, r.outcome == .skipped ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
+                case let .removed(path): say(["event": "removed", "path": path], "removed \(path)")
+                case .committed: say(["event": "committed"], nil)
+                }
+            }
+        }
+    }
+
+    private func say(_ object: [String: Any], _ line: String?) {
+        if json { Output.json(object) } else if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+}
