@@ -11,6 +11,9 @@ struct APIRoutes {
     func add(to router: Router<BasicRequestContext>) {
         router.get("/api/health") { _, _ in JSONResponse.ok(["ok": true]) }
         router.get("/api/stats") { _, _ in try answer { try stats() } }
+        router.get("/api/status") { _, _ in
+            try answer { ["watch": service.watch?.json ?? ["watching": false]] as [String: Any] }
+        }
         router.get("/api/search") { request, _ in try answer { try search(request) } }
         router.get("/api/similar/:segment") { request, context in try answer { try similar(request, context) } }
         router.get("/api/videos") { _, _ in
@@ -40,9 +43,12 @@ struct APIRoutes {
     }
 
     private func stats() throws -> [String: Any] {
-        let counts = try service.store.counts()
-        return ["videos": counts.videos, "segments": counts.segments, "model": service.store.model.name,
-                "dimension": service.store.model.dimension, "vector_index": service.engine.vectors.factory]
+        try service.withEngine { engine in
+            try engine.refresh()
+            let counts = try engine.store.counts()
+            return ["videos": counts.videos, "segments": counts.segments, "model": engine.store.model.name,
+                    "dimension": engine.store.model.dimension, "vector_index": engine.vectors.factory]
+        }
     }
 
     private func searchOptions(_ request: Request) throws -> SearchOptions {
@@ -61,7 +67,10 @@ struct APIRoutes {
         // Bounded before the tokenizer sees it: the model reads 77 tokens at most.
         let text = String(q.prefix(options.maxQueryLength))
         let o = try searchOptions(request)
-        let results = try service.withEngine { try $0.search(text, options: o) }
+        let results = try service.withEngine { engine -> [SearchResult] in
+            try engine.refresh()
+            return try engine.search(text, options: o)
+        }
         return ["query": text, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
     }
 
@@ -69,6 +78,7 @@ struct APIRoutes {
         let id = try Parameters.segmentId(context)
         let o = try searchOptions(request)
         let results = try service.withEngine { engine -> [SearchResult] in
+            try engine.refresh()
             guard let source = try engine.likeSource(segment: id) else { throw APIError(.notFound, "no segment \(id) in the index") }
             return try engine.similar(to: source, options: o)
         }

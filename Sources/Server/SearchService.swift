@@ -6,16 +6,25 @@ import VideoIndex
 /// shared and its products already use every core); record reads are LMDB read transactions.
 public final class SearchService: @unchecked Sendable {
     let engine: SearchEngine
+    /// Set when a watcher runs beside the server.
+    public let watch: WatchStatus?
     private let lock = NSLock()
 
-    public init(engine: SearchEngine) {
+    public init(engine: SearchEngine, watch: WatchStatus? = nil) {
         self.engine = engine
+        self.watch = watch
+    }
+
+    /// Sees every video committed since (by the watcher, or any `vidsearch index`): cheap when
+    /// nothing changed. Run before each search.
+    public func refresh() throws {
+        try withEngine { try $0.refresh() }
     }
 
     var store: IndexStore { engine.store }
 
     func withEngine<T>(_ body: (SearchEngine) throws -> T) rethrows -> T {
-        lock.lock()
+        lock.lock()  // also guards the reader's meta, which refresh() replaces
         defer { lock.unlock() }
         return try body(engine)
     }

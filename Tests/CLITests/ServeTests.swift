@@ -199,4 +199,39 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(script.text.contains("/api/search"))
         XCTAssertEqual(try server.get("/app.css").status, 200)
     }
+
+    func testAWatchedFolderBecomesSearchableAndDeletionsDisappear() throws {
+        let dir = try temporaryDirectory(self)
+        let inbox = dir.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let fresh = dir.appendingPathComponent("watched-index").path
+        let server = try RunningServer(self, arguments: ["--index", fresh, "--model", model, "--watch", inbox.path, "--settle", "1"])
+        func poll(_ what: String, _ probe: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline { if try probe() { return }; Thread.sleep(forTimeInterval: 0.2) }
+            XCTFail("timed out waiting for \(what)")
+        }
+        try poll("the watcher to start") { (try server.get("/api/status").json["watch"] as? [String: Any])?["watching"] as? Bool == true }
+        XCTAssertEqual(try server.get("/api/stats").json["videos"] as? Int, 0)
+
+        // Dropped in: searchable once it settles.
+        let samples = CLI.repository.appendingPathComponent("Samples/demo-clips")
+        let clip = inbox.appendingPathComponent("new-arrival.mp4")
+        try FileManager.default.copyItem(at: samples.appendingPathComponent("clip-00027.mp4"), to: clip)
+        try poll("the new file in the index") { try server.get("/api/stats").json["videos"] as? Int == 1 }
+        let hits = try XCTUnwrap(try server.get("/api/search?q=a%20blue%20square%20shrinking&k=1").json["hits"] as? [[String: Any]])
+        XCTAssertEqual(hits.first?["file"] as? String, "new-arrival.mp4")
+        let status = try XCTUnwrap(try server.get("/api/status").json["watch"] as? [String: Any])
+        XCTAssertEqual(status["indexed"] as? Int, 1)
+
+        // The watcher is the one writer.
+        let other = try CLI.run(["index", samples.appendingPathComponent("clip-00001.mp4").path, "--index", fresh, "--model", model])
+        XCTAssertEqual(other.status, 3)
+        XCTAssertTrue(other.stderr.contains("locked"), other.stderr)
+
+        // Deleted: gone from the index and from searches.
+        try FileManager.default.removeItem(at: clip)
+        try poll("the deletion") { try server.get("/api/stats").json["videos"] as? Int == 0 }
+        XCTAssertEqual((try server.get("/api/search?q=a%20blue%20square&k=5").json["hits"] as? [[String: Any]])?.count, 0)
+    }
 }

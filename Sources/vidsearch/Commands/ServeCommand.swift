@@ -22,6 +22,7 @@ struct ServeCommand: ParsableCommand {
           vidsearch serve
           vidsearch serve --index /data/archive-index --port 9000
           vidsearch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+          vidsearch serve --watch ~/footage        # new files become searchable as they arrive
         """
     )
 
@@ -36,6 +37,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Secret every request must carry (required for any host but loopback).")
     var token: String?
 
+    @Option(parsing: .singleValue, help: "A folder to watch (repeatable): new files are indexed as they settle, deleted ones removed (see `vidsearch watch`).")
+    var watch: [String] = []
+
+    @Option(help: "With --watch: seconds a file must stay unchanged before it is indexed.")
+    var settle: Double = 3
+
     func validate() throws {
         try Limits.check(port, "--port", 0...65535)
         if token == nil && !ServerOptions.isLoopback(host) {
@@ -47,11 +54,15 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let service = try withIndexOrModel { () -> SearchService in
             let loaded = try LoadedModel(options.model)
+            if !watch.isEmpty && !FileManager.default.fileExists(atPath: options.indexDirectory.path) {
+                _ = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity)  // made empty, then closed
+            }
             let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
             let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
             if let notice = engine.vectors.notice { Output.error(notice) }
-            return SearchService(engine: engine)
+            return SearchService(engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch))
         }
+        if let status = service.watch { try startWatcher(status, service) }
         var serverOptions = ServerOptions()
         serverOptions.host = host
         serverOptions.port = port
@@ -73,6 +84,39 @@ struct ServeCommand: ParsableCommand {
         if let failure {
             Output.error("cannot serve on \(host):\(port): \(failure)")
             throw ExitCodes.indexOrModel
+        }
+    }
+
+    /// The watcher runs as a child `vidsearch watch` (the index's one writer; this process only
+    /// reads): its JSON events feed /api/status, and each commit makes searches catch up.
+    private func startWatcher(_ status: WatchStatus, _ service: SearchService) throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        child.arguments = ["watch"] + watch + ["--index", options.indexDirectory.path, "--settle", String(settle), "--json", "--exit-with-parent"]
+            + (options.model.map { ["--model", $0] } ?? [])
+        let out = Pipe(), err = Pipe()
+        child.standardOutput = out
+        child.standardError = err
+        try child.run()
+        Thread.detachNewThread {
+            var buffer = Data()
+            while true {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = buffer[buffer.startIndex..<newline]
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    if let event = try? JSONSerialization.jsonObject(with: line) as? [String: Any], status.apply(event) {
+                        try? service.refresh()
+                    }
+                }
+            }
+            child.waitUntilExit()
+            let why = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").last.map(String.init) ?? ""
+            status.ended("the watcher exited with status \(child.terminationStatus)" + (why.isEmpty ? "" : ": \(why)"))
+            Output.error("watch stopped (status \(child.terminationStatus)) \(why)")
         }
     }
 }

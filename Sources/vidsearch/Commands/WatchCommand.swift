@@ -37,6 +37,11 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "One JSON line per event (file, removed, waiting, committed) on standard output.")
     var json = false
 
+    /// Set by `serve --watch` for its child: stop when the server is gone (never outlive it
+    /// holding the index's lock).
+    @Flag(help: .hidden)
+    var exitWithParent = false
+
     func validate() throws {
         try Limits.check(settle, "--settle", 0...3600)
         for folder in folders {
@@ -60,7 +65,8 @@ struct WatchCommand: ParsableCommand {
         say(["event": "started", "inotify": watcher.usesInotify, "folders": watcher.options.folders],
             "watching \(watcher.options.folders.joined(separator: ", ")) (\(watcher.usesInotify ? "inotify" : "polling")); Ctrl-C stops")
         try withIndexOrModel {
-            try watcher.watch(stop: { false }) { event in
+            let parent = getppid()
+            try watcher.watch(stop: { exitWithParent && getppid() != parent }) { event in
                 switch event {
                 case let .waiting(files): say(["event": "waiting", "files": files], nil)
                 case let .encoding(path, seconds): say(["event": "encoding", "path": path, "duration": seconds], nil)

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What the folder watcher beside the server is doing, for `/api/status` and the page: read
+/// from the `vidsearch watch --json` events it prints.
+public final class WatchStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var folders: [String] = []
+    private var running = false
+    private var waiting = 0
+    private var current: String?
+    private var indexed = 0, removed = 0, moved = 0
+    private var seconds = 0.0
+    private var errors: [[String: Any]] = []
+    private var stopped: String?
+    private let started = Date()
+
+    public init(folders: [String]) { self.folders = folders }
+
+    /// One event line of the watcher; true when it committed (searches should refresh).
+    @discardableResult
+    public func apply(_ event: [String: Any]) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event["event"] as? String {
+        case "started": running = true
+        case "waiting": waiting = event["files"] as? Int ?? 0
+        case "encoding": current = event["path"] as? String
+        case "file":
+            current = nil
+            switch event["status"] as? String {
+            case "indexed": indexed += 1; seconds += event["duration"] as? Double ?? 0
+            case "moved": moved += 1
+            case "failed":
+                errors.append(["path": event["path"] ?? "", "error": event["error"] ?? "unknown"])
+                if errors.count > 20 { errors.removeFirst() }
+            default: break
+            }
+        case "removed": removed += 1
+        case "committed": waiting = 0; return true
+        default: break
+        }
+        return false
+    }
+
+    public func ended(_ why: String) {
+        lock.lock()
+        running = false
+        stopped = why
+        lock.unlock()
+    }
+
+    var json: [String: Any] {
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = Date().timeIntervalSince(started)
+        var object: [String: Any] = ["watching": running, "folders": folders, "queued": waiting, "indexed": indexed, "moved": moved,
+                                     "removed": removed, "errors": errors, "video_seconds": seconds,
+                                     "rate": elapsed > 0 ? seconds / elapsed : 0]
+        object["current"] = current ?? NSNull()
+        if let stopped { object["stopped"] = stopped }
+        return object
+    }
+}
