@@ -193,6 +193,21 @@ function schedule() {
   state.timer = setTimeout(run, 250);  // debounced: search when typing pauses
 }
 
+async function loadStatus() {
+  try {
+    const w = (await api("/api/status")).watch;
+    if (!w || (!w.watching && !w.stopped)) { $("watch").textContent = ""; return; }
+    const parts = [`watching ${w.folders.length} folder${w.folders.length === 1 ? "" : "s"}`];
+    if (w.current) parts.push(`indexing ${w.current.split("/").pop()}`);
+    if (w.queued) parts.push(`${w.queued} waiting`);
+    parts.push(`${w.indexed} added, ${w.removed} removed`);
+    if (w.errors.length) parts.push(`${w.errors.length} failed (last: ${w.errors[w.errors.length - 1].path.split("/").pop()})`);
+    if (w.stopped) parts.push(w.stopped);
+    $("watch").textContent = parts.join(" · ");
+    if (w.watching) setTimeout(async () => { await loadStatus(); loadStats(); }, 3000);
+  } catch (_) { $("watch").textContent = ""; }
+}
+
 async function loadStats() {
   try {
     const s = await api("/api/stats");
@@ -233,6 +248,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     }
   });
   await loadStats();
+  loadStatus();
   if (state.like !== null || $("q").value.trim()) {
     await run();
     const n = Number(p.get("play"));
