@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench index --vectors 100000 --markdown "$tmp/index100k.md" >/dev/null 2>&1
 "$bin" bench index --vectors 1000000 --markdown "$tmp/index.md" >/dev/null 2>&1
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
+"$bin" bench serve --markdown "$tmp/serve.md" >/dev/null 2>&1 || echo "Skipped: bench serve failed (needs wrk: apt-get install wrk)." > "$tmp/serve.md"
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 if python3 -c "import numpy" 2>/dev/null; then
   Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
@@ -48,6 +49,7 @@ fi
   echo "## Index and whole queries at 100k segments"; echo; cat "$tmp/index100k.md"; echo
   echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
+  echo "## Serving over HTTP (vidsearch serve, wrk)"; echo; cat "$tmp/serve.md"; echo
   echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
