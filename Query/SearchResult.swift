@@ -41,4 +41,12 @@ public struct LikeSource: Equatable {
     public var path: String
     public var start: Double
     public var end: Double
+
+    /// `path` empty: an example from outside the index (nothing to leave out).
+    public init(embedding: [Float], path: String, start: Double, end: Double) {
+        self.embedding = embedding
+        self.path = path
+        self.start = start
+        self.end = end
+    }
 }

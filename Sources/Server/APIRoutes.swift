@@ -16,6 +16,17 @@ struct APIRoutes {
         }
         router.get("/api/search") { request, _ in try answer { try search(request) } }
         router.get("/api/similar/:segment") { request, context in try answer { try similar(request, context) } }
+        router.post("/api/search/example") { request, context in
+            do {
+                return JSONResponse.ok(try await example(request, context))
+            } catch let error as APIError {
+                return JSONResponse.error(error.status, error.message)
+            } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+                return JSONResponse.error(.contentTooLarge, "the example is larger than \(options.maxUpload >> 20) MB")
+            } catch {
+                return JSONResponse.error(.unprocessableContent, "\(error)")
+            }
+        }
         router.get("/api/videos") { _, _ in
             try answer { ["videos": try service.store.videos().sorted { $0.path < $1.path }.map(HitJSON.video)] }
         }
@@ -72,6 +83,46 @@ struct APIRoutes {
             return try engine.search(text, options: o)
         }
         return ["query": text, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
+    }
+
+    /// A clip or a photo, uploaded (multipart, or the raw bytes with a video/* or image/* type),
+    /// encoded by the ingest path and searched with; the upload lives only in a temporary file.
+    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> [String: Any] {
+        guard let encode = service.encodeExample else { throw APIError(.notImplemented, "this server cannot encode examples") }
+        let type = request.headers[.contentType] ?? ""
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxUpload {
+            throw APIError(.contentTooLarge, "the example is larger than \(options.maxUpload >> 20) MB")
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: options.maxUpload)
+        let body = Array(buffer.readableBytesView)
+        let file: MultipartUpload.File
+        if let boundary = MultipartUpload.boundary(contentType: type) {
+            guard let found = MultipartUpload.firstFile(body, boundary: boundary) else {
+                throw APIError(.badRequest, "no file in the form: send the clip or photo as a file field")
+            }
+            file = found
+        } else if type.hasPrefix("image/") || type.hasPrefix("video/") {
+            let subtype = type.split(separator: "/")[1].split(separator: ";")[0].lowercased()
+            file = MultipartUpload.File(bytes: body, fileExtension: ["jpeg": "jpg", "quicktime": "mov", "x-matroska": "mkv"][subtype] ?? subtype)
+        } else {
+            throw APIError(.unsupportedMediaType, "send a clip or a photo as multipart/form-data, or with a video/* or image/* Content-Type")
+        }
+        guard !file.bytes.isEmpty else { throw APIError(.badRequest, "the example is empty") }
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("vidsearch-example-\(UUID().uuidString)" + (file.fileExtension.map { ".\($0)" } ?? "")).path
+        guard FileManager.default.createFile(atPath: path, contents: Data(file.bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw APIError(.internalServerError, "cannot write the example to a temporary file")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let o = try searchOptions(request)
+        let results = try service.withEngine { engine -> [SearchResult] in
+            let vector: [Float]
+            do { vector = try encode(path) } catch { throw APIError(.unprocessableContent, "\(error)") }
+            try engine.refresh()
+            return try engine.similar(to: LikeSource(embedding: vector, path: "", start: 0, end: 0), options: o)
+        }
+        return ["bytes": file.bytes.count, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
     }
 
     private func similar(_ request: Request, _ context: BasicRequestContext) throws -> [String: Any] {

@@ -8,11 +8,15 @@ public final class SearchService: @unchecked Sendable {
     let engine: SearchEngine
     /// Set when a watcher runs beside the server.
     public let watch: WatchStatus?
+    /// Encodes an example file (a clip or a photo) as ingest does: its search vector. Runs
+    /// under the same lock as searches (it uses the same model).
+    let encodeExample: ((String) throws -> [Float])?
     private let lock = NSLock()
 
-    public init(engine: SearchEngine, watch: WatchStatus? = nil) {
+    public init(engine: SearchEngine, watch: WatchStatus? = nil, encodeExample: ((String) throws -> [Float])? = nil) {
         self.engine = engine
         self.watch = watch
+        self.encodeExample = encodeExample
     }
 
     /// Sees every video committed since (by the watcher, or any `vidsearch index`): cheap when

@@ -10,6 +10,8 @@ public struct ServerOptions: Sendable {
     public var maxQueryLength = 1000
     public var maxK = 200
     public var maxCandidates = 2000
+    /// Bytes of an example clip or photo accepted by POST /api/search/example.
+    public var maxUpload = 64 << 20
 
     public init() {}
 

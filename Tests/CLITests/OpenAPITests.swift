@@ -17,24 +17,29 @@ final class OpenAPITests: XCTestCase {
         let server = try RunningServer(self, arguments: ["--index", index, "--model", model])
 
         // Requests for each documented path: one that succeeds and, where listed, ones that fail.
-        let requests: [String: [(url: String, headers: [String: String])]] = [
-            "/api/health": [("/api/health", [:])],
-            "/api/stats": [("/api/stats", [:])],
-            "/api/search": [("/api/search?q=a%20red%20circle&k=3&per_video=true", [:]), ("/api/search?q=", [:]), ("/api/search?q=red&k=-1", [:])],
-            "/api/similar/{segment}": [("/api/similar/1?k=3", [:]), ("/api/similar/424242", [:]), ("/api/similar/x", [:])],
-            "/api/videos": [("/api/videos", [:])],
-            "/api/videos/{id}": [("/api/videos/1", [:]), ("/api/videos/424242", [:]), ("/api/videos/x", [:])],
-            "/api/videos/{id}/media": [("/api/videos/1/media", [:]), ("/api/videos/1/media", ["Range": "bytes=0-9"]),
-                                       ("/api/videos/1/media", ["Range": "bytes=99999999-"]), ("/api/videos/424242/media", [:])],
-            "/api/segments/{id}/thumbnail": [("/api/segments/1/thumbnail", [:]), ("/api/segments/424242/thumbnail", [:])],
+        let jpeg = try stillPhoto(dir)
+        let requests: [String: [Call]] = [
+            "/api/health": [Call("/api/health")],
+            "/api/stats": [Call("/api/stats")],
+            "/api/status": [Call("/api/status")],
+            "/api/search": [Call("/api/search?q=a%20red%20circle&k=3&per_video=true"), Call("/api/search?q="), Call("/api/search?q=red&k=-1")],
+            "/api/search/example": [Call("/api/search/example?k=2", method: "post", headers: ["Content-Type": "image/jpeg"], body: jpeg),
+                                    Call("/api/search/example", method: "post", headers: ["Content-Type": "video/mp4"], body: Data("no".utf8)),
+                                    Call("/api/search/example", method: "post", headers: ["Content-Type": "text/plain"], body: Data("no".utf8))],
+            "/api/similar/{segment}": [Call("/api/similar/1?k=3"), Call("/api/similar/424242"), Call("/api/similar/x")],
+            "/api/videos": [Call("/api/videos")],
+            "/api/videos/{id}": [Call("/api/videos/1"), Call("/api/videos/424242"), Call("/api/videos/x")],
+            "/api/videos/{id}/media": [Call("/api/videos/1/media"), Call("/api/videos/1/media", headers: ["Range": "bytes=0-9"]),
+                                       Call("/api/videos/1/media", headers: ["Range": "bytes=99999999-"]), Call("/api/videos/424242/media")],
+            "/api/segments/{id}/thumbnail": [Call("/api/segments/1/thumbnail"), Call("/api/segments/424242/thumbnail")],
         ]
         XCTAssertEqual(Set(requests.keys), Set(paths.keys), "every documented path is tried, and only those")
 
         for (template, calls) in requests.sorted(by: { $0.key < $1.key }) {
-            let operation = try XCTUnwrap((paths[template] as? [String: Any])?["get"] as? [String: Any], template)
-            let responses = try XCTUnwrap(operation["responses"] as? [String: Any], template)
             for call in calls {
-                let reply = try server.get(call.url, headers: call.headers)
+                let operation = try XCTUnwrap((paths[template] as? [String: Any])?[call.method] as? [String: Any], "\(call.method) \(template)")
+                let responses = try XCTUnwrap(operation["responses"] as? [String: Any], template)
+                let reply = try server.get(call.url, headers: call.headers, method: call.method.uppercased(), body: call.body)
                 let where_ = "\(call.url) \(call.headers)"
                 guard var response = responses[String(reply.status)] as? [String: Any] else {
                     XCTFail("\(where_): status \(reply.status) is not in the document (\(responses.keys.sorted()))")
@@ -50,6 +55,22 @@ final class OpenAPITests: XCTestCase {
                 }
             }
         }
+    }
+
+    private struct Call {
+        let url: String, method: String, headers: [String: String], body: Data?
+        init(_ url: String, method: String = "get", headers: [String: String] = [:], body: Data? = nil) {
+            self.url = url
+            self.method = method
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    private func stillPhoto(_ dir: URL) throws -> Data {
+        let path = dir.appendingPathComponent("still.jpg").path
+        try ffmpeg(["-i", CLI.repository.appendingPathComponent("Samples/demo-clips/clip-00003.mp4").path, "-frames:v", "1", path])
+        return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
     private func resolve(_ ref: String, _ spec: [String: Any]) throws -> [String: Any] {

@@ -234,4 +234,40 @@ final class ServeTests: XCTestCase {
         try poll("the deletion") { try server.get("/api/stats").json["videos"] as? Int == 0 }
         XCTAssertEqual((try server.get("/api/search?q=a%20blue%20square&k=5").json["hits"] as? [[String: Any]])?.count, 0)
     }
+
+    func testSearchByAnExampleClipOrPhoto() throws {
+        let server = try serve()
+        let dir = try temporaryDirectory(self)
+        let source = footage.appendingPathComponent("second/clip-00027.mp4")
+        let still = dir.appendingPathComponent("still.jpg").path
+        try ffmpeg(["-i", source.path, "-frames:v", "1", still])
+        let photo = try Data(contentsOf: URL(fileURLWithPath: still))
+
+        // A photo, as a browser's form sends it: the clip it was taken from comes first.
+        let boundary = "----vidsearch\(UUID().uuidString)"
+        var form = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../still.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+        form += photo + Data("\r\n--\(boundary)--\r\n".utf8)
+        let reply = try server.get("/api/search/example?k=3", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], method: "POST", body: form)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual((reply.json["hits"] as? [[String: Any]])?.first?["file"] as? String, "clip-00027.mp4")
+
+        // A clip, as raw bytes with its type: it finds itself.
+        let clip = try server.get("/api/search/example?k=1", headers: ["Content-Type": "video/mp4"], method: "POST", body: try Data(contentsOf: source))
+        XCTAssertEqual((clip.json["hits"] as? [[String: Any]])?.first?["file"] as? String, "clip-00027.mp4", clip.text)
+
+        // What cannot be used says why, with a 4xx.
+        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "video/mp4"], method: "POST", body: Data("not a video".utf8)).status, 422)
+        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "text/plain"], method: "POST", body: Data("x".utf8)).status, 415)
+        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "multipart/form-data; boundary=b"], method: "POST",
+                                      body: Data("--b\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n1\r\n--b--\r\n".utf8)).status, 400)
+        let huge = Data(count: 65 << 20)
+        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "video/mp4"], method: "POST", body: huge).status, 413)
+        XCTAssertEqual(try server.get("/api/health").status, 200)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("vidsearch-example-") }
+        XCTAssertEqual(leftovers, [], "uploads live only while they are encoded")
+
+        // The command line's --image does the same.
+        let cli = try CLI.run(["search", "--image", still, "--index", index, "--model", model, "-k", "1", "--json"]).json
+        XCTAssertEqual((cli.first?["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent }, "clip-00027.mp4")
+    }
 }

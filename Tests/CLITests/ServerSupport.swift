@@ -45,10 +45,11 @@ final class RunningServer {
     }
 
     /// One request, waited for; `path` is sent as written (percent escapes and dots included).
-    func get(_ path: String, headers: [String: String] = [:], method: String = "GET") throws -> Reply {
+    func get(_ path: String, headers: [String: String] = [:], method: String = "GET", body: Data? = nil) throws -> Reply {
         guard let url = URL(string: base.absoluteString.dropLast() + path) else { throw URLError(.badURL) }
         var request = URLRequest(url: url, timeoutInterval: 30)
         request.httpMethod = method
+        request.httpBody = body
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         let done = DispatchSemaphore(value: 0)
         let box = Box()

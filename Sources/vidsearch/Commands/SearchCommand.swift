@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Query
 import VideoIndex
 
@@ -23,6 +24,7 @@ struct SearchCommand: ParsableCommand {
           vidsearch search "a dog" --path '*/park/*.mp4'          # or matching a glob
           vidsearch search --like 1234                            # segments like segment 1234
           vidsearch search --like ~/footage/dog.mp4@12.5          # like that moment of an indexed file
+          vidsearch search --image photo.jpg                      # like a photo (or any clip), encoded now
         """
     )
 
@@ -58,17 +60,20 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Instead of a text: segments like this one (a segment id, or an indexed FILE[@SECONDS]).")
     var like: String?
 
+    @Option(help: "Instead of a text: segments like this photo or clip (encoded as ingest encodes footage).")
+    var image: String?
+
     func validate() throws {
-        let given = [query != nil, queries != nil, like != nil].filter { $0 }.count
-        if given == 0 { throw ValidationError("give a query (or --queries FILE, or --like SEGMENT)") }
-        if given > 1 { throw ValidationError("give one of a query, --queries FILE and --like SEGMENT") }
+        let given = [query != nil, queries != nil, like != nil, image != nil].filter { $0 }.count
+        if given == 0 { throw ValidationError("give a query (or --queries FILE, --like SEGMENT, --image PHOTO)") }
+        if given > 1 { throw ValidationError("give one of a query, --queries FILE, --like SEGMENT and --image PHOTO") }
         try Limits.check(k, "-k", 1...Limits.maxResults)
         try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
     }
 
     func run() throws {
         let texts: [String]
-        if like != nil {
+        if like != nil || image != nil {
             texts = []
         } else if let queries {
             guard let content = try? String(contentsOfFile: queries, encoding: .utf8) else {
@@ -85,8 +90,18 @@ struct SearchCommand: ParsableCommand {
         }
         // One model, one engine per index; a query's hits from all of them ranked together (the
         // scores are per segment, so several shards rank as one index holding everything would).
+        var example: LikeSource?
         let engines = try withIndexOrModel { () -> [SearchEngine] in
             let loaded = try LoadedModel(options.model)
+            if let image {
+                let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
+                do {
+                    example = LikeSource(embedding: try ExampleEncoder.encode(path: image, pipeline: pipeline).embedding, path: "", start: 0, end: 0)
+                } catch {
+                    Output.error("\(image): \(error)")
+                    throw ExitCodes.usage
+                }
+            }
             let tokenizer = try loaded.tokenizer()
             return try options.indexDirectories.map { directory in
                 let store = try IndexStore(readingAt: directory, model: loaded.identity)
@@ -100,12 +115,12 @@ struct SearchCommand: ParsableCommand {
         func ranked(_ all: [SearchResult]) -> [SearchResult] {
             Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
         }
-        if let like {
+        if like != nil || example != nil {
             let results = try withIndexOrModel { () -> [SearchResult] in
-                let source = try likeSource(like, engines: engines)
+                let source = try example ?? likeSource(like!, engines: engines)
                 return ranked(try engines.flatMap { try $0.similar(to: source, options: searchOptions) })
             }
-            show(results, for: like, labelled: false)
+            show(results, for: like ?? image!, labelled: false)
         }
         for text in texts {
             let results = try withIndexOrModel { ranked(try engines.flatMap { try $0.search(text, options: searchOptions) }) }

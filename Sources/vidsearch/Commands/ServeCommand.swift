@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Query
 import Server
 import VideoIndex
@@ -60,7 +61,9 @@ struct ServeCommand: ParsableCommand {
             let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
             let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
             if let notice = engine.vectors.notice { Output.error(notice) }
-            return SearchService(engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch))
+            let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
+            return SearchService(engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch),
+                                 encodeExample: { try ExampleEncoder.encode(path: $0, pipeline: pipeline).embedding })
         }
         if let status = service.watch { try startWatcher(status, service) }
         var serverOptions = ServerOptions()
