@@ -79,8 +79,12 @@ public final class SearchEngine {
             guard wanted > 0 else { return [] }
             let hits = try vectors.index.search(query, k: wanted)[0]
             let found = try store.lookup(hits.map(\.id))  // drops ids LMDB no longer has
+            let facts = try options.videos.map { _ in try videoFacts() }
             let kept: [SearchResult] = hits.compactMap { hit in
                 guard let (segment, path) = found[hit.id], options.paths?.matches(path) ?? true else { return nil }
+                if let filter = options.videos {
+                    guard let fact = facts?[segment.videoId], filter.matches(date: fact.date, duration: fact.duration) else { return nil }
+                }
                 let result = SearchResult(path: path, videoId: segment.videoId, segmentId: hit.id,
                                           start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
                 return excluding(result) ? nil : result
@@ -88,6 +92,18 @@ public final class SearchEngine {
             if kept.count >= needed || wanted >= vectors.index.count { return Array(kept.prefix(needed)) }
             wanted = min(wanted * 4, vectors.index.count)
         }
+    }
+
+    /// Each video's date and duration, read once per index generation (a video record decodes
+    /// in tens of microseconds: too slow to read per candidate, cheap to keep).
+    private var facts: (generation: UInt64, byVideo: [UInt64: (date: Double, duration: Double)])?
+
+    func videoFacts() throws -> [UInt64: (date: Double, duration: Double)] {
+        if let facts, facts.generation == store.meta.generation { return facts.byVideo }
+        var byVideo: [UInt64: (date: Double, duration: Double)] = [:]
+        for video in try store.videos() { byVideo[video.id] = (video.date, video.duration) }
+        facts = (store.meta.generation, byVideo)
+        return byVideo
     }
 
     /// Segments like a stored one: its video embedding as the query, scored by cosine (no

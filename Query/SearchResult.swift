@@ -23,10 +23,13 @@ public struct SearchOptions: Equatable {
     public var thumbnails = false
     /// Only videos whose path matches; the first stage fetches until it has enough of them.
     public var paths: PathFilter?
+    /// Only videos made in a date range, or of a length; fetched until enough match, as `paths`.
+    public var videos: VideoFilter?
 
     public init(k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false,
-                paths: PathFilter? = nil) {
+                paths: PathFilter? = nil, videos: VideoFilter? = nil) {
         self.paths = paths
+        self.videos = videos?.isEmpty == true ? nil : videos
         self.k = k
         self.candidates = candidates
         self.rerank = rerank

@@ -19,10 +19,16 @@ public struct VideoRecord: Codable, Equatable {
     public var status: Status
     public var error: String?
     public var segmentIds: [Int64]
+    /// The container's creation_time (seconds since 1970) when it had one; absent in records
+    /// written before it was kept (their date is then the file's mtime, as for files without one).
+    public var recorded: Double?
+    /// When the video was made, as filters read it: its creation_time, else its file's mtime.
+    public var date: Double { recorded ?? mtime }
 
     public init(id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
                 width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
-                status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = []) {
+                status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil) {
+        self.recorded = recorded
         self.id = id
         self.path = path
         self.fingerprint = fingerprint

@@ -1,4 +1,5 @@
 import CFFmpeg
+import VideoIndex
 import Foundation
 
 /// Facts about a video's best stream.
@@ -13,6 +14,8 @@ public struct VideoInfo: Equatable {
     public var duration: Double
     /// Average frame rate, 0 when unknown.
     public var frameRate: Double
+    /// When it was recorded: the container's creation_time (seconds since 1970), nil when absent.
+    public var creationTime: Double? = nil
 }
 
 /// One decoded frame: upright RGB and its presentation time in seconds from the file's start.
@@ -139,7 +142,8 @@ public final class VideoDecoder {
         info = VideoInfo(codec: codecName,
                          width: rotation % 180 == 0 ? codedW : codedH,
                          height: rotation % 180 == 0 ? codedH : codedW,
-                         rotation: rotation, duration: duration, frameRate: rate.isFinite ? rate : 0)
+                         rotation: rotation, duration: duration, frameRate: rate.isFinite ? rate : 0,
+                         creationTime: VideoDecoder.creationTime(fmt, stream))
         format = fmt
         codec = ctx
         frame = av_frame_alloc()
@@ -155,6 +159,15 @@ public final class VideoDecoder {
         if let scaler { sws_freeContext(scaler) }
         avcodec_free_context(&codec)
         avformat_close_input(&format)
+    }
+
+    /// The container's (or else the stream's) creation_time tag, ISO 8601 as FFmpeg writes it.
+    private static func creationTime(_ fmt: UnsafeMutablePointer<AVFormatContext>, _ stream: UnsafeMutablePointer<AVStream>) -> Double? {
+        for dictionary in [fmt.pointee.metadata, stream.pointee.metadata] {
+            guard let entry = av_dict_get(dictionary, "creation_time", nil, 0), let value = entry.pointee.value else { continue }
+            if let seconds = RecordingDate.parse(String(cString: value)) { return seconds }
+        }
+        return nil
     }
 
     /// The clockwise turn from the stream's display matrix, as FFmpeg's own tools apply it.

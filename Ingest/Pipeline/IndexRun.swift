@@ -80,7 +80,8 @@ public final class IndexRun {
                 let record = VideoRecord(path: video.path, fingerprint: s.fingerprint, size: s.size, mtime: s.mtime,
                                          duration: video.segments.last?.segment.end ?? video.info.duration,
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
-                                         frameRate: video.info.frameRate, rotation: video.info.rotation)
+                                         frameRate: video.info.frameRate, rotation: video.info.rotation,
+                                         recorded: video.info.creationTime)
                 let stored = try store.put(video: record, segments: video.segments)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))

@@ -70,6 +70,12 @@ struct APIRoutes {
         if let r = query.get("rerank") { o.rerank = try Parameters.bool(r, "rerank") }
         if let p = query.get("per_video") { o.perVideo = try Parameters.bool(p, "per_video") }
         if let path = query.get("path"), !path.isEmpty { o.paths = PathFilter(path) }
+        var videos = VideoFilter()
+        if let after = query.get("after"), !after.isEmpty { videos.after = try Parameters.date(after, "after", endOfDay: false) }
+        if let before = query.get("before"), !before.isEmpty { videos.before = try Parameters.date(before, "before", endOfDay: true) }
+        if let d = query.get("min_duration"), !d.isEmpty { videos.minDuration = try Parameters.seconds(d, "min_duration") }
+        if let d = query.get("max_duration"), !d.isEmpty { videos.maxDuration = try Parameters.seconds(d, "max_duration") }
+        o.videos = videos
         return o
     }
 
@@ -142,6 +148,20 @@ enum Parameters {
     static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw APIError(.badRequest, "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not \"\(text.prefix(40))\"")
+        }
+        return value
+    }
+
+    static func date(_ text: String, _ name: String, endOfDay: Bool) throws -> Double {
+        guard let seconds = RecordingDate.bound(text, endOfDay: endOfDay) else {
+            throw APIError(.badRequest, "\(name) must be a date (2024-05-01, 2024-05-01T12:30:00Z) or seconds since 1970, not \"\(text.prefix(40))\"")
+        }
+        return seconds
+    }
+
+    static func seconds(_ text: String, _ name: String) throws -> Double {
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw APIError(.badRequest, "\(name) must be a number of seconds, not \"\(text.prefix(40))\"")
         }
         return value
     }

@@ -17,6 +17,7 @@ enum HitJSON {
         let url = URL(fileURLWithPath: v.path)
         return ["id": v.id, "file": url.lastPathComponent, "folder": url.deletingLastPathComponent().path,
                 "duration": v.duration, "width": v.width, "height": v.height, "codec": v.codec, "segments": v.segmentIds.count,
-                "media": "/api/videos/\(v.id)/media", "available": FileManager.default.isReadableFile(atPath: v.path)]
+                "media": "/api/videos/\(v.id)/media", "available": FileManager.default.isReadableFile(atPath: v.path),
+                "date": v.date, "date_source": v.recorded != nil ? "creation_time" : "mtime"]
     }
 }

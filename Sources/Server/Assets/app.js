@@ -31,6 +31,7 @@ function address() {
   else if ($("q").value.trim()) p.set("q", $("q").value.trim());
   if ($("path").value.trim()) p.set("path", $("path").value.trim());
   if ($("group").checked) p.set("group", "1");
+  for (const f of ["after", "before"]) if ($(f).value) p.set(f, $(f).value);
   if (state.playing !== null) p.set("play", String(state.playing + 1));
   return p;
 }
@@ -48,6 +49,7 @@ async function run() {
   const p = new URLSearchParams({ k: "48" });
   if ($("path").value.trim()) p.set("path", $("path").value.trim());
   if ($("group").checked) p.set("per_video", "true");
+  for (const f of ["after", "before"]) if ($(f).value) p.set(f, $(f).value);
   const url = state.like !== null ? `/api/similar/${encodeURIComponent(state.like)}?${p}` : `/api/search?q=${encodeURIComponent(q)}&${p}`;
   message("Searching…");
   try {
@@ -224,11 +226,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("q").value = p.get("q") || "";
   $("path").value = p.get("path") || "";
   $("group").checked = p.get("group") === "1";
+  for (const f of ["after", "before"]) $(f).value = p.get(f) || "";
   if (p.get("like") !== null && /^\d+$/.test(p.get("like"))) state.like = Number(p.get("like"));
   $("search").addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(state.timer); state.like = null; run(); });
   $("q").addEventListener("input", schedule);
   $("path").addEventListener("input", () => { clearTimeout(state.timer); state.timer = setTimeout(run, 250); });
   $("group").addEventListener("change", run);
+  for (const f of ["after", "before"]) $(f).addEventListener("change", run);
   $("close").addEventListener("click", close);
   $("player").addEventListener("click", (event) => { if (event.target === $("player")) close(); });
   document.addEventListener("keydown", (event) => {

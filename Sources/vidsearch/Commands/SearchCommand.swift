@@ -22,6 +22,7 @@ struct SearchCommand: ParsableCommand {
           vidsearch search "a dog" --index /data/shard1 --index /data/shard2
           vidsearch search "a dog" --path ~/footage/2024          # only videos in that folder
           vidsearch search "a dog" --path '*/park/*.mp4'          # or matching a glob
+          vidsearch search "a dog" --after 2024-05-01 --before 2024-05-31 --min-duration 10
           vidsearch search --like 1234                            # segments like segment 1234
           vidsearch search --like ~/footage/dog.mp4@12.5          # like that moment of an indexed file
           vidsearch search --image photo.jpg                      # like a photo (or any clip), encoded now
@@ -57,6 +58,18 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Only videos under this folder, or whose path matches this glob (*, ?, [...]).")
     var path: String?
 
+    @Option(help: "Only videos made on or after this date (creation_time, else the file's mtime): 2024-05-01 or 2024-05-01T12:00:00Z.")
+    var after: String?
+
+    @Option(help: "Only videos made on or before this date (a day alone includes that whole day).")
+    var before: String?
+
+    @Option(help: "Only videos at least this many seconds long.")
+    var minDuration: Double?
+
+    @Option(help: "Only videos at most this many seconds long.")
+    var maxDuration: Double?
+
     @Option(help: "Instead of a text: segments like this one (a segment id, or an indexed FILE[@SECONDS]).")
     var like: String?
 
@@ -69,6 +82,8 @@ struct SearchCommand: ParsableCommand {
         if given > 1 { throw ValidationError("give one of a query, --queries FILE, --like SEGMENT and --image PHOTO") }
         try Limits.check(k, "-k", 1...Limits.maxResults)
         try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
+        if let after, RecordingDate.parse(after) == nil { throw ValidationError("--after \(after): not a date (2024-05-01 or 2024-05-01T12:00:00Z)") }
+        if let before, RecordingDate.parse(before) == nil { throw ValidationError("--before \(before): not a date (2024-05-01 or 2024-05-01T12:00:00Z)") }
     }
 
     func run() throws {
@@ -111,7 +126,10 @@ struct SearchCommand: ParsableCommand {
             }
         }
         let searchOptions = SearchOptions(k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo,
-                                          thumbnails: thumbnails != nil, paths: path.map(PathFilter.init))
+                                          thumbnails: thumbnails != nil, paths: path.map(PathFilter.init),
+                                          videos: VideoFilter(after: after.flatMap { RecordingDate.bound($0, endOfDay: false) },
+                                                              before: before.flatMap { RecordingDate.bound($0, endOfDay: true) },
+                                                              minDuration: minDuration, maxDuration: maxDuration))
         func ranked(_ all: [SearchResult]) -> [SearchResult] {
             Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
         }
