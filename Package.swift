@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
                 swiftSettings: optimized),
         // `vidsearch serve`: the HTTP API and the page (its files embedded in the binary).
-        .target(name: "Server", dependencies: ["Query", "VideoIndex", .product(name: "Hummingbird", package: "hummingbird")],
+        .target(name: "Server", dependencies: ["Query", "VideoIndex", "Ingest", .product(name: "Hummingbird", package: "hummingbird")],
                 path: "Sources/Server",
                 resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .executableTarget(name: "vidsearch",

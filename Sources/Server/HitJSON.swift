@@ -10,6 +10,7 @@ enum HitJSON {
         return ["rank": rank, "segment": r.segmentId, "video": r.videoId, "file": url.lastPathComponent,
                 "folder": url.deletingLastPathComponent().path, "start": r.start, "end": r.end, "score": Double(r.score),
                 "thumbnail": "/api/segments/\(r.segmentId)/thumbnail", "media": "/api/videos/\(r.videoId)/media",
+                "clip": "/api/segments/\(r.segmentId)/clip.mp4",
                 "similar": "/api/similar/\(r.segmentId)"]
     }
 

@@ -23,7 +23,7 @@ public enum SearchServer {
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }
         PageRoutes().add(to: router)
         APIRoutes(service: service, options: options).add(to: router)
-        MediaRoutes(service: service).add(to: router)
+        MediaRoutes(service: service, options: options).add(to: router)
 
         var logger = Logger(label: "vidsearch.serve")
         logger.logLevel = .warning

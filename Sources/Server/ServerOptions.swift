@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `vidsearch serve` listens, and the bounds every request is held to.
 public struct ServerOptions: Sendable {
     public var host = "127.0.0.1"
@@ -12,6 +14,16 @@ public struct ServerOptions: Sendable {
     public var maxCandidates = 2000
     /// Bytes of an example clip or photo accepted by POST /api/search/example.
     public var maxUpload = 64 << 20
+    /// Where cut clips (/api/segments/{id}/clip.mp4) are kept, and how many bytes of them.
+    public var clipCache = ServerOptions.defaultClipCache
+    public var clipCacheBytes = 256 << 20
+
+    public static var defaultClipCache: URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache")
+        return base.appendingPathComponent("vidsearch/clips")
+    }
 
     public init() {}
 

@@ -32,6 +32,8 @@ final class OpenAPITests: XCTestCase {
             "/api/videos/{id}/media": [Call("/api/videos/1/media"), Call("/api/videos/1/media", headers: ["Range": "bytes=0-9"]),
                                        Call("/api/videos/1/media", headers: ["Range": "bytes=99999999-"]), Call("/api/videos/424242/media")],
             "/api/segments/{id}/thumbnail": [Call("/api/segments/1/thumbnail"), Call("/api/segments/424242/thumbnail")],
+            "/api/segments/{id}/clip.mp4": [Call("/api/segments/1/clip.mp4"), Call("/api/segments/1/clip.mp4", headers: ["Range": "bytes=0-99"]),
+                                            Call("/api/segments/424242/clip.mp4")],
         ]
         XCTAssertEqual(Set(requests.keys), Set(paths.keys), "every documented path is tried, and only those")
 

@@ -270,4 +270,37 @@ final class ServeTests: XCTestCase {
         let cli = try CLI.run(["search", "--image", still, "--index", index, "--model", model, "-k", "1", "--json"]).json
         XCTAssertEqual((cli.first?["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent }, "clip-00027.mp4")
     }
+
+    func testAFormatBrowsersDoNotPlayIsCutToMP4() throws {
+        let dir = try temporaryDirectory(self)
+        let avi = dir.appendingPathComponent("old-camera.avi").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=128x96:r=10:d=9", "-c:v", "mpeg4", "-q:v", "3", avi])
+        let index = dir.appendingPathComponent("index").path
+        XCTAssertEqual(try CLI.run(["index", avi, "--index", index, "--model", model]).status, 0)
+        let server = try RunningServer(self, arguments: ["--index", index, "--model", model])
+        let hit = try XCTUnwrap((try server.get("/api/search?q=a%20ball&k=1").json["hits"] as? [[String: Any]])?.first)
+        let media = try server.get(hit["media"] as! String)
+        XCTAssertEqual(media.status, 415)
+        XCTAssertTrue((media.json["error"] as? String ?? "").contains("clip.mp4"))
+
+        let clip = try server.get(hit["clip"] as! String)
+        XCTAssertEqual(clip.status, 200, clip.text)
+        XCTAssertEqual(clip.header("Content-Type"), "video/mp4")
+        let saved = dir.appendingPathComponent("clip.mp4")
+        try clip.body.write(to: saved)
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "stream=codec_name:format=duration", "-of", "default=nw=1", saved.path]
+        let out = Pipe()
+        probe.standardOutput = out
+        try probe.run()
+        probe.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(text.contains("codec_name=h264"), text)
+        let duration = Double(text.split(separator: "\n").first { $0.hasPrefix("duration=") }?.dropFirst(9) ?? "") ?? 0
+        XCTAssertEqual(duration, (hit["end"] as! Double) - (hit["start"] as! Double), accuracy: 0.15, "the segment's length")
+        let part = try server.get(hit["clip"] as! String, headers: ["Range": "bytes=0-99"])
+        XCTAssertEqual(part.status, 206)
+        XCTAssertEqual(part.body, clip.body.prefix(100), "the second request is served from the cache, the same bytes")
+    }
 }

@@ -13,7 +13,8 @@ final class RunningServer {
     init(_ test: XCTestCase, arguments: [String]) throws {
         process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["serve", "--port", "0"] + arguments
+        let cache = try temporaryDirectory(test).appendingPathComponent("clips").path
+        process.arguments = ["serve", "--port", "0", "--clip-cache", cache] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

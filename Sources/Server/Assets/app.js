@@ -147,6 +147,7 @@ function play(i) {
   video.dataset.end = String(hit.end);
   video.dataset.segment = String(hit.segment);
   delete video.dataset.played;
+  delete video.dataset.cut;
   delete video.dataset.playedFrom;
   video.src = `${hit.media}#t=${hit.start},${hit.end}`;
   const mark = () => {
@@ -169,10 +170,28 @@ function play(i) {
   };
   video.onplaying = () => { video.dataset.played = "1"; if (!video.dataset.playedFrom) video.dataset.playedFrom = video.currentTime.toFixed(3); };
   video.onerror = async () => {
+    // A format the browser does not play: the segment cut to MP4 (it starts at 0).
+    if (!video.dataset.cut) {
+      try {
+        const r = await fetch(hit.media, { headers: { Range: "bytes=0-0" } });
+        if (r.status === 415) {
+          video.dataset.cut = "1";
+          const length = hit.end - hit.start;
+          video.onloadedmetadata = () => { video.currentTime = 0; video.play().catch(() => {}); };
+          video.ontimeupdate = () => {
+            video.dataset.currentTime = video.currentTime.toFixed(3);
+            if (video.currentTime >= length) { if ($("loop").checked) video.currentTime = 0; else video.pause(); }
+          };
+          $("player-message").textContent = "Playing the segment cut to MP4 (the file's own format does not play in browsers).";
+          video.src = hit.clip;
+          return;
+        }
+      } catch (_) {}
+    }
     let why = "This video cannot be played here.";
-    try { await api(hit.media.replace(/\/media$/, "")).then((v) => { if (!v.available) why = "This video is no longer on disk (moved or deleted since it was indexed)."; }); } catch (_) {}
+    try { const v = await api(hit.media.replace(/\/media$/, "")); if (!v.available) why = "This video is no longer on disk (moved or deleted since it was indexed)."; } catch (_) {}
     try {
-      const r = await fetch(hit.media, { headers: { Range: "bytes=0-0" } });
+      const r = await fetch(video.dataset.cut ? hit.clip : hit.media, { headers: { Range: "bytes=0-0" } });
       if (!r.ok) { const b = await r.json(); why = b.error || why; }
     } catch (_) {}
     $("player-message").textContent = why;

@@ -44,8 +44,15 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "With --watch: seconds a file must stay unchanged before it is indexed.")
     var settle: Double = 3
 
+    @Option(help: "Folder for segments cut to MP4 (formats browsers do not play). Default: ~/.cache/vidsearch/clips.")
+    var clipCache: String?
+
+    @Option(help: "Megabytes of cut clips kept (the oldest go first).")
+    var clipCacheMb = 256
+
     func validate() throws {
         try Limits.check(port, "--port", 0...65535)
+        try Limits.check(clipCacheMb, "--clip-cache-mb", 1...1_000_000)
         if token == nil && !ServerOptions.isLoopback(host) {
             throw ValidationError("\(SearchServer.StartError.tokenRequired(host: host))")
         }
@@ -70,6 +77,8 @@ struct ServeCommand: ParsableCommand {
         serverOptions.host = host
         serverOptions.port = port
         serverOptions.token = token
+        if let clipCache { serverOptions.clipCache = URL(fileURLWithPath: clipCache) }
+        serverOptions.clipCacheBytes = clipCacheMb << 20
         let finished = DispatchSemaphore(value: 0)
         var failure: Error?
         Task {
