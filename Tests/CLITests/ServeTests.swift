@@ -224,13 +224,25 @@ final class ServeTests: XCTestCase {
         let status = try XCTUnwrap(try server.get("/api/status").json["watch"] as? [String: Any])
         XCTAssertEqual(status["indexed"] as? Int, 1)
 
+        // Renamed: it keeps its segments (nothing encoded again).
+        let before = try XCTUnwrap((try server.get("/api/videos").json["videos"] as? [[String: Any]])?.first)
+        let renamed = inbox.appendingPathComponent("renamed.mp4")
+        try FileManager.default.moveItem(at: clip, to: renamed)
+        try poll("the move") {
+            (try server.get("/api/videos").json["videos"] as? [[String: Any]])?.first?["file"] as? String == "renamed.mp4"
+        }
+        let after = try XCTUnwrap((try server.get("/api/videos").json["videos"] as? [[String: Any]])?.first)
+        XCTAssertEqual(after["id"] as? Int, before["id"] as? Int, "the same video record, moved")
+        XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["moved"] as? Int, 1)
+        XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["indexed"] as? Int, 1, "not encoded again")
+
         // The watcher is the one writer.
         let other = try CLI.run(["index", samples.appendingPathComponent("clip-00001.mp4").path, "--index", fresh, "--model", model])
         XCTAssertEqual(other.status, 3)
         XCTAssertTrue(other.stderr.contains("locked"), other.stderr)
 
         // Deleted: gone from the index and from searches.
-        try FileManager.default.removeItem(at: clip)
+        try FileManager.default.removeItem(at: renamed)
         try poll("the deletion") { try server.get("/api/stats").json["videos"] as? Int == 0 }
         XCTAssertEqual((try server.get("/api/search?q=a%20blue%20square&k=5").json["hits"] as? [[String: Any]])?.count, 0)
     }
@@ -302,5 +314,53 @@ final class ServeTests: XCTestCase {
         let part = try server.get(hit["clip"] as! String, headers: ["Range": "bytes=0-99"])
         XCTAssertEqual(part.status, 206)
         XCTAssertEqual(part.body, clip.body.prefix(100), "the second request is served from the cache, the same bytes")
+    }
+}
+
+/// `vidsearch watch` killed in the middle of a folder loses nothing committed, and a restart
+/// does the rest, each file exactly once.
+final class WatchRestartTests: XCTestCase {
+    func testKilledMidFolderThenRestartedIndexesEachFileOnce() throws {
+        let dir = try temporaryDirectory(self)
+        let inbox = dir.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let samples = CLI.repository.appendingPathComponent("Samples/demo-clips")
+        for i in 0..<12 {
+            try FileManager.default.copyItem(at: samples.appendingPathComponent(String(format: "clip-%05d.mp4", i)),
+                                             to: inbox.appendingPathComponent("c\(i).mp4"))
+        }
+        let index = dir.appendingPathComponent("index").path, model = CLI.repository.appendingPathComponent("Models/xclip-demo").path
+        func start() throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["watch", inbox.path, "--index", index, "--model", model, "--settle", "0", "--json"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, out)
+        }
+        // Killed (SIGKILL) right after its first file is committed.
+        let (first, out) = try start()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("\"status\":\"indexed\"") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        XCTAssertEqual(try CLI.run(["verify", "--index", index]).status, 0, "nothing half-written")
+        let committed = try CLI.run(["list", "--index", index, "--json"]).json.count
+        XCTAssertGreaterThanOrEqual(committed, 1)
+
+        // Restarted: the rest, and nothing twice.
+        let (second, _) = try start()
+        defer { second.terminate(); second.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try CLI.run(["list", "--index", index, "--json"]).json.count < 12 { Thread.sleep(forTimeInterval: 0.3) }
+        let listed = try CLI.run(["list", "--index", index, "--json"]).json.compactMap { $0["path"] as? String }
+        XCTAssertEqual(listed.sorted(), (0..<12).map { inbox.appendingPathComponent("c\($0).mp4").path }.sorted())
+        XCTAssertEqual(try CLI.run(["verify", "--index", index]).status, 0)
     }
 }

@@ -109,6 +109,8 @@ struct DemoCommand: ParsableCommand {
         }
         print("\(hits) of \(shown) hits show the query's caption. Search it yourself:")
         print("  vidsearch search \"a yellow triangle moving left\" --index \(indexDir.path)")
+        print("or in a browser (then open http://127.0.0.1:8080/):")
+        print("  vidsearch serve --index \(indexDir.path)")
         if outcome.1 > 0 { throw ExitCodes.someFailed }
     }
 }
