@@ -42,6 +42,11 @@ let package = Package(
                     .linkedLibrary("gomp"), .linkedLibrary("stdc++"), .linkedLibrary("m"),
                 ]),
 
+        // oneDNN's matrix products (f32, and bf16 where the CPU has it) through a narrow C surface.
+        .target(name: "DNNLBridge", path: "Sources/DNNLBridge",
+                cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("dnnl")]),
+
         // F16C conversion and prefetch, which Swift's SIMD types do not reach (see its header).
         .target(name: "CIntrinsics", path: "Sources/CIntrinsics"),
         .target(name: "Tensor", dependencies: ["CBLAS", "CIntrinsics"], path: "Sources/Tensor",
@@ -59,7 +64,7 @@ let package = Package(
                 path: "Sources/Server",
                 resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .executableTarget(name: "vidsearch",
-                          dependencies: ["Ingest", "Query", "XCLIP", "Server",
+                          dependencies: ["Ingest", "Query", "XCLIP", "Server", "DNNLBridge",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
@@ -81,7 +86,7 @@ let package = Package(
                     path: "Tests/CLITests"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"], path: "Tests/ServerTests"),
         .testTarget(name: "SystemLibraryTests",
-                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
+                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "DNNLBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
                     path: "Tests/SystemLibraryTests"),
     ]
 )

@@ -1,3 +1,4 @@
+import DNNLBridge
 import Foundation
 import Tensor
 
@@ -44,6 +45,23 @@ enum Measure {
             }
         }
         return 4 * 2 * Double(m * n * k) / t.median / 1e9
+    }
+
+    /// oneDNN's matmul rate on the same 400x768x2304 product in GFLOP/s (weights in the layout
+    /// it picks, reordered once), and the implementation it chose; nil where it has no such
+    /// product (bf16 on a CPU without bf16 instructions).
+    static func dnnlRate(bf16: Bool) -> (rate: Double, implementation: String)? {
+        let m = 400, n = 2304, k = 768
+        var rng = SeededRandom(seed: 1)
+        let a = (0..<(m * k)).map { _ in rng.uniform(1) }, b = (0..<(k * n)).map { _ in rng.uniform(1) }
+        var c = [Float](repeating: 0, count: m * n)
+        var error = [CChar](repeating: 0, count: 256)
+        guard let mm = vs_dnnl_matmul_create(Int64(m), Int64(k), Int64(n), b, bf16 ? 1 : 0, &error, error.count) else { return nil }
+        defer { vs_dnnl_matmul_destroy(mm) }
+        let t = time(repeats: 15, warmup: 3) {
+            for _ in 0..<4 { _ = vs_dnnl_matmul_run(mm, a, &c) }
+        }
+        return (4 * 2 * Double(m * n * k) / t.median / 1e9, String(cString: vs_dnnl_matmul_implementation(mm)))
     }
 
     /// This machine's read bandwidth in GB/s: every core summing its share of a 512 MiB buffer.

@@ -1,3 +1,4 @@
+import DNNLBridge
 import Foundation
 
 /// Benchmark figures: a table for people, JSON objects for scripts, Markdown for BENCHMARKS.md.
@@ -26,6 +27,16 @@ final class Report {
         sgemm = max(threaded, split)
         add("machine.sgemm", sgemm, "GFLOP/s",
             note: String(format: "400x2304x768 sgemm, same run: OpenBLAS threads %.1f, split per core %.1f; the faster is the limit", threaded, split))
+        // oneDNN's limits on the same product (issue #17: the model does not use them yet).
+        for bf16 in [false, true] {
+            let name = bf16 ? "machine.dnnl_bf16" : "machine.dnnl_f32"
+            if let (rate, implementation) = Measure.dnnlRate(bf16: bf16) {
+                add(name, rate, "GFLOP/s", ratio: rate / sgemm, ratioTo: "sgemm",
+                    note: "oneDNN 2.6 matmul, same product, \(implementation), weights reordered once" + (bf16 ? ", f32 source converted each call, f32 output" : ""))
+            } else {
+                skip(name, "oneDNN has no \(bf16 ? "bf16" : "f32") matmul on this CPU (ISA \(String(cString: vs_dnnl_isa())))")
+            }
+        }
     }
 
     func add(_ name: String, _ value: Double, _ unit: String, timing: Measure.Timing? = nil, ratio: Double? = nil,

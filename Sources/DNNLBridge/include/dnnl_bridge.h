@@ -1,0 +1,27 @@
+// oneDNN (Debian: libdnnl-dev 2.6) matrix products behind a narrow C surface: one primitive per
+// product shape, its weights reordered once into the layout oneDNN picks (format_tag::any).
+#ifndef VIDSEARCH_DNNL_BRIDGE_H
+#define VIDSEARCH_DNNL_BRIDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct vs_dnnl_matmul vs_dnnl_matmul;
+
+/// dst[M x N] = src[M x K] * weights[K x N] (row-major f32). With bf16 != 0 the weights are
+/// held in bf16 and each src is converted to bf16 before the product (accumulation and dst in
+/// f32). NULL on failure, with the reason in `error`.
+vs_dnnl_matmul *vs_dnnl_matmul_create(int64_t m, int64_t k, int64_t n, const float *weights, int bf16,
+                                      char *error, size_t error_size);
+/// 0 on success; otherwise a dnnl_status_t.
+int vs_dnnl_matmul_run(vs_dnnl_matmul *matmul, const float *src, float *dst);
+void vs_dnnl_matmul_destroy(vs_dnnl_matmul *matmul);
+/// The implementation oneDNN chose for this product ("brg:avx512_core_bf16", "gemm:jit", ...).
+const char *vs_dnnl_matmul_implementation(const vs_dnnl_matmul *matmul);
+
+/// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
+int vs_dnnl_has_bf16(void);
+/// The ISA oneDNN dispatches to, as a short name.
+const char *vs_dnnl_isa(void);
+
+#endif
