@@ -1,6 +1,6 @@
 // swift-tools-version:5.10
 // vidsearch: natural-language search over video archives with X-CLIP.
-// Dependencies point one way: vidsearch -> {Ingest, Query} -> VideoIndex -> XCLIP -> Tensor -> C libraries.
+// Dependencies point one way: vidsearch -> Server -> {Ingest, Query} -> VideoIndex -> XCLIP -> Tensor -> C libraries.
 import PackageDescription
 
 // Numeric code is unusable at -Onone; these targets are optimized in every configuration
