@@ -350,6 +350,21 @@ public final class IndexStore {
     }
 
     /// Gives an indexed video a new path (a moved or renamed file), keeping its segments.
+    /// Records a video's creation_time read after it was indexed (older records), nothing encoded again.
+    public func setRecorded(videoId: UInt64, recorded: Double?) throws {
+        requireWriter()
+        meta = try environment.write { txn in
+            var meta = try Self.currentMeta(txn, fallback: self.meta)
+            guard var record = try Self.video(Key.id(videoId), txn) else { return meta }
+            record.recorded = recorded
+            record.dateRead = true
+            try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(videoId), in: "videos")
+            meta.generation += 1  // searches re-read the videos' dates
+            try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
+            return meta
+        }
+    }
+
     public func move(videoId: UInt64, to path: String, size: UInt64, mtime: Double) throws {
         requireWriter()
         meta = try environment.write { txn in

@@ -22,13 +22,18 @@ public struct VideoRecord: Codable, Equatable {
     /// The container's creation_time (seconds since 1970) when it had one; absent in records
     /// written before it was kept (their date is then the file's mtime, as for files without one).
     public var recorded: Double?
+    /// True once the container was asked for its creation_time (found or not); nil in records
+    /// made before dates were kept, which the next `vidsearch index` over them reads once.
+    public var dateRead: Bool?
     /// When the video was made, as filters read it: its creation_time, else its file's mtime.
     public var date: Double { recorded ?? mtime }
 
     public init(id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
                 width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
-                status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil) {
+                status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil,
+                dateRead: Bool? = nil) {
         self.recorded = recorded
+        self.dateRead = dateRead
         self.id = id
         self.path = path
         self.fingerprint = fingerprint

@@ -50,7 +50,10 @@ public final class IndexRun {
         var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
         for path in files {
             switch try IndexPlan.decide(path: path, store: store) {
-            case let .skip(result), let .fail(result):
+            case let .skip(result):
+                try readDateIfMissing(path)
+                results.append(result); progress(.file(result))
+            case let .fail(result):
                 results.append(result); progress(.file(result))
             case let .move(twin, size, mtime):
                 try store.move(videoId: twin.id, to: path, size: size, mtime: mtime)
@@ -81,7 +84,7 @@ public final class IndexRun {
                                          duration: video.segments.last?.segment.end ?? video.info.duration,
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
                                          frameRate: video.info.frameRate, rotation: video.info.rotation,
-                                         recorded: video.info.creationTime)
+                                         recorded: video.info.creationTime, dateRead: true)
                 let stored = try store.put(video: record, segments: video.segments)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))
@@ -95,5 +98,13 @@ public final class IndexRun {
             }
         }
         return results
+    }
+
+    /// An unchanged video indexed before dates were kept: its container's creation_time is read
+    /// once from the header (milliseconds), so date filters see it without encoding anything.
+    private func readDateIfMissing(_ path: String) throws {
+        guard let known = try store.video(path: path), known.dateRead == nil else { return }
+        let recorded = (try? VideoDecoder(path: path))?.info.creationTime
+        try store.setRecorded(videoId: known.id, recorded: recorded)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import VideoIndex
 import XCTest
 
 /// Filters by when a video was made (its creation_time, else its file's mtime) and by length,
@@ -42,5 +43,35 @@ final class DateFilterTests: XCTestCase {
         XCTAssertEqual(tag["date"] as? Double, 1_583_056_800)
         XCTAssertEqual(tag["date_source"] as? String, "creation_time")
         XCTAssertEqual(videos.first { $0["file"] as? String == "short.mp4" }?["date_source"] as? String, "mtime")
+    }
+
+    /// A record made before dates were kept (no creation_time asked for) gets its date from the
+    /// file's header on the next `vidsearch index` over it, with nothing encoded again.
+    func testRecordsFromBeforeDatesAreReadOnceWithoutEncoding() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let tagged = dir.appendingPathComponent("tagged.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=9", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-metadata", "creation_time=2020-03-01T10:00:00Z", tagged])
+        let index = dir.appendingPathComponent("index").path
+        XCTAssertEqual(try CLI.run(["index", tagged, "--index", index, "--model", model.path]).status, 0)
+        do {  // rewritten as an older vidsearch wrote it
+            let store = try IndexStore(writingAt: URL(fileURLWithPath: index), model: nil)
+            var record = try XCTUnwrap(try store.video(path: tagged))
+            let segments = try XCTUnwrap(try store.encodedSegments(of: record))
+            record.recorded = nil
+            record.dateRead = nil
+            _ = try store.put(video: record, segments: segments)
+        }
+        func before2021() throws -> Int {
+            try CLI.run(["search", "a box", "--before", "2021-01-01", "--index", index, "--model", model.path, "--json"]).json.count
+        }
+        XCTAssertEqual(try before2021(), 0, "an old record is dated by its file's mtime (now)")
+        let vectors = try CLI.run(["export", "--vectors", "--index", index]).stdout
+        let again = try CLI.run(["index", tagged, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(again.json.first?["status"] as? String, "skipped", "nothing encoded")
+        XCTAssertGreaterThan(try before2021(), 0, "its creation_time was read")
+        XCTAssertEqual(try CLI.run(["export", "--vectors", "--index", index]).stdout, vectors)
+        XCTAssertEqual(try CLI.run(["verify", "--index", index]).status, 0)
     }
 }
