@@ -49,7 +49,7 @@ let package = Package(
 
         // F16C conversion and prefetch, which Swift's SIMD types do not reach (see its header).
         .target(name: "CIntrinsics", path: "Sources/CIntrinsics"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CIntrinsics"], path: "Sources/Tensor",
+        .target(name: "Tensor", dependencies: ["CBLAS", "CIntrinsics", "DNNLBridge"], path: "Sources/Tensor",
                 swiftSettings: optimized),
         .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),

@@ -5,15 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-// One CPU engine and stream for the process (oneDNN's CPU engine is thread-safe; primitives
-// may run from several threads on one stream with the OpenMP runtime).
+#include <pthread.h>
+
+// One CPU engine for the process (thread-safe), a stream per thread (streams are not).
 static dnnl_engine_t engine;
-static dnnl_stream_t stream;
+static __thread dnnl_stream_t stream;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+static void make_engine(void) {
+    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
+}
 
 static int ready(void) {
-    if (engine) return 1;
-    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) return 0;
-    if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 0;
+    pthread_once(&engine_once, make_engine);
+    if (!engine) return 0;
+    if (!stream && dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 0;
     return 1;
 }
 
@@ -104,6 +110,7 @@ vs_dnnl_matmul *vs_dnnl_matmul_create(int64_t m, int64_t k, int64_t n, const flo
 
 int vs_dnnl_matmul_run(vs_dnnl_matmul *mm, const float *src, float *dst) {
     dnnl_status_t s;
+    if (!ready()) return (int)dnnl_runtime_error;
     if ((s = dnnl_memory_set_data_handle(mm->src_f32, (void *)src)) != dnnl_success) return (int)s;
     if ((s = dnnl_memory_set_data_handle(mm->dst, dst)) != dnnl_success) return (int)s;
     if (mm->convert) {
@@ -145,4 +152,190 @@ const char *vs_dnnl_isa(void) {
     case dnnl_cpu_isa_avx2: return "avx2";
     default: return "other";
     }
+}
+
+// ---- nn.Linear: shared weights, a primitive per row count, dst += src W^T -------------------
+
+typedef struct {
+    int64_t rows;
+    dnnl_primitive_t product, convert;
+    dnnl_memory_t src_f32, src, dst, weights;  // weights: the shared one, or a private copy
+    int private_weights;
+} linear_shape;
+
+struct vs_dnnl_linear {
+    int64_t k, n;
+    int bf16;
+    const float *plain;  // the caller's W (it outlives this), for shapes whose layout differs (rare)
+    dnnl_memory_desc_t weights_md;
+    dnnl_memory_t weights;
+    linear_shape shapes[16];
+    int count;
+    pthread_mutex_t lock;
+};
+
+static dnnl_status_t reorder_into(dnnl_memory_t from, const dnnl_memory_desc_t *from_md, dnnl_memory_t to, const dnnl_memory_desc_t *to_md) {
+    dnnl_primitive_desc_t rpd;
+    dnnl_status_t r = dnnl_reorder_primitive_desc_create(&rpd, from_md, engine, to_md, engine, NULL);
+    if (r != dnnl_success) return r;
+    dnnl_primitive_t reorder;
+    r = dnnl_primitive_create(&reorder, rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    if (r != dnnl_success) return r;
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    r = dnnl_primitive_execute(reorder, stream, 2, args);
+    if (r == dnnl_success) r = dnnl_stream_wait(stream);
+    dnnl_primitive_destroy(reorder);
+    return r;
+}
+
+// A primitive for `rows` rows; its weights layout in *md.
+static dnnl_status_t make_product(vs_dnnl_linear *l, int64_t rows, dnnl_primitive_t *product, dnnl_memory_desc_t *md) {
+    dnnl_data_type_t type = l->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_dims_t src_dims = {rows, l->k}, weights_dims = {l->k, l->n}, dst_dims = {rows, l->n};
+    dnnl_memory_desc_t src_md, weights_md, dst_md;
+    dnnl_status_t s;
+    if ((s = dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, type, dnnl_ab)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&weights_md, 2, weights_dims, type, dnnl_format_tag_any)) != dnnl_success) return s;
+    if ((s = dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab)) != dnnl_success) return s;
+    dnnl_matmul_desc_t desc;
+    if ((s = dnnl_matmul_desc_init(&desc, &src_md, &weights_md, NULL, &dst_md)) != dnnl_success) return s;
+    // dst += product: the caller has put the bias (or the residual) there.
+    dnnl_post_ops_t ops;
+    dnnl_primitive_attr_t attr;
+    if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) return s;
+    dnnl_post_ops_append_sum(ops, 1.0f);
+    dnnl_primitive_attr_create(&attr);
+    dnnl_primitive_attr_set_post_ops(attr, ops);
+    dnnl_primitive_desc_t pd;
+    s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
+    dnnl_post_ops_destroy(ops);
+    dnnl_primitive_attr_destroy(attr);
+    if (s != dnnl_success) return s;
+    *md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    s = dnnl_primitive_create(product, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return s;
+}
+
+vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight, int bf16, char *error, size_t error_size) {
+    if (!ready()) {
+        snprintf(error, error_size, "no oneDNN CPU engine");
+        return NULL;
+    }
+    vs_dnnl_linear *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    l->k = k;
+    l->n = n;
+    l->bf16 = bf16;
+    pthread_mutex_init(&l->lock, NULL);
+    l->plain = weight;
+    // The layout oneDNN picks for a typical product (a vision batch), and the weights in it.
+    dnnl_primitive_t probe;
+    dnnl_status_t s = make_product(l, 512, &probe, &l->weights_md);
+    if (s == dnnl_success) {
+        dnnl_primitive_destroy(probe);
+        dnnl_dims_t dims = {k, n};
+        dnnl_memory_desc_t plain_md;
+        dnnl_memory_t plain;
+        s = dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, dnnl_f32, dnnl_ba);  // W [n x k] is B [k x n] column-major
+        if (s == dnnl_success) s = dnnl_memory_create(&plain, &plain_md, engine, (void *)l->plain);
+        if (s == dnnl_success) {
+            s = dnnl_memory_create(&l->weights, &l->weights_md, engine, DNNL_MEMORY_ALLOCATE);
+            if (s == dnnl_success) s = reorder_into(plain, &plain_md, l->weights, &l->weights_md);
+            dnnl_memory_destroy(plain);
+        }
+    }
+    if (s != dnnl_success) {
+        snprintf(error, error_size, "oneDNN %s linear %lldx%lld: status %d", bf16 ? "bf16" : "f32", (long long)k, (long long)n, (int)s);
+        vs_dnnl_linear_destroy(l);
+        return NULL;
+    }
+    return l;
+}
+
+static linear_shape *shape_for(vs_dnnl_linear *l, int64_t rows) {
+    for (int i = 0; i < l->count; i++) if (l->shapes[i].rows == rows) return &l->shapes[i];
+    if (l->count == (int)(sizeof l->shapes / sizeof l->shapes[0])) {  // full: drop the oldest
+        linear_shape *old = &l->shapes[0];
+        dnnl_primitive_destroy(old->product);
+        if (old->convert) dnnl_primitive_destroy(old->convert);
+        dnnl_memory_destroy(old->src_f32);
+        if (old->src) dnnl_memory_destroy(old->src);
+        dnnl_memory_destroy(old->dst);
+        if (old->private_weights) dnnl_memory_destroy(old->weights);
+        memmove(&l->shapes[0], &l->shapes[1], sizeof(linear_shape) * (size_t)(l->count - 1));
+        l->count--;
+    }
+    linear_shape sh = {0};
+    sh.rows = rows;
+    dnnl_memory_desc_t md;
+    if (make_product(l, rows, &sh.product, &md) != dnnl_success) return NULL;
+    if (dnnl_memory_desc_equal(&md, &l->weights_md)) {
+        sh.weights = l->weights;
+    } else {  // this row count wants another layout: its own copy
+        dnnl_dims_t dims = {l->k, l->n};
+        dnnl_memory_desc_t plain_md;
+        dnnl_memory_t plain;
+        dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, dnnl_f32, dnnl_ba);
+        if (dnnl_memory_create(&plain, &plain_md, engine, (void *)l->plain) != dnnl_success) return NULL;
+        dnnl_memory_create(&sh.weights, &md, engine, DNNL_MEMORY_ALLOCATE);
+        dnnl_status_t s = reorder_into(plain, &plain_md, sh.weights, &md);
+        dnnl_memory_destroy(plain);
+        if (s != dnnl_success) return NULL;
+        sh.private_weights = 1;
+    }
+    dnnl_dims_t src_dims = {rows, l->k}, dst_dims = {rows, l->n};
+    dnnl_memory_desc_t src_f32_md, src_md, dst_md;
+    dnnl_memory_desc_init_by_tag(&src_f32_md, 2, src_dims, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
+    dnnl_memory_create(&sh.src_f32, &src_f32_md, engine, DNNL_MEMORY_NONE);
+    dnnl_memory_create(&sh.dst, &dst_md, engine, DNNL_MEMORY_NONE);
+    if (l->bf16) {
+        dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
+        dnnl_memory_create(&sh.src, &src_md, engine, DNNL_MEMORY_ALLOCATE);
+        dnnl_primitive_desc_t cpd;
+        if (dnnl_reorder_primitive_desc_create(&cpd, &src_f32_md, engine, &src_md, engine, NULL) != dnnl_success) return NULL;
+        dnnl_status_t s = dnnl_primitive_create(&sh.convert, cpd);
+        dnnl_primitive_desc_destroy(cpd);
+        if (s != dnnl_success) return NULL;
+    }
+    l->shapes[l->count] = sh;
+    return &l->shapes[l->count++];
+}
+
+int vs_dnnl_linear_apply(vs_dnnl_linear *l, int64_t rows, const float *in, float *out) {
+    if (!ready()) return (int)dnnl_runtime_error;
+    pthread_mutex_lock(&l->lock);  // a shape's memory objects hold this call's pointers
+    linear_shape *sh = shape_for(l, rows);
+    dnnl_status_t s = sh ? dnnl_success : dnnl_runtime_error;
+    if (s == dnnl_success) s = dnnl_memory_set_data_handle(sh->src_f32, (void *)in);
+    if (s == dnnl_success) s = dnnl_memory_set_data_handle(sh->dst, out);
+    if (s == dnnl_success && sh->convert) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, sh->src_f32}, {DNNL_ARG_TO, sh->src}};
+        s = dnnl_primitive_execute(sh->convert, stream, 2, args);
+    }
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, sh->convert ? sh->src : sh->src_f32}, {DNNL_ARG_WEIGHTS, sh->weights}, {DNNL_ARG_DST, sh->dst}};
+        s = dnnl_primitive_execute(sh->product, stream, 3, args);
+    }
+    if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    pthread_mutex_unlock(&l->lock);
+    return (int)s;
+}
+
+void vs_dnnl_linear_destroy(vs_dnnl_linear *l) {
+    if (!l) return;
+    for (int i = 0; i < l->count; i++) {
+        linear_shape *sh = &l->shapes[i];
+        dnnl_primitive_destroy(sh->product);
+        if (sh->convert) dnnl_primitive_destroy(sh->convert);
+        dnnl_memory_destroy(sh->src_f32);
+        if (sh->src) dnnl_memory_destroy(sh->src);
+        dnnl_memory_destroy(sh->dst);
+        if (sh->private_weights) dnnl_memory_destroy(sh->weights);
+    }
+    if (l->weights) dnnl_memory_destroy(l->weights);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
 }

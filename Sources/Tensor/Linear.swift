@@ -6,6 +6,8 @@ public struct Linear {
     public let weight: Tensor
     public let panels: PanelMatrix?
     public let bias: Tensor?
+    /// The weight in oneDNN's layout, when ProductEngine says oneDNN (made on first use).
+    private let dnnl = DNNLWeights()
 
     public init(weight: Tensor, bias: Tensor?) {
         precondition(weight.shape.count == 2, "linear weight must be 2-D, got \(weight.shape)")
@@ -43,6 +45,13 @@ public struct Linear {
             FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
                                 into: output, accumulate: bias != nil || accumulate)
             return
+        }
+        let engine = ProductEngine.current
+        if engine != .openblas {
+            // oneDNN adds its product to what the output holds: the bias, the residual, or zeros.
+            if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
+            if dnnl.apply(weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16) { return }
+            if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
         }
         BLAS.parallelGemm(transposeB: true, m: rows, n: o, k: inFeatures,
                           a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,

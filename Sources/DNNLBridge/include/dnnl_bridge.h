@@ -19,6 +19,16 @@ void vs_dnnl_matmul_destroy(vs_dnnl_matmul *matmul);
 /// The implementation oneDNN chose for this product ("brg:avx512_core_bf16", "gemm:jit", ...).
 const char *vs_dnnl_matmul_implementation(const vs_dnnl_matmul *matmul);
 
+/// nn.Linear's weight W [n x k] (row-major, f32) held once in oneDNN's layout, in f32 or bf16,
+/// shared by the products of every row count (the layout oneDNN picks does not depend on it;
+/// where it would, that product keeps its own copy).
+typedef struct vs_dnnl_linear vs_dnnl_linear;
+/// `weight` stays the caller's and must outlive the linear.
+vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight, int bf16, char *error, size_t error_size);
+/// out[rows x n] += in[rows x k] W^T (out holds the bias, or what to add to, or zeros). 0 on success.
+int vs_dnnl_linear_apply(vs_dnnl_linear *linear, int64_t rows, const float *in, float *out);
+void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
+
 /// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
 int vs_dnnl_has_bf16(void);
 /// The ISA oneDNN dispatches to, as a short name.

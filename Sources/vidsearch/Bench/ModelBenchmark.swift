@@ -24,14 +24,31 @@ enum ModelBenchmark {
             let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42))
             var rng = SeededRandom(seed: 9)
             let flops = visionFLOPs(config)
+            var sgemmPathBatch4 = 0.0
             for batch in [1, 4] {
                 let pixels = rng.tensor([batch, 8, 3, 224, 224])
                 let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
                 let perSegment = t.median / Double(batch)
+                if batch == 4 { sgemmPathBatch4 = perSegment }
                 let rate = flops / perSegment / 1e9
                 report.add("model.\(shape).segment.batch\(batch)", perSegment, "s/segment", timing: t,
                            ratio: rate / sgemm, ratioTo: "sgemm", note: String(format: "%.1f GFLOP/s of %.1f GFLOP per segment", rate, flops / 1e9))
             }
+            // The same segments with the large products in oneDNN (VIDSEARCH_GEMM=onednn), each
+            // against its own precision's limit measured in this run.
+            let engineBefore = ProductEngine.current
+            defer { ProductEngine.current = engineBefore }
+            for (engine, limit, label) in [(ProductEngine.onednnF32, report.dnnlF32, "onednn_f32"), (.onednnBF16, report.dnnlBF16, "onednn_bf16")] where limit > 0 {
+                ProductEngine.current = engine
+                let pixels = rng.tensor([4, 8, 3, 224, 224])
+                _ = try model.encodeVideos(pixels)  // weights reordered into oneDNN's layout
+                let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
+                let rate = flops / (t.median / 4) / 1e9
+                report.add("model.\(shape).segment.batch4.\(label)", t.median / 4, "s/segment", timing: t,
+                           ratio: rate / limit, ratioTo: label == "onednn_f32" ? "dnnl_f32" : "dnnl_bf16",
+                           note: String(format: "%.1f GFLOP/s; %.2fx faster than the OpenBLAS path in this run", rate, sgemmPathBatch4 / (t.median / 4)))
+            }
+            ProductEngine.current = engineBefore
             let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
             let t = try Measure.time(repeats: 50, warmup: 3) { _ = try model.encodeText(ids) }
             // Bound by reading the text weights: stated against the machine's read bandwidth.

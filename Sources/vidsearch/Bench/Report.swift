@@ -16,6 +16,8 @@ final class Report {
     let json: Bool
     let machine = Measure.machine()
     private(set) var sgemm = 0.0
+    /// oneDNN's rates on the same product, same run (0 where it has none).
+    private(set) var dnnlF32 = 0.0, dnnlBF16 = 0.0
     private(set) var figures: [Figure] = []
     private(set) var skipped: [(name: String, reason: String)] = []
 
@@ -27,10 +29,11 @@ final class Report {
         sgemm = max(threaded, split)
         add("machine.sgemm", sgemm, "GFLOP/s",
             note: String(format: "400x2304x768 sgemm, same run: OpenBLAS threads %.1f, split per core %.1f; the faster is the limit", threaded, split))
-        // oneDNN's limits on the same product (issue #17: the model does not use them yet).
+        // oneDNN's limits on the same product (the model's products use them with VIDSEARCH_GEMM=onednn).
         for bf16 in [false, true] {
             let name = bf16 ? "machine.dnnl_bf16" : "machine.dnnl_f32"
             if let (rate, implementation) = Measure.dnnlRate(bf16: bf16) {
+                if bf16 { dnnlBF16 = rate } else { dnnlF32 = rate }
                 add(name, rate, "GFLOP/s", ratio: rate / sgemm, ratioTo: "sgemm",
                     note: "oneDNN 2.6 matmul, same product, \(implementation), weights reordered once" + (bf16 ? ", f32 source converted each call, f32 output" : ""))
             } else {

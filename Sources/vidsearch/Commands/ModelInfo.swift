@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 import Ingest
 import XCLIP
 
@@ -40,6 +41,8 @@ struct ModelInfo: ParsableCommand {
                                   "mean": preprocessing.mean.map(Double.init), "std": preprocessing.std.map(Double.init)],
             ]
             if let training { object["training"] = training }
+            object["products"] = ["engine": ProductEngine.current.rawValue, "why": ProductEngine.reason,
+                                  "cpu_bf16": ProductEngine.cpuHasBF16, "onednn_isa": ProductEngine.oneDNNISA]
             Output.json(object)
             return
         }
@@ -48,6 +51,7 @@ struct ModelInfo: ParsableCommand {
         print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, \(v.numFrames) frames; MIT \(v.mitNumHiddenLayers) layer(s)")
         print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; prompt generator \(c.promptLayers) layers")
         print("embedding:    \(loaded.model.embeddingSize) values, \(loaded.model.promptTokenCount) prompt tokens per segment")
+        print("products:     \(ProductEngine.reason)")
         print("preprocess:   short side \(preprocessing.shortestEdge), crop \(preprocessing.cropWidth)x\(preprocessing.cropHeight)")
         guard let training else { return }
         if let command = training["command"] as? String { print("trained with: \(command)") }

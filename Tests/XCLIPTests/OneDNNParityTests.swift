@@ -1,0 +1,60 @@
+import Foundation
+import Tensor
+import XCLIP
+import XCTest
+
+/// The model with its large products in oneDNN: f32 within the reference's 1e-4 (both
+/// fixtures), bf16 within cosine 0.999 of f32 for video and text embeddings where the CPU has
+/// bf16 (said plainly when skipped).
+final class OneDNNParityTests: XCTestCase {
+    private static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
+
+    override func tearDown() { ProductEngine.current = .openblas }
+
+    func testF32ThroughOneDNNMatchesTheReferences() throws {
+        ProductEngine.current = .onednnF32
+        for (directory, dump) in [(ParityTests.fixture, "io.safetensors"), (Self.demo, "reference.safetensors")] {
+            let model = try XCLIPModel(directory: directory)
+            let reference = try SafeTensorsFile(path: directory.appendingPathComponent(dump).path)
+            for result in try ReferenceCheck.run(model: model, reference: reference) {
+                XCTAssertNil(result.problem, "\(directory.lastPathComponent) \(result.name): \(result.problem ?? "")")
+                let error = try XCTUnwrap(result.error, result.name)
+                XCTAssertLessThanOrEqual(error, 1e-4, "\(directory.lastPathComponent) \(result.name) relative error \(error)")
+            }
+        }
+    }
+
+    func testBF16EmbeddingsAreWithinCosine0999OfF32() throws {
+        guard ProductEngine.cpuHasBF16 else {
+            throw XCTSkip("this CPU has no bf16 instructions (oneDNN ISA \(ProductEngine.oneDNNISA)): the bf16 model path is not tested here")
+        }
+        let model = try XCLIPModel(directory: Self.demo)
+        let reference = try SafeTensorsFile(path: Self.demo.appendingPathComponent("reference.safetensors").path)
+        let pixels = try reference.floatTensor("input.pixel_values")
+        let ids = try reference.integers("input.input_ids")
+        let length = ids.shape[1]
+        let text = Array(ids.values[0..<length].prefix(through: ids.values[0..<length].firstIndex(of: 49407)!))
+
+        func embeddings() throws -> (video: [Float], text: [Float]) {
+            let encoded = try model.encodeVideos(pixels)
+            let p = model.embeddingSize
+            return (Array(UnsafeBufferPointer(start: encoded.embeddings.row(0), count: p)), try model.encodeText(text))
+        }
+        ProductEngine.current = .openblas
+        let f32 = try embeddings()
+        ProductEngine.current = .onednnBF16
+        let bf16 = try embeddings()
+        for (name, a, b) in [("video", f32.video, bf16.video), ("text", f32.text, bf16.text)] {
+            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let cosine = dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
+            XCTAssertTrue(cosine >= 0.999, "\(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
+        }
+    }
+
+    func testTheChoiceSaysWhy() {
+        XCTAssertFalse(ProductEngine.reason.isEmpty)
+        ProductEngine.current = .onednnF32
+        XCTAssertEqual(ProductEngine.reason, "set by the program")
+    }
+}
