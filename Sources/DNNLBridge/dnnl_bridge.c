@@ -254,16 +254,19 @@ vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight,
     return l;
 }
 
+static void destroy_shape(linear_shape *sh) {
+    dnnl_primitive_destroy(sh->product);
+    if (sh->convert) dnnl_primitive_destroy(sh->convert);
+    dnnl_memory_destroy(sh->src_f32);
+    if (sh->src) dnnl_memory_destroy(sh->src);
+    dnnl_memory_destroy(sh->dst);
+    if (sh->private_weights) dnnl_memory_destroy(sh->weights);
+}
+
 static linear_shape *shape_for(vs_dnnl_linear *l, int64_t rows) {
     for (int i = 0; i < l->count; i++) if (l->shapes[i].rows == rows) return &l->shapes[i];
     if (l->count == (int)(sizeof l->shapes / sizeof l->shapes[0])) {  // full: drop the oldest
-        linear_shape *old = &l->shapes[0];
-        dnnl_primitive_destroy(old->product);
-        if (old->convert) dnnl_primitive_destroy(old->convert);
-        dnnl_memory_destroy(old->src_f32);
-        if (old->src) dnnl_memory_destroy(old->src);
-        dnnl_memory_destroy(old->dst);
-        if (old->private_weights) dnnl_memory_destroy(old->weights);
+        destroy_shape(&l->shapes[0]);
         memmove(&l->shapes[0], &l->shapes[1], sizeof(linear_shape) * (size_t)(l->count - 1));
         l->count--;
     }
@@ -326,15 +329,7 @@ int vs_dnnl_linear_apply(vs_dnnl_linear *l, int64_t rows, const float *in, float
 
 void vs_dnnl_linear_destroy(vs_dnnl_linear *l) {
     if (!l) return;
-    for (int i = 0; i < l->count; i++) {
-        linear_shape *sh = &l->shapes[i];
-        dnnl_primitive_destroy(sh->product);
-        if (sh->convert) dnnl_primitive_destroy(sh->convert);
-        dnnl_memory_destroy(sh->src_f32);
-        if (sh->src) dnnl_memory_destroy(sh->src);
-        dnnl_memory_destroy(sh->dst);
-        if (sh->private_weights) dnnl_memory_destroy(sh->weights);
-    }
+    for (int i = 0; i < l->count; i++) destroy_shape(&l->shapes[i]);
     if (l->weights) dnnl_memory_destroy(l->weights);
     pthread_mutex_destroy(&l->lock);
     free(l);
