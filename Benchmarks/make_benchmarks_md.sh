@@ -19,9 +19,14 @@ trap 'rm -rf "$tmp"' EXIT
 if python3 -c "import numpy" 2>/dev/null; then
   Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
   Benchmarks/eval_demo.py --binary "$bin" --style b --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
+  # The same two evaluations with the model's products in oneDNN bf16 (f32 where the CPU lacks bf16).
+  for style in a b; do
+    VIDSEARCH_GEMM=onednn VIDSEARCH_PRECISION=bf16 Benchmarks/eval_demo.py --binary "$bin" --style $style --markdown \
+      > "$tmp/quality-bf16-$style.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-bf16-$style.md"
+  done
 else
   echo "Skipped: the evaluation renders clips with numpy, which is not installed." > "$tmp/quality.md"
-  cp "$tmp/quality.md" "$tmp/quality-b.md"
+  for f in quality-b quality-bf16-a quality-bf16-b; do cp "$tmp/quality.md" "$tmp/$f.md"; done
 fi
 # Ray's overhead: needs Ray, in the virtual environment scripts/test makes.
 if .build-cluster/venv/bin/python -c "import ray" 2>/dev/null; then
@@ -55,6 +60,9 @@ fi
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
   echo "### On freshly rendered clips (every class, held-out combinations)"; echo; cat "$tmp/quality.md"; echo
   echo "### On clips of a second rendering style the model never saw"; echo; cat "$tmp/quality-b.md"; echo
+  echo "### The same with oneDNN bf16 products (VIDSEARCH_GEMM=onednn VIDSEARCH_PRECISION=bf16)"; echo
+  echo "Project's renderer:"; echo; cat "$tmp/quality-bf16-a.md"; echo
+  echo "Second style:"; echo; cat "$tmp/quality-bf16-b.md"; echo
   echo "### Component analysis (the paper's Table 6 in miniature)"; echo; cat "$tmp/ablation.md"; echo
   if [ -f Benchmarks/notes.md ]; then cat Benchmarks/notes.md; fi
 } > BENCHMARKS.md
