@@ -23,18 +23,31 @@ public enum ProductEngine: String {
     private static let lock = NSLock()
     private static var chosen: (engine: ProductEngine, reason: String)?
 
-    private static func fromEnvironment() -> (ProductEngine, String) {
+    /// oneDNN at `precision` (f32, bf16, auto), saying where the request came from.
+    public static func choose(precision: String, source: String) {
+        let choice = resolve(precision, source: source)
+        lock.lock()
+        chosen = choice
+        lock.unlock()
+    }
+
+    private static func fromEnvironment() -> (engine: ProductEngine, reason: String) {
         let environment = ProcessInfo.processInfo.environment
         guard environment["VIDSEARCH_GEMM"]?.lowercased() == "onednn" else {
-            return (.openblas, "OpenBLAS sgemm (the default; VIDSEARCH_GEMM=onednn for oneDNN)")
+            return (.openblas, "OpenBLAS sgemm (the default; --precision or VIDSEARCH_GEMM=onednn for oneDNN)")
         }
-        switch environment["VIDSEARCH_PRECISION"]?.lowercased() ?? "auto" {
-        case "f32": return (.onednnF32, "oneDNN f32 (VIDSEARCH_PRECISION=f32)")
-        case "bf16" where cpuHasBF16: return (.onednnBF16, "oneDNN bf16 (VIDSEARCH_PRECISION=bf16)")
-        case "bf16": return (.onednnF32, "oneDNN f32: bf16 was asked for, but this CPU has no bf16 instructions (\(oneDNNISA))")
+        let precision = environment["VIDSEARCH_PRECISION"]?.lowercased() ?? "auto"
+        return resolve(precision, source: "VIDSEARCH_PRECISION=\(precision)")
+    }
+
+    private static func resolve(_ precision: String, source: String) -> (engine: ProductEngine, reason: String) {
+        switch precision {
+        case "f32": return (.onednnF32, "oneDNN f32 (\(source))")
+        case "bf16" where cpuHasBF16: return (.onednnBF16, "oneDNN bf16 (\(source))")
+        case "bf16": return (.onednnF32, "oneDNN f32: bf16 was asked for (\(source)), but this CPU has no bf16 instructions (\(oneDNNISA))")
         default:
-            return cpuHasBF16 ? (.onednnBF16, "oneDNN bf16: the CPU has bf16 instructions (\(oneDNNISA))")
-                : (.onednnF32, "oneDNN f32: the CPU has no bf16 instructions (\(oneDNNISA))")
+            return cpuHasBF16 ? (.onednnBF16, "oneDNN bf16 (\(source)): the CPU has bf16 instructions (\(oneDNNISA))")
+                : (.onednnF32, "oneDNN f32 (\(source)): the CPU has no bf16 instructions (\(oneDNNISA))")
         }
     }
 }

@@ -26,6 +26,8 @@ struct IndexCommand: ParsableCommand {
 
     @OptionGroup var options: IndexOptions
 
+    @OptionGroup var products: PrecisionOption
+
     @Argument(help: "Video files or folders.")
     var paths: [String] = []
 
@@ -61,6 +63,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
+        products.apply()
         let extensions = ext.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             ?? FileWalker.videoExtensions
         let (files, rejected) = FileWalker.expand(paths + (try listedPaths()), extensions: extensions)

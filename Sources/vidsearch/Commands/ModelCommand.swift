@@ -25,6 +25,8 @@ struct ModelCheck: ParsableCommand {
         """
     )
 
+    @OptionGroup var products: PrecisionOption
+
     @Option(help: "Checkpoint directory (config.json, model.safetensors).")
     var model: String
 
@@ -38,6 +40,7 @@ struct ModelCheck: ParsableCommand {
     var json = false
 
     func run() throws {
+        products.apply()
         let results: [ReferenceCheck.Result]
         do {
             let loaded = try XCLIPModel(directory: URL(fileURLWithPath: model))

@@ -17,6 +17,8 @@ struct ModelInfo: ParsableCommand {
         """
     )
 
+    @OptionGroup var products: PrecisionOption
+
     @Option(help: "Model directory. Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
     var model: String?
 
@@ -24,6 +26,7 @@ struct ModelInfo: ParsableCommand {
     var json = false
 
     func run() throws {
+        products.apply()
         let loaded = try withIndexOrModel { try LoadedModel(model) }
         let c = loaded.model.configuration, v = c.vision, t = c.text
         let preprocessing = try withIndexOrModel { try PreprocessorConfiguration(modelDirectory: loaded.directory) }

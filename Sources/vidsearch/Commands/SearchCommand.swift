@@ -31,6 +31,8 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var options: SearchIndexOptions
 
+    @OptionGroup var products: PrecisionOption
+
     @Argument(help: "What to look for, in plain words.")
     var query: String?
 
@@ -87,6 +89,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        products.apply()
         let texts: [String]
         if like != nil || image != nil {
             texts = []

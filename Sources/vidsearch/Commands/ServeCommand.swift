@@ -29,6 +29,8 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var options: IndexOptions
 
+    @OptionGroup var products: PrecisionOption
+
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
@@ -60,6 +62,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        products.apply()
         let service = try withIndexOrModel { () -> SearchService in
             let loaded = try LoadedModel(options.model)
             if !watch.isEmpty && !FileManager.default.fileExists(atPath: options.indexDirectory.path) {
@@ -105,7 +108,7 @@ struct ServeCommand: ParsableCommand {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         child.arguments = ["watch"] + watch + ["--index", options.indexDirectory.path, "--settle", String(settle), "--json", "--exit-with-parent"]
-            + (options.model.map { ["--model", $0] } ?? [])
+            + (options.model.map { ["--model", $0] } ?? []) + (products.precision.map { ["--precision", $0] } ?? [])
         let out = Pipe(), err = Pipe()
         child.standardOutput = out
         child.standardError = err

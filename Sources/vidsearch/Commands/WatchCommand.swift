@@ -25,6 +25,8 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var options: IndexOptions
 
+    @OptionGroup var products: PrecisionOption
+
     @Argument(help: "Folders to watch (recursively).")
     var folders: [String]
 
@@ -53,6 +55,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        products.apply()
         let watcher = try withIndexOrModel { () -> FolderWatcher in
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity)
