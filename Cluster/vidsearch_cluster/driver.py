@@ -133,7 +133,7 @@ class Driver:
                    "threads": o.cpus_per_task, "local_dir": o.local_dir, "index_arguments": index_arguments}
             return index_share.options(num_cpus=o.cpus_per_task).remote(job)
 
-        progress = Progress(len(plan.encode), plan.seconds, self.event, quiet=False)
+        progress = Progress(len(plan.encode), plan.seconds, self.event)
         running = {submit(i, 1): (i, 1) for i in range(len(shares))}
         while running:
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)

@@ -13,11 +13,11 @@ def clock(seconds):
 class Progress:
     """Counts what the tasks report; an attempt that is lost takes its counts with it."""
 
-    def __init__(self, files, seconds, emit, quiet=False):
+    def __init__(self, files, seconds, emit):
         self.files, self.seconds = files, seconds
         self.started = time.time()
         self.by_attempt = {}  # (share, attempt) -> [files, seconds]
-        self.emit, self.quiet = emit, quiet
+        self.emit = emit
         self.last_line = 0.0
         self.retries = 0
 
@@ -45,7 +45,7 @@ class Progress:
 
     def tick(self, force=False):
         now = time.time()
-        if self.quiet or (not force and now - self.last_line < 2.0):
+        if not force and now - self.last_line < 2.0:
             return
         self.last_line = now
         s = self.snapshot()

@@ -51,10 +51,9 @@ public final class FolderWatcher {
     public func watch(stop: () -> Bool, events: (Event) -> Void) throws {
         var lastScan = 0.0
         while !stop() {
-            let now = Date().timeIntervalSince1970
-            let woken = wait(seconds: observed.isEmpty || pending(now: now) == 0 ? options.interval : 0.5)
+            let woken = wait(seconds: pending() == 0 ? options.interval : 0.5)
             let due = Date().timeIntervalSince1970 - lastScan >= (usesInotify ? 30 : options.interval)
-            if woken || due || pending(now: now) > 0 {
+            if woken || due || pending() > 0 {
                 lastScan = Date().timeIntervalSince1970
                 try scan(events: events)
             }
@@ -80,7 +79,7 @@ public final class FolderWatcher {
         let ready = observed.filter { path, seen in
             now - seen.since >= options.settle && (handled[path].map { $0 != (seen.size, seen.mtime) } ?? true)
         }.keys.sorted()
-        let waiting = pending(now: now) - ready.count  // seen, not yet settled
+        let waiting = pending() - ready.count  // seen, not yet settled
         if waiting > 0 { events(.waiting(files: waiting)) }
 
         var changed = false
@@ -100,7 +99,7 @@ public final class FolderWatcher {
         // Gone from disk, and under a watched folder: removed. Not while a new file is still
         // settling, for it may be this one moved (it then keeps its segments once it settles),
         // unless the removal has waited a minute (a camera that never stops writing).
-        let settling = pending(now: now) > 0
+        let settling = pending() > 0
         for video in try run.store.videos() where present[video.path] == nil && isWatched(video.path)
             && !FileManager.default.fileExists(atPath: video.path) {
             let noticed = gone[video.path] ?? now
@@ -122,7 +121,7 @@ public final class FolderWatcher {
         }
     }
 
-    private func pending(now: Double) -> Int {
+    private func pending() -> Int {
         observed.filter { path, seen in handled[path].map { $0 != (seen.size, seen.mtime) } ?? true }.count
     }
 

@@ -7,7 +7,8 @@ import VideoIndex
 /// the run itself and by `--dry-run`, which cluster drivers use to hand out only the work left.
 public enum IndexPlan {
     public enum Decision {
-        case skip(IndexRun.FileResult)
+        /// `known`: the record that makes it unchanged (its dates may still need reading).
+        case skip(IndexRun.FileResult, known: VideoRecord)
         case move(twin: VideoRecord, size: UInt64, mtime: Double)
         case encode(size: UInt64, mtime: Double, fingerprint: String, replacing: Bool)
         case fail(IndexRun.FileResult)
@@ -25,7 +26,7 @@ public enum IndexPlan {
         let known = try store?.video(path: path)
         if let known, known.status == .indexed, known.size == size, known.mtime == mtime {
             return .skip(IndexRun.FileResult(path: path, outcome: .skipped, segments: known.segmentIds.count,
-                                             duration: known.duration, detail: "unchanged"))
+                                             duration: known.duration, detail: "unchanged"), known: known)
         }
         let fingerprint: String
         do { fingerprint = try Fingerprint.file(path) } catch {

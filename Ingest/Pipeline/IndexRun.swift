@@ -50,8 +50,8 @@ public final class IndexRun {
         var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
         for path in files {
             switch try IndexPlan.decide(path: path, store: store) {
-            case let .skip(result):
-                try readDateIfMissing(path)
+            case let .skip(result, known):
+                try readDateIfMissing(known)
                 results.append(result); progress(.file(result))
             case let .fail(result):
                 results.append(result); progress(.file(result))
@@ -102,9 +102,9 @@ public final class IndexRun {
 
     /// An unchanged video indexed before dates were kept: its container's creation_time is read
     /// once from the header (milliseconds), so date filters see it without encoding anything.
-    private func readDateIfMissing(_ path: String) throws {
-        guard let known = try store.video(path: path), known.dateRead == nil else { return }
-        let recorded = (try? VideoDecoder(path: path))?.info.creationTime
+    private func readDateIfMissing(_ known: VideoRecord) throws {
+        guard known.dateRead == nil else { return }
+        let recorded = (try? VideoDecoder(path: known.path))?.info.creationTime
         try store.setRecorded(videoId: known.id, recorded: recorded)
     }
 }

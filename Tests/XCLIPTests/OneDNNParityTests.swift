@@ -50,6 +50,7 @@ final class OneDNNParityTests: XCTestCase {
             let cosine = dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
             XCTAssertTrue(cosine >= 0.999, "\(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
         }
+        XCTAssertNotEqual(f32.video, bf16.video, "the bf16 products ran (the embeddings are not bit-identical to f32's)")
     }
 
     func testTheChoiceSaysWhy() {

@@ -162,7 +162,7 @@ struct IndexCommand: ParsableCommand {
         for r in rejected { say(r.path, "fail", nil, ("error", r.reason)) }
         for path in files {
             switch try withIndexOrModel({ try IndexPlan.decide(path: path, store: store) }) {
-            case let .skip(result): say(path, "skip", result.duration)
+            case let .skip(result, _): say(path, "skip", result.duration)
             case let .fail(result): say(path, "fail", nil, ("error", result.detail ?? "unreadable"))
             case let .move(twin, _, _): say(path, "move", twin.duration, ("from", twin.path))
             case let .encode(_, _, _, replacing):
