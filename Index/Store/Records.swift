@@ -27,11 +27,17 @@ public struct VideoRecord: Codable, Equatable {
     public var dateRead: Bool?
     /// When the video was made, as filters read it: its creation_time, else its file's mtime.
     public var date: Double { recorded ?? mtime }
+    /// The precision of the model's products that made its vectors ("f32" or "bf16"); nil in
+    /// records made before it was kept, all of which were f32.
+    public var precision: String?
+    /// `precision`, reading an older record's absence as the f32 it was.
+    public var vectorPrecision: String { precision ?? "f32" }
 
     public init(id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
                 width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
                 status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil,
-                dateRead: Bool? = nil) {
+                dateRead: Bool? = nil, precision: String? = nil) {
+        self.precision = precision
         self.recorded = recorded
         self.dateRead = dateRead
         self.id = id

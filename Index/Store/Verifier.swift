@@ -8,6 +8,8 @@ public enum Verifier {
         public var notes: [String] = []
         public var videos = 0
         public var segments = 0
+        /// Indexed videos by the precision their vectors were made in ("f32", "bf16").
+        public var precisions: [String: Int] = [:]
         public var ok: Bool { problems.isEmpty }
     }
 
@@ -28,6 +30,7 @@ public enum Verifier {
                     return true
                 }
                 report.videos += 1
+                if video.status == .indexed { report.precisions[video.vectorPrecision, default: 0] += 1 }
                 videoIds.insert(id)
                 if video.id != id { report.problems.append("video \(id): record says id \(video.id)") }
                 if try txn.get(Key.path(video.path), in: "paths") != Key.id(id) {
@@ -92,6 +95,10 @@ public enum Verifier {
                 }
             }
             try verifyVectors(store, segmentIds: segmentIds, report: &report)
+            if report.precisions.count > 1 {
+                let counts = report.precisions.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }.joined(separator: ", ")
+                report.notes.append("vectors of mixed precision (\(counts) videos): allowed, the two agree within cosine 0.999")
+            }
         }
         return report
     }

@@ -84,7 +84,8 @@ public final class IndexRun {
                                          duration: video.segments.last?.segment.end ?? video.info.duration,
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
                                          frameRate: video.info.frameRate, rotation: video.info.rotation,
-                                         recorded: video.info.creationTime, dateRead: true)
+                                         recorded: video.info.creationTime, dateRead: true,
+                                         precision: ProductEngine.current.precision)
                 let stored = try store.put(video: record, segments: video.segments)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))

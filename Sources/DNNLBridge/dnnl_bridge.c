@@ -142,6 +142,11 @@ int vs_dnnl_has_bf16(void) {
     return (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16 ? 1 : 0;
 }
 
+int vs_dnnl_has_avx512(void) {
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 1 : 0;
+}
+
 const char *vs_dnnl_isa(void) {
     switch (dnnl_get_effective_cpu_isa()) {
     case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";

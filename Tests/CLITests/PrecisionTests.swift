@@ -8,17 +8,62 @@ final class PrecisionTests: XCTestCase {
     private let model = CLI.repository.appendingPathComponent("Models/xclip-demo").path
 
     func testPrecisionIsChosenReportedAndKeepsTheReference() throws {
-        let plain = try CLI.run(["model", "info", "--model", model, "--json"], environment: ["VIDSEARCH_GEMM": ""])
-        XCTAssertEqual((plain.json.first?["products"] as? [String: Any])?["engine"] as? String, "openblas")
-        let f32 = try CLI.run(["model", "info", "--model", model, "--precision", "f32", "--json"])
+        // The default follows the CPU: bf16 where it has bf16 instructions, oneDNN f32 on other
+        // AVX-512 CPUs, OpenBLAS below.
+        let plain = try CLI.run(["model", "info", "--model", model, "--json"], environment: ["VIDSEARCH_GEMM": "", "VIDSEARCH_PRECISION": ""])
+        let facts = try XCTUnwrap(plain.json.first?["products"] as? [String: Any])
+        let bf16 = try XCTUnwrap(facts["cpu_bf16"] as? Bool), avx512 = (facts["onednn_isa"] as? String ?? "").hasPrefix("avx512")
+        let f32Engine = avx512 ? "onednn-f32" : "openblas"
+        XCTAssertEqual(facts["engine"] as? String, bf16 ? "onednn-bf16" : f32Engine)
+        XCTAssertTrue((facts["why"] as? String ?? "").contains("the default"), "\(facts)")
+
+        let f32 = try CLI.run(["model", "info", "--model", model, "--precision", "f32", "--json"], environment: ["VIDSEARCH_GEMM": ""])
         let products = try XCTUnwrap(f32.json.first?["products"] as? [String: Any])
-        XCTAssertEqual(products["engine"] as? String, "onednn-f32")
-        XCTAssertEqual(products["why"] as? String, "oneDNN f32 (--precision f32)")
-        let check = try CLI.run(["model", "check", "--model", model, "--reference", model + "/reference.safetensors", "--precision", "f32"])
+        XCTAssertEqual(products["engine"] as? String, f32Engine)
+        XCTAssertTrue((products["why"] as? String ?? "").contains("--precision f32"), "\(products)")
+        let forced = try CLI.run(["model", "info", "--model", model, "--json"], environment: ["VIDSEARCH_GEMM": "onednn", "VIDSEARCH_PRECISION": "f32"])
+        XCTAssertEqual((forced.json.first?["products"] as? [String: Any])?["engine"] as? String, "onednn-f32")
+        let blas = try CLI.run(["model", "info", "--model", model, "--precision", "bf16", "--json"], environment: ["VIDSEARCH_GEMM": "openblas"])
+        let blasFacts = try XCTUnwrap(blas.json.first?["products"] as? [String: Any])
+        XCTAssertEqual(blasFacts["engine"] as? String, "openblas")
+        XCTAssertTrue((blasFacts["why"] as? String ?? "").contains("bf16 needs oneDNN"), "\(blasFacts)")
+
+        // model check runs f32 by default (the reference's precision) and keeps 1e-4; asked for
+        // bf16 it checks at bf16's tolerance.
+        let check = try CLI.run(["model", "check", "--model", model, "--reference", model + "/reference.safetensors"])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+        XCTAssertTrue(check.stdout.contains("within 0.0001"), check.stdout)
+        let checkBF16 = try CLI.run(["model", "check", "--model", model, "--reference", model + "/reference.safetensors", "--precision", "bf16"])
+        XCTAssertEqual(checkBF16.status, 0, checkBF16.stdout + checkBF16.stderr)
+        XCTAssertTrue(checkBF16.stdout.contains(bf16 ? "within 0.02" : "within 0.0001"), checkBF16.stdout)
         XCTAssertEqual(try CLI.run(["model", "info", "--model", model, "--precision", "fp8"]).status, 2)
-        let auto = try CLI.run(["model", "info", "--model", model, "--precision", "auto", "--json"])
-        let engine = (auto.json.first?["products"] as? [String: Any])?["engine"] as? String
-        XCTAssertTrue(engine == "onednn-bf16" || engine == "onednn-f32", "\(engine ?? "none")")
+    }
+
+    /// The index keeps the precision each video's vectors were made in; verify and stats say it,
+    /// and a mix of the two is allowed and noted.
+    func testTheIndexRecordsThePrecisionOfItsVectors() throws {
+        let dir = try temporaryDirectory(self)
+        let tiny = try tinyModel(self)
+        let red = dir.appendingPathComponent("red.mp4").path, blue = dir.appendingPathComponent("blue.mp4").path
+        try makeClip(red, color: "red", seconds: 4)
+        try makeClip(blue, color: "blue", seconds: 4)
+        let index = dir.appendingPathComponent("index").path
+        XCTAssertEqual(try CLI.run(["index", red, "--index", index, "--model", tiny.path, "--precision", "f32"]).status, 0)
+        var verify = try CLI.run(["verify", "--index", index, "--json"])
+        XCTAssertEqual(verify.json.last?["precisions"] as? [String: Int], ["f32": 1])
+        let info = try CLI.run(["model", "info", "--model", model, "--precision", "bf16", "--json"])
+        guard (info.json.first?["products"] as? [String: Any])?["engine"] as? String == "onednn-bf16" else {
+            throw XCTSkip("this CPU has no bf16 instructions: a bf16 index cannot be made here")
+        }
+        XCTAssertEqual(try CLI.run(["index", blue, "--index", index, "--model", tiny.path, "--precision", "bf16"]).status, 0)
+        verify = try CLI.run(["verify", "--index", index, "--json"])
+        XCTAssertEqual(verify.status, 0, verify.stdout)
+        XCTAssertEqual(verify.json.last?["precisions"] as? [String: Int], ["f32": 1, "bf16": 1])
+        XCTAssertTrue((verify.json.last?["notes"] as? [String] ?? []).contains { $0.contains("mixed precision") }, verify.stdout)
+        let stats = try CLI.run(["stats", "--index", index])
+        XCTAssertTrue(stats.stdout.contains("precision  bf16 (1 video), f32 (1 video)"), stats.stdout)
+        // Both kinds of vectors answer the same query.
+        let hits = try CLI.run(["search", "a red box", "--index", index, "--model", tiny.path, "--json"]).json
+        XCTAssertEqual(Set(hits.compactMap { $0["path"] as? String }), [red, blue])
     }
 }

@@ -27,6 +27,9 @@ final class RankingTests: XCTestCase {
 
     func fixtureIndex() throws -> (XCLIPModel, SafeTensorsFile, VideoEncoding, IndexStore) { try Self.fixtureIndex(self) }
 
+    // The reference's precision, in whichever library this CPU's f32 default uses.
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
     func testRerankOrderMatchesReferenceLogits() throws {
         let (model, io, encoded, store) = try fixtureIndex()
         let p = model.embeddingSize, n = model.promptTokenCount

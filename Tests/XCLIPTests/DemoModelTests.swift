@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import XCLIP
 import XCTest
 
@@ -7,6 +8,9 @@ import XCTest
 final class DemoModelTests: XCTestCase {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
+
+    // The reference's precision, in whichever library this CPU's f32 default uses.
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
 
     func testBundledModelMatchesItsReferenceDump() throws {
         let model = try XCLIPModel(directory: Self.directory)

@@ -10,7 +10,7 @@ final class OneDNNParityTests: XCTestCase {
     private static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Models/xclip-demo")
 
-    override func tearDown() { ProductEngine.current = .openblas }
+    override func tearDown() { ProductEngine.choose(precision: "f32", source: "test") }
 
     func testF32ThroughOneDNNMatchesTheReferences() throws {
         ProductEngine.current = .onednnF32

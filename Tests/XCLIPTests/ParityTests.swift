@@ -8,6 +8,9 @@ import XCTest
 final class ParityTests: XCTestCase {
     static var fixture: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/xclip-tiny") }
 
+    // The reference's precision, in whichever library this CPU's f32 default uses.
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
     func testEveryOutputMatchesTheReference() throws {
         let model = try XCLIPModel(directory: Self.fixture)
         let reference = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)

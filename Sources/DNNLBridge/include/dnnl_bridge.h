@@ -31,6 +31,8 @@ void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
 
 /// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
 int vs_dnnl_has_bf16(void);
+/// 1 when oneDNN dispatches to AVX-512 (avx512_core or above).
+int vs_dnnl_has_avx512(void);
 /// The ISA oneDNN dispatches to, as a short name.
 const char *vs_dnnl_isa(void);
 

@@ -25,6 +25,10 @@ enum ModelBenchmark {
             var rng = SeededRandom(seed: 9)
             let flops = visionFLOPs(config)
             var sgemmPathBatch4 = 0.0
+            // The baseline rows: every product in OpenBLAS, whatever this CPU's default is.
+            let engineBefore = ProductEngine.current
+            defer { ProductEngine.current = engineBefore }
+            ProductEngine.current = .openblas
             for batch in [1, 4] {
                 let pixels = rng.tensor([batch, 8, 3, 224, 224])
                 let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
@@ -34,10 +38,8 @@ enum ModelBenchmark {
                 report.add("model.\(shape).segment.batch\(batch)", perSegment, "s/segment", timing: t,
                            ratio: rate / sgemm, ratioTo: "sgemm", note: String(format: "%.1f GFLOP/s of %.1f GFLOP per segment", rate, flops / 1e9))
             }
-            // The same segments with the large products in oneDNN (VIDSEARCH_GEMM=onednn), each
-            // against its own precision's limit measured in this run.
-            let engineBefore = ProductEngine.current
-            defer { ProductEngine.current = engineBefore }
+            // The same segments with the large products in oneDNN, each against its own
+            // precision's limit measured in this run.
             for (engine, limit, label) in [(ProductEngine.onednnF32, report.dnnlF32, "onednn_f32"), (.onednnBF16, report.dnnlBF16, "onednn_bf16")] where limit > 0 {
                 ProductEngine.current = engine
                 let pixels = rng.tensor([4, 8, 3, 224, 224])

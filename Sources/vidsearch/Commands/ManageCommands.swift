@@ -93,15 +93,17 @@ struct StatsCommand: ParsableCommand {
         let bytes = Self.diskUsage(store.directory)
         let seconds = videos.reduce(0) { $0 + $1.duration }
         let perSegment = counts.segments > 0 ? bytes / counts.segments : 0
+        let precisions = videos.filter { $0.status == .indexed }.reduce(into: [String: Int]()) { $0[$1.vectorPrecision, default: 0] += 1 }
         if json {
             Output.json(["videos": counts.videos, "segments": counts.segments, "video_seconds": seconds, "bytes": bytes,
                          "bytes_per_segment": perSegment, "model": store.model.name, "model_fingerprint": store.model.fingerprint,
-                         "dimension": store.model.dimension, "generation": store.meta.generation])
+                         "dimension": store.model.dimension, "generation": store.meta.generation, "precisions": precisions])
         } else {
             print("index      \(store.directory.path)")
             print("model      \(store.model.description), \(store.model.dimension)-d, \(store.model.promptTokens) prompt tokens")
             print("videos     \(counts.videos) (\(Formatting.time(seconds)) of video)")
             print("segments   \(counts.segments)")
+            if !precisions.isEmpty { print("precision  \(VerifyCommand.describe(precisions))") }
             print("disk       \(bytes / 1024) KiB (\(perSegment) bytes per segment)")
         }
     }
@@ -150,13 +152,19 @@ struct VerifyCommand: ParsableCommand {
         }
         if json {
             Output.json(["ok": report.ok, "problems": report.problems, "notes": report.notes,
-                         "videos": report.videos, "segments": report.segments])
+                         "videos": report.videos, "segments": report.segments, "precisions": report.precisions])
         } else {
             for note in report.notes { print("note: \(note)") }
+            if !report.precisions.isEmpty { print("precision: \(Self.describe(report.precisions))") }
             for problem in report.problems { print("problem: \(problem)") }
             print(report.ok ? "ok: \(report.videos) videos, \(report.segments) segments, every invariant holds"
                             : "\(report.problems.count) problems")
         }
         if !report.ok { throw ExitCodes.someFailed }
+    }
+
+    /// "bf16 (3 videos), f32 (2 videos)": what the indexed videos' vectors were made in.
+    static func describe(_ precisions: [String: Int]) -> String {
+        precisions.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) video\($0.value == 1 ? "" : "s"))" }.joined(separator: ", ")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 import XCLIP
 
 struct ModelCommand: ParsableCommand {
@@ -18,6 +19,8 @@ struct ModelCheck: ParsableCommand {
         The reference is a safetensors file with input.pixel_values, input.input_ids and the
         reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors).
         Each output's error is max|ours - reference| / max|reference|.
+        The products run in f32 (the reference's precision) unless --precision or
+        $VIDSEARCH_PRECISION asks for bf16, which is checked at a bf16 tolerance (2e-2).
         Exit status: 0 all within tolerance, 1 an output over it or missing, 3 model or file unreadable.
 
         Example:
@@ -33,14 +36,19 @@ struct ModelCheck: ParsableCommand {
     @Option(help: "Reference dump (safetensors with input.* and out.* tensors).")
     var reference: String
 
-    @Option(help: "Largest relative error accepted per output.")
-    var tolerance: Float = 1e-4
+    @Option(help: "Largest relative error accepted per output (default 1e-4 in f32, 2e-2 in bf16).")
+    var tolerance: Float?
 
     @Flag(help: "One JSON object per output, then a summary object.")
     var json = false
 
     func run() throws {
         products.apply()
+        if products.precision == nil && ProcessInfo.processInfo.environment["VIDSEARCH_PRECISION"] == nil {
+            ProductEngine.choose(precision: "f32", source: "model check: the reference's precision")
+        }
+        let tolerance = self.tolerance ?? (ProductEngine.current == .onednnBF16 ? 2e-2 : 1e-4)
+        if !json { print("products: \(ProductEngine.reason)") }
         let results: [ReferenceCheck.Result]
         do {
             let loaded = try XCLIPModel(directory: URL(fileURLWithPath: model))

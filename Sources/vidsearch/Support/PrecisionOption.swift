@@ -1,11 +1,12 @@
 import ArgumentParser
 import Tensor
 
-/// `--precision f32|bf16|auto`: the model's large products in oneDNN at that precision (auto:
-/// bf16 where the CPU has bf16 instructions). Without it, $VIDSEARCH_GEMM and
-/// $VIDSEARCH_PRECISION decide (OpenBLAS when unset). `vidsearch model info` says which and why.
+/// `--precision f32|bf16|auto`: the model's large products at that precision (auto, the
+/// default: bf16 where the CPU has bf16 instructions). Without it, $VIDSEARCH_PRECISION
+/// decides; $VIDSEARCH_GEMM=openblas|onednn names the library. `vidsearch model info` says
+/// which and why.
 struct PrecisionOption: ParsableArguments {
-    @Option(help: "Matrix products in oneDNN at this precision: f32, bf16 or auto (bf16 where the CPU has it). Default: $VIDSEARCH_GEMM/$VIDSEARCH_PRECISION, else OpenBLAS f32.")
+    @Option(help: "The model's matrix products in f32, bf16 or auto (bf16 where the CPU has bf16 instructions, else f32). Default: $VIDSEARCH_PRECISION, else auto.")
     var precision: String?
 
     func validate() throws {
