@@ -62,10 +62,17 @@ public final class VideoDecoder {
     /// skipped by the decoder; near it every frame is decoded, so the frame on screen is exact.
     static let skipMargin = 0.5
 
+    /// Whether frames decoded while far from the next wanted one also skip H.264/HEVC's loop
+    /// (deblocking) filter. Faster, but frames that are references carry the unfiltered edges on
+    /// to the sampled ones: BENCHMARKS.md (ingest) has its speed and its cosine to exact decoding.
+    public var skipLoopFilterWhenFar = false
+
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
     public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
 
-    public init(path: String) throws {
+    /// `threads`: FFmpeg's decoding threads (frame and slice threads) for this file; 1 beside
+    /// the model, more where one core cannot keep up (1080p and above).
+    public init(path: String, threads: Int = 1) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw DecodeError(path: path, reason: "no such file")
@@ -123,7 +130,8 @@ public final class VideoDecoder {
         defer { if !opened { avcodec_free_context(&openedCodec) } }
         code = avcodec_parameters_to_context(ctx, params)
         guard code >= 0 else { throw DecodeError(path: path, reason: "bad codec parameters (\(DecodeError.message(code)))") }
-        ctx.pointee.thread_count = 1  // the pipeline runs decoders beside the model; one thread each
+        ctx.pointee.thread_count = Int32(max(1, threads))
+        if threads > 1 { ctx.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE }
         code = avcodec_open2(ctx, decoder, nil)
         guard code >= 0 else { throw DecodeError(path: path, reason: "cannot open decoder (\(DecodeError.message(code)))") }
 
@@ -281,6 +289,7 @@ public final class VideoDecoder {
             if let codec {
                 let far = heldTime.map { times[i] - $0 > VideoDecoder.skipMargin } ?? false
                 codec.pointee.skip_frame = far ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+                codec.pointee.skip_loop_filter = far && skipLoopFilterWhenFar ? AVDISCARD_ALL : AVDISCARD_DEFAULT
             }
             guard let t = try nextRawFrame() else {
                 // End of stream: the last frame stays on screen.

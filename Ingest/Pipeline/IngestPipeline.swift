@@ -10,12 +10,21 @@ import XCLIP
 public final class IngestPipeline {
     public struct Options {
         public var segments = SegmentOptions()
-        /// Segments per model call (several videos' segments may share one).
-        public var batchSize = 4
+        /// Segments per model call (several videos' segments may share one). One by default: the
+        /// products' rounding depends on their row count, which bf16 turns into differences of
+        /// 1e-4 in a vector, and a segment's vector must not depend on what shares its batch.
+        /// A batch of four is 3% faster in bf16, 6% in f32 (BENCHMARKS.md, model).
+        public var batchSize = 1
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8
+        /// The model's threads while the decoder runs beside it; 0: one core fewer than the
+        /// model's budget where the model is the faster side (bf16 products: 0.26 CPU-s per B/32
+        /// segment against 0.23 for decoding 720p), so that the decoder has a core of its own and
+        /// the model's threads never wait for one it holds; every core otherwise. The count is
+        /// fixed for a run: the products' rounding depends on it.
+        public var modelThreads = 0
 
-        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 4, queueCapacity: Int = 8) {
+        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 1, queueCapacity: Int = 8) {
             self.segments = segments
             self.batchSize = batchSize
             self.queueCapacity = queueCapacity
@@ -64,6 +73,10 @@ public final class IngestPipeline {
 
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
     public func run(paths: [String], handle: (Event) throws -> Void) throws {
+        let budget = Parallel.cores
+        defer { Parallel.cores = budget }
+        Parallel.cores = options.modelThreads > 0 ? options.modelThreads
+            : ProductEngine.current == .onednnBF16 && budget > 1 ? budget - 1 : budget
         let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
         let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: options.segments)
         let producer = Thread {

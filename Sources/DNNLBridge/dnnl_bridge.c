@@ -12,6 +12,15 @@ static dnnl_engine_t engine;
 static __thread dnnl_stream_t stream;
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 
+// oneDNN's OpenMP threads per calling thread: the process's thread budget (VIDSEARCH_THREADS or
+// every core), not OMP_NUM_THREADS, which a scheduler such as Ray may set to something else.
+static volatile int thread_budget;
+static __thread int threads_here;  // what this calling thread last told OpenMP
+void omp_set_num_threads(int);
+int omp_get_max_threads(void);
+
+void vs_dnnl_set_threads(int threads) { thread_budget = threads; }
+
 static void make_engine(void) {
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
 }
@@ -19,6 +28,11 @@ static void make_engine(void) {
 static int ready(void) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return 0;
+    int budget = thread_budget;
+    if (budget > 0 && budget != threads_here) {
+        omp_set_num_threads(budget);
+        threads_here = budget;
+    }
     if (!stream && dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 0;
     return 1;
 }
@@ -163,6 +177,7 @@ const char *vs_dnnl_isa(void) {
 
 typedef struct {
     int64_t rows;
+    int threads;  // a primitive keeps the thread count it was made for
     dnnl_primitive_t product, convert;
     dnnl_memory_t src_f32, src, dst, weights;  // weights: the shared one, or a private copy
     int private_weights;
@@ -269,7 +284,8 @@ static void destroy_shape(linear_shape *sh) {
 }
 
 static linear_shape *shape_for(vs_dnnl_linear *l, int64_t rows) {
-    for (int i = 0; i < l->count; i++) if (l->shapes[i].rows == rows) return &l->shapes[i];
+    int threads = omp_get_max_threads();
+    for (int i = 0; i < l->count; i++) if (l->shapes[i].rows == rows && l->shapes[i].threads == threads) return &l->shapes[i];
     if (l->count == (int)(sizeof l->shapes / sizeof l->shapes[0])) {  // full: drop the oldest
         destroy_shape(&l->shapes[0]);
         memmove(&l->shapes[0], &l->shapes[1], sizeof(linear_shape) * (size_t)(l->count - 1));
@@ -277,6 +293,7 @@ static linear_shape *shape_for(vs_dnnl_linear *l, int64_t rows) {
     }
     linear_shape sh = {0};
     sh.rows = rows;
+    sh.threads = threads;
     dnnl_memory_desc_t md;
     if (make_product(l, rows, &sh.product, &md) != dnnl_success) return NULL;
     if (dnnl_memory_desc_equal(&md, &l->weights_md)) {

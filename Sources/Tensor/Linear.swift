@@ -41,14 +41,12 @@ public struct Linear {
             PanelProduct.apply(input, rows: rows, weight: panels, into: output, accumulate: bias != nil || accumulate)
             return
         }
-        let engine = ProductEngine.current
-        // In bf16 every row count takes the same path: a segment's vector must not depend on how
-        // many others share its batch (f32's two paths differ by ulps only; bf16 by 1e-3).
-        if rows <= FewRowProduct.maxRows && engine != .onednnBF16 {
+        if rows <= FewRowProduct.maxRows {
             FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
                                 into: output, accumulate: bias != nil || accumulate)
             return
         }
+        let engine = ProductEngine.current
         if engine != .openblas {
             // oneDNN adds its product to what the output holds: the bias, the residual, or zeros.
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }

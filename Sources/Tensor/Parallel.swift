@@ -1,3 +1,4 @@
+import DNNLBridge
 import Dispatch
 import Foundation
 
@@ -23,8 +24,14 @@ public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
 }
 
 public enum Parallel {
-    /// Threads the model uses: every online core, or $VIDSEARCH_THREADS when set.
-    public static var cores: Int = {
+    /// Threads the model uses: every online core, or $VIDSEARCH_THREADS when set; the ingest
+    /// pipeline lowers it while a decoder needs a core. oneDNN follows it.
+    public static var cores: Int = allCores {
+        didSet { vs_dnnl_set_threads(Int32(cores)) }
+    }
+
+    /// Every online core, or $VIDSEARCH_THREADS when set.
+    public static let allCores: Int = {
         if let value = ProcessInfo.processInfo.environment["VIDSEARCH_THREADS"].flatMap(Int.init), value > 0 { return value }
         return System.activeProcessors
     }()

@@ -25,6 +25,10 @@ public enum ProductEngine: String {
     /// The precision of the products, as the index records it: "f32" or "bf16".
     public var precision: String { self == .onednnBF16 ? "bf16" : "f32" }
 
+    /// oneDNN's threads set to the model's (VIDSEARCH_THREADS or every core); touch before any
+    /// oneDNN call.
+    public static let oneDNNThreads: Void = vs_dnnl_set_threads(Int32(Parallel.cores))
+
     public static var cpuHasBF16: Bool { vs_dnnl_has_bf16() == 1 }
     public static var cpuHasAVX512: Bool { vs_dnnl_has_avx512() == 1 }
     public static var oneDNNISA: String { String(cString: vs_dnnl_isa()) }
@@ -83,6 +87,7 @@ final class DNNLWeights {
 
     /// out[rows, n] += in[rows, k] W^T; false when oneDNN cannot (the caller falls back).
     func apply(weight: Tensor, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, bf16: Bool) -> Bool {
+        ProductEngine.oneDNNThreads
         lock.lock()
         var linear = linears[bf16]
         if linear == nil && !failed.contains(bf16) {

@@ -66,4 +66,24 @@ final class PrecisionTests: XCTestCase {
         let hits = try CLI.run(["search", "a red box", "--index", index, "--model", tiny.path, "--json"]).json
         XCTAssertEqual(Set(hits.compactMap { $0["path"] as? String }), [red, blue])
     }
+
+    /// A file's vectors are the same whatever else its run holds (and so on a cluster's shard
+    /// or on one machine): in bf16, a segment encoded beside others differed by 1e-4.
+    func testAFilesVectorsDoNotDependOnWhatSharesItsRun() throws {
+        let dir = try temporaryDirectory(self)
+        let clips = try FileManager.default.contentsOfDirectory(atPath: CLI.repository.appendingPathComponent("Samples/demo-clips").path)
+            .filter { $0.hasSuffix(".mp4") }.sorted().prefix(6).map { CLI.repository.appendingPathComponent("Samples/demo-clips/\($0)").path }
+        XCTAssertEqual(clips.count, 6)
+        let together = dir.appendingPathComponent("together").path, alone = dir.appendingPathComponent("alone").path
+        XCTAssertEqual(try CLI.run(["index"] + clips + ["--index", together, "--model", model]).status, 0)
+        for clip in [clips[0], clips[3]] { XCTAssertEqual(try CLI.run(["index", clip, "--index", alone, "--model", model]).status, 0) }
+        func vectors(_ index: String) throws -> [String: [Double]] {
+            Dictionary(try CLI.run(["export", "--index", index, "--vectors"]).json.map {
+                ("\($0["path"]!) \($0["start"]!)", $0["embedding"] as! [Double])
+            }, uniquingKeysWith: { a, _ in a })
+        }
+        let all = try vectors(together), single = try vectors(alone)
+        XCTAssertEqual(single.count, 2)
+        for (key, vector) in single { XCTAssertEqual(all[key], vector, "\(key): encoded alone and beside other files") }
+    }
 }

@@ -29,6 +29,9 @@ vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight,
 int vs_dnnl_linear_apply(vs_dnnl_linear *linear, int64_t rows, const float *in, float *out);
 void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
 
+/// oneDNN's threads for each thread that calls it from now on (0: OpenMP's default).
+void vs_dnnl_set_threads(int threads);
+
 /// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
 int vs_dnnl_has_bf16(void);
 /// 1 when oneDNN dispatches to AVX-512 (avx512_core or above).

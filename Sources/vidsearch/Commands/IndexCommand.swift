@@ -43,8 +43,14 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
 
-    @Option(help: "Segments per model batch.")
-    var batch: Int = 4
+    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds; 4 is 3-6% faster.")
+    var batch: Int = 1
+
+    @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on).")
+    var decodeThreads: Int = 0
+
+    @Option(help: "on: frames decoded far from a sampled one skip the loop filter (1080p 1.1x faster, embeddings within cosine 0.999 of exact); off: exact decoding.")
+    var fastDecode: FastDecode = .off
 
     @Option(help: "FAISS factory string to force the vector index type (e.g. \"HNSW32,Flat\").")
     var faiss: String?
@@ -60,6 +66,7 @@ struct IndexCommand: ParsableCommand {
         try Limits.check(segmentLength, "--segment-length", Limits.segmentSeconds)
         if let segmentStride { try Limits.check(segmentStride, "--segment-stride", Limits.segmentSeconds) }
         try Limits.check(batch, "--batch", 1...256)
+        try Limits.check(decodeThreads, "--decode-threads", 0...64)
     }
 
     func run() throws {
@@ -71,7 +78,8 @@ struct IndexCommand: ParsableCommand {
         let (run, store) = try withIndexOrModel { () -> (IndexRun, IndexStore) in
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity, faissFactory: faiss)
-            let segments = SegmentOptions(length: segmentLength, stride: segmentStride ?? segmentLength)
+            let segments = SegmentOptions(length: segmentLength, stride: segmentStride ?? segmentLength,
+                                          skipLoopFilter: fastDecode == .on, decoderThreads: decodeThreads)
             let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(),
                                               options: .init(segments: segments, batchSize: batch))
             return (IndexRun(store: store, pipeline: pipeline), store)
@@ -206,3 +214,6 @@ struct IndexCommand: ParsableCommand {
         }
     }
 }
+
+/// `--fast-decode on|off`.
+enum FastDecode: String, ExpressibleByArgument { case on, off }
