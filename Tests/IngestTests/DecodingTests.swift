@@ -45,6 +45,29 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(seeking.map { frameNumber($0.image.pixels, width: 512, height: 64) }, [5, 50, 113])
     }
 
+    /// Frame threads decode the same pixels as one thread; skipping the loop filter far from the
+    /// wanted frames gives the same frames and times, and pixels close to exact decoding.
+    func testDecodingThreadsAreExactAndTheLoopFilterShortcutStaysClose() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("busy.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=6", "-c:v", "libx264", "-preset", "veryfast",
+                    "-g", "250", "-pix_fmt", "yuv420p", path])
+        let times = [0.5, 2.25, 4.05, 5.9]
+        let exact = try VideoDecoder(path: path).sample(times: times)
+        let threaded = try VideoDecoder(path: path, threads: 2).sample(times: times)
+        XCTAssertEqual(threaded.map(\.time), exact.map(\.time))
+        XCTAssertTrue(threaded.map(\.image) == exact.map(\.image), "two threads decode the same pixels")
+
+        let fast = try VideoDecoder(path: path)
+        fast.skipLoopFilterWhenFar = true
+        let shortcut = try fast.sample(times: times)
+        XCTAssertEqual(shortcut.map(\.time), exact.map(\.time))
+        XCTAssertFalse(shortcut.map(\.image) == exact.map(\.image), "the shortcut ran (some pixel differs)")
+        for (a, b) in zip(shortcut, exact) {
+            let diff = zip(a.image.pixels, b.image.pixels).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(a.image.pixels.count)
+            XCTAssertTrue(diff < 2, "mean absolute difference \(diff) of 255 at \(a.time) s")  // NaN fails too
+        }
+    }
+
     func testRotationMetadataIsApplied() throws {
         let dir = try temporaryDirectory(self)
         let plain = dir.appendingPathComponent("plain.mp4").path
