@@ -9,8 +9,10 @@ import PackageDescription
 // Swift's SIMD types compile to SSE2 and a fused multiply-add becomes a call into libm.
 #if arch(x86_64)
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-Xcc", "-march=x86-64-v3"])]
+let optimizedC = ["-O2", "-march=x86-64-v3"]
 #else
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+let optimizedC = ["-O2"]
 #endif
 
 let package = Package(
@@ -48,10 +50,10 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("dnnl")]),
 
         // F16C conversion and prefetch, which Swift's SIMD types do not reach (see its header).
-        .target(name: "CIntrinsics", path: "Sources/CIntrinsics"),
+        .target(name: "CIntrinsics", path: "Sources/CIntrinsics", cSettings: [.unsafeFlags(optimizedC)]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CIntrinsics", "DNNLBridge"], path: "Sources/Tensor",
                 swiftSettings: optimized),
-        .target(name: "XCLIP", dependencies: ["Tensor", "CZlib"], path: "Sources/XCLIP",
+        .target(name: "XCLIP", dependencies: ["Tensor", "CIntrinsics", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),
         .target(name: "VideoIndex", dependencies: ["XCLIP", "Tensor", "CLMDB", "FaissBridge"], path: "Index",
                 swiftSettings: optimized),

@@ -7,6 +7,8 @@
 #define CINTRINSICS_H
 
 #include <stdint.h>
+
+#include "AttentionKernels.h"
 #include <string.h>
 
 typedef float vs_float8 __attribute__((ext_vector_type(8)));

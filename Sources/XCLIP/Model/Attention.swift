@@ -1,3 +1,4 @@
+import CIntrinsics
 import Tensor
 
 /// The core of multi-head attention, shared by every attention in the model: for each of
@@ -15,20 +16,33 @@ func attend(queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
     let work = pairs * queryCount * keyCount * headDim
     parallelChunks(pairs, minimumPerChunk: work < 1 << 18 ? pairs : 1) { range in
         let scores = Tensor(uninitialized: [queryCount, keyCount])
+        // CLIP's 64-dimension heads over short sequences: our kernels (BLAS would mostly pack).
+        let own = headDim == 64
+        let transposed = Tensor(uninitialized: [own ? 64 * ((keyCount + 7) / 8 * 8) : 0])
         for pair in range {
             let s = pair / heads, offset = (pair % heads) * headDim
             let qs = q + s * queryCount * queryStride + offset
             let ks = k + s * keyCount * keyStride + offset, vs = v + s * keyCount * keyStride + offset
-            BLAS.gemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
-                      a: qs, lda: queryStride, b: ks, ldb: keyStride, c: scores.data, ldc: keyCount)
+            let out = output + s * queryCount * outputStride + offset
+            if own {
+                vs_attention_scores64(qs, Int64(queryStride), Int64(queryCount), ks, Int64(keyStride), Int64(keyCount),
+                                      scale, scores.data, transposed.data)
+            } else {
+                BLAS.gemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
+                          a: qs, lda: queryStride, b: ks, ldb: keyStride, c: scores.data, ldc: keyCount)
+            }
             if causal {
                 for i in 0..<queryCount where i + 1 < keyCount {
                     (scores.data + i * keyCount + i + 1).update(repeating: -.infinity, count: keyCount - i - 1)
                 }
             }
             softmaxRows(scores.data, rows: queryCount, columns: keyCount)
-            BLAS.gemm(m: queryCount, n: headDim, k: keyCount, a: scores.data, lda: keyCount, b: vs, ldb: keyStride,
-                      c: output + s * queryCount * outputStride + offset, ldc: outputStride)
+            if own {
+                vs_attention_values64(scores.data, Int64(queryCount), Int64(keyCount), vs, Int64(keyStride), out, Int64(outputStride))
+            } else {
+                BLAS.gemm(m: queryCount, n: headDim, k: keyCount, a: scores.data, lda: keyCount, b: vs, ldb: keyStride,
+                          c: out, ldc: outputStride)
+            }
         }
     }
 }
