@@ -25,6 +25,7 @@ struct VidSearch: ParsableCommand {
 
     /// ArgumentParser's own usage errors exit 64; vidsearch documents 2 for them.
     static func main() {
+        OpenMPSpinning.shortenIfUnset()
         do {
             var command = try parseAsRoot()
             try command.run()
