@@ -7,6 +7,7 @@ import XCTest
 final class PanelProductTests: XCTestCase {
     func testEqualsSgemm() {
         var rng = SeededRandom(seed: 13)
+        let hasAVX512 = PanelProduct.useAVX512  // the tile this CPU runs; the AVX2 one is checked beside it
         for (inFeatures, outFeatures) in [(37, 29), (512, 1536), (300, 33), (2048, 513), (8, 1)] {
             let weight = rng.tensor([outFeatures, inFeatures])
             for half in [false, true] {
@@ -24,10 +25,20 @@ final class PanelProductTests: XCTestCase {
                         BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                                   a: input.data, lda: inFeatures, b: values.data, ldb: inFeatures,
                                   beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
+                        let other = Tensor(shape: [rows, outFeatures])
+                        other.data.update(from: start.data, count: start.count)
                         PanelProduct.apply(input.data, rows: rows, weight: panels, into: actual.data, accumulate: accumulate)
                         let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
                         XCTAssertLessThan(worst, 1e-4 * Float(inFeatures).squareRoot(),
                                           "rows \(rows), \(inFeatures) -> \(outFeatures), half \(half), accumulate \(accumulate)")
+                        // The AVX2 and AVX-512 tiles sum each lane in the same order: the same floats.
+                        if hasAVX512 {
+                            PanelProduct.useAVX512 = false
+                            PanelProduct.apply(input.data, rows: rows, weight: panels, into: other.data, accumulate: accumulate)
+                            PanelProduct.useAVX512 = true
+                            XCTAssertTrue((0..<other.count).allSatisfy { other.data[$0] == actual.data[$0] },
+                                          "AVX2 and AVX-512 tiles differ: rows \(rows), \(inFeatures) -> \(outFeatures), half \(half)")
+                        }
                     }
                 }
             }

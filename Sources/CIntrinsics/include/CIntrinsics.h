@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "AttentionKernels.h"
+#include "PanelKernels.h"
 #include <string.h>
 
 typedef float vs_float8 __attribute__((ext_vector_type(8)));

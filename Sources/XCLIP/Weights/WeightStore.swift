@@ -68,10 +68,15 @@ struct WeightStore {
 
     /// With `compact`, the weight is packed in panels for few-row products (Linear's `panels`),
     /// kept f16 if stored so; else it is f32 in nn.Linear's layout.
+    /// Panels in f16 whatever the checkpoint holds when the products run in bf16: a 16-bit weight
+    /// as bf16 products round to (with three more bits of mantissa), and half the bytes a text
+    /// query reads. In f32 they keep the checkpoint's precision.
+    static var halfPanels: Bool { ProductEngine.current == .onednnBF16 }
+
     func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true, compact: Bool = false) throws -> Linear {
         let weight = try tensor(prefix + ".weight", [outFeatures, inFeatures])
         let b = bias ? try tensor(prefix + ".bias", [outFeatures]) : nil
-        if compact { return Linear(panels: PanelMatrix(weight, half: source.isHalf(prefix + ".weight")), bias: b) }
+        if compact { return Linear(panels: PanelMatrix(weight, half: Self.halfPanels || source.isHalf(prefix + ".weight")), bias: b) }
         return Linear(weight: weight, bias: b)
     }
 
@@ -91,7 +96,7 @@ struct WeightStore {
             if let b = part.bias { (fusedBias!.data + i * width).update(from: b.data, count: width) }
         }
         if compact {
-            return Linear(panels: PanelMatrix(weight, half: names.allSatisfy { source.isHalf($0 + ".weight") }), bias: fusedBias)
+            return Linear(panels: PanelMatrix(weight, half: Self.halfPanels || names.allSatisfy { source.isHalf($0 + ".weight") }), bias: fusedBias)
         }
         return Linear(weight: weight, bias: fusedBias)
     }
