@@ -9,6 +9,8 @@ bin=.build/release/vidsearch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" bench model --markdown "$tmp/model.md" >/dev/null
+# An AVX2-only host's view of the same products: oneDNN and OpenBLAS held to AVX2 on this CPU.
+DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell VIDSEARCH_NO_AVX512=1 "$bin" bench model --shapes B/32 --markdown "$tmp/model-avx2.md" >/dev/null
 "$bin" bench tokenizer --markdown "$tmp/tokenizer.md" >/dev/null
 "$bin" bench query --markdown "$tmp/query.md" >/dev/null
 "$bin" bench index --vectors 100000 --markdown "$tmp/index100k.md" >/dev/null 2>&1
@@ -17,11 +19,11 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" bench serve --markdown "$tmp/serve.md" >/dev/null 2>&1 || echo "Skipped: bench serve failed (needs wrk: apt-get install wrk)." > "$tmp/serve.md"
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 if python3 -c "import numpy" 2>/dev/null; then
-  Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
-  Benchmarks/eval_demo.py --binary "$bin" --style b --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
+  VIDSEARCH_PRECISION=f32 Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
+  VIDSEARCH_PRECISION=f32 Benchmarks/eval_demo.py --binary "$bin" --style b --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
   # The same two evaluations with the model's products in oneDNN bf16 (f32 where the CPU lacks bf16).
   for style in a b; do
-    VIDSEARCH_GEMM=onednn VIDSEARCH_PRECISION=bf16 Benchmarks/eval_demo.py --binary "$bin" --style $style --markdown \
+    VIDSEARCH_PRECISION=bf16 Benchmarks/eval_demo.py --binary "$bin" --style $style --markdown \
       > "$tmp/quality-bf16-$style.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-bf16-$style.md"
   done
 else
@@ -49,6 +51,7 @@ fi
   echo "same computation run alongside), with the absolute figure beside them. Timings are medians after a warm-up."
   echo
   echo "## Model (random weights in the official B/32 and B/16 shapes)"; echo; cat "$tmp/model.md"; echo
+  echo "## Model with AVX2 forced (DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell VIDSEARCH_NO_AVX512=1: the kernels an AVX2-only host runs, on this CPU)"; echo; cat "$tmp/model-avx2.md"; echo
   echo "## Tokenizer"; echo; cat "$tmp/tokenizer.md"; echo
   echo "## Query"; echo; cat "$tmp/query.md"; echo
   echo "## Index and whole queries at 100k segments"; echo; cat "$tmp/index100k.md"; echo
@@ -58,9 +61,9 @@ fi
   echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
-  echo "### On freshly rendered clips (every class, held-out combinations)"; echo; cat "$tmp/quality.md"; echo
-  echo "### On clips of a second rendering style the model never saw"; echo; cat "$tmp/quality-b.md"; echo
-  echo "### The same with oneDNN bf16 products (VIDSEARCH_GEMM=onednn VIDSEARCH_PRECISION=bf16)"; echo
+  echo "### On freshly rendered clips (every class, held-out combinations; f32 products, VIDSEARCH_PRECISION=f32)"; echo; cat "$tmp/quality.md"; echo
+  echo "### On clips of a second rendering style the model never saw (f32 products)"; echo; cat "$tmp/quality-b.md"; echo
+  echo "### The same with oneDNN bf16 products (VIDSEARCH_PRECISION=bf16)"; echo
   echo "Project's renderer:"; echo; cat "$tmp/quality-bf16-a.md"; echo
   echo "Second style:"; echo; cat "$tmp/quality-bf16-b.md"; echo
   echo "### Component analysis (the paper's Table 6 in miniature)"; echo; cat "$tmp/ablation.md"; echo

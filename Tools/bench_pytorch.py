@@ -6,6 +6,7 @@ seeded random weights, fp32, on N threads (default 2), and times what vidsearch 
   segment.batch{1,4}  one 8-frame 224 px segment: vision transformer with cross-frame
                       communication, visual projection, MIT, and the prompt tokens
                       (prompts_visual_layernorm and projection over the patch tokens, frame mean)
+  segment.batch4.bf16 the same under torch.autocast("cpu", dtype=torch.bfloat16)
   text.8tokens        an 8-token query through the text transformer and text projection
   rerank100           the prompt generator for one text against 100 videos' tokens
 Each is the median of repeated runs after a warm-up. Prints one JSON object (seconds).
@@ -66,6 +67,12 @@ def main():
                 pixels = torch.randn(batch, 8, 3, 224, 224)
                 median, spread = timed(lambda: encode_videos(pixels), repeats=3 if shape == "B/16" else 5)
                 out["figures"][f"{shape}.segment.batch{batch}"] = {"seconds": median / batch, "spread": spread}
+            if "model" in parts:
+                # bf16 products as PyTorch offers them: autocast (f32 weights cast per call).
+                pixels = torch.randn(4, 8, 3, 224, 224)
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    median, spread = timed(lambda: encode_videos(pixels), repeats=3 if shape == "B/16" else 5)
+                out["figures"][f"{shape}.segment.batch4.bf16"] = {"seconds": median / 4, "spread": spread}
             if "model" in parts:
                 median, spread = timed(lambda: model.text_projection(model.text_model(input_ids=ids)[1]), repeats=20, warmup=3)
                 out["figures"][f"{shape}.text.8tokens"] = {"seconds": median, "spread": spread}

@@ -1,4 +1,5 @@
 import CIntrinsics
+import Foundation
 
 /// output[r, o] (+)= sum_i input[r, i] * W[o, i] for W packed in panels (PanelMatrix): the
 /// product of a text query's few tokens, bound by reading the weights once. Each core takes
@@ -12,8 +13,9 @@ public enum PanelProduct {
     /// (8-token B/32 text query, f32, measured in development: 10.5 ms without, 9.4 at 1 KB,
     /// 7.5 at 4 KB, 8.3 at 32 KB).
     static let ahead = 4096
-    /// The AVX-512 tile (PanelKernels.c) where the CPU has it: 8 rows at a time, one vector per panel.
-    public static var useAVX512 = vs_cpu_has_avx512f() == 1
+    /// The AVX-512 tile (PanelKernels.c) where the CPU has it, 8 rows at a time, one vector per
+    /// panel; VIDSEARCH_NO_AVX512=1 keeps the AVX2 tile (to see what an AVX2-only host runs).
+    public static var useAVX512 = vs_cpu_has_avx512f() == 1 && ProcessInfo.processInfo.environment["VIDSEARCH_NO_AVX512"] == nil
 
     public static func apply(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {

@@ -1,57 +1,172 @@
 import Foundation
 import Ingest
 import Tensor
+import VideoIndex
 import XCLIP
 
-/// Decode + preprocess time per segment against model time per segment (B/32), and end-to-end
-/// video-seconds indexed per second, on a 720p H.264 file made with the ffmpeg tool.
+/// Decoding against the model (B/32, seeded weights) on H.264 files made with the ffmpeg tool
+/// (720p and 1080p): decode + preprocess CPU per segment, what each decoding shortcut saves and
+/// how far it moves the embeddings from exact decoding, and end-to-end video-seconds per second
+/// of the pipeline with the OpenBLAS f32 products and with this CPU's default products, each
+/// against its ideal (decode CPU-seconds plus model CPU-seconds, over the cores).
 enum IngestBenchmark {
+    private struct Clip { let label: String, path: String, seconds: Double }
+
     static func run(report: Report) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-bench-ingest-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let video = dir.appendingPathComponent("720p.mp4").path
-        let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30:d=40",
-                                                 "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", video])
-        guard made.status == 0 else {
-            report.skip("ingest", "the ffmpeg tool could not make the 720p H.264 test file (exit \(made.status))")
-            return
+        var clips: [Clip] = []
+        for (label, size, seconds) in [("720p", "1280x720", 80.0), ("1080p", "1920x1080", 40.0)] {
+            let path = dir.appendingPathComponent("\(label).mp4").path
+            let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                                                     "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))",
+                                                     "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path])
+            guard made.status == 0 else {
+                report.skip("ingest", "the ffmpeg tool could not make the \(label) H.264 test file (exit \(made.status))")
+                return
+            }
+            clips.append(Clip(label: label, path: path, seconds: seconds))
         }
 
+        let engineBefore = ProductEngine.current
+        defer { ProductEngine.current = engineBefore }
         let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 5))
         let preprocessor = FramePreprocessor(PreprocessorConfiguration())
-        let plan = SegmentPlan(duration: 40, frames: 8)
 
-        // Decode + preprocess alone (one thread), forward decoding and with seeking.
-        for (label, threshold) in [("forward", Double.infinity), ("seek", 1.0)] {
-            let t = try Measure.time(repeats: 3, warmup: 0) {
-                let decoder = try VideoDecoder(path: video)
-                var buffer = [Float](repeating: 0, count: preprocessor.valuesPerFrame)
-                for segment in plan.segments {
-                    for frame in try decoder.sample(times: segment.frameTimes, seekThreshold: threshold) {
-                        buffer.withUnsafeMutableBufferPointer { preprocessor.process(frame.image, into: $0.baseAddress!) }
-                    }
+        // Decode + preprocess alone, CPU-seconds per segment: exact, and with each shortcut.
+        var decodeCPU: [String: Double] = [:]
+        for clip in clips {
+            let plan = SegmentPlan(duration: clip.seconds, frames: 8)
+            let variants: [(String, SegmentOptions)] = [
+                ("exact", SegmentOptions(decoderThreads: 1)),
+                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1)),
+            ]
+            var exactPixels: [[Float]] = []
+            for (label, options) in variants {
+                var pixels: [[Float]] = []
+                let (t, cpu) = try timeWithCPU(repeats: 3) {
+                    pixels = try decode(clip.path, plan: plan, options: options, preprocessor: preprocessor)
+                }
+                let perSegment = cpu / Double(plan.segments.count)
+                if label == "exact" {
+                    decodeCPU[clip.label] = perSegment
+                    exactPixels = pixels
+                    report.add("ingest.\(clip.label).decode_preprocess", perSegment, "CPU-s/segment", timing: t,
+                               note: "H.264 30 fps, 8 frames per 4 s segment, one thread, every frame decoded exactly")
+                } else {
+                    let cosine = try worstCosine(model, exactPixels, pixels)
+                    report.add("ingest.\(clip.label).decode_preprocess.\(label)", perSegment, "CPU-s/segment", timing: t,
+                               ratio: decodeCPU[clip.label]! / perSegment, ratioTo: "exact (x faster)",
+                               note: String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
                 }
             }
-            report.add("ingest.decode_preprocess.\(label)", t.median / Double(plan.segments.count), "s/segment", timing: t,
-                       note: "720p H.264 30 fps, 8 frames per 4 s segment")
+            if clip.label == "1080p" {
+                let (t, _) = try timeWithCPU(repeats: 3) {
+                    _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor)
+                }
+                let wall = t.median / Double(plan.segments.count)
+                report.add("ingest.1080p.decode_preprocess.threads2", wall, "s/segment", timing: t,
+                           ratio: decodeCPU["1080p"]! / wall, ratioTo: "one thread (x faster)", note: "frame and slice threads, wall time")
+            }
         }
+
+        // The model alone, CPU-seconds per segment for each engine.
         var rng = SeededRandom(seed: 1)
         let pixels = rng.tensor([4, 8, 3, 224, 224])
-        let modelTime = try Measure.time(repeats: 3) { _ = try model.encodeVideos(pixels) }.median / 4
-        report.add("ingest.model", modelTime, "s/segment", note: "B/32, batch 4")
+        let engines = [ProductEngine.openblas] + (engineBefore == .openblas ? [] : [engineBefore])
+        var modelCPU: [ProductEngine: Double] = [:]
+        for engine in engines {
+            ProductEngine.current = engine
+            let (t, cpu) = try timeWithCPU(repeats: 3) { _ = try model.encodeVideos(pixels) }
+            modelCPU[engine] = cpu / 4
+            report.add("ingest.model.\(engine.rawValue)", t.median / 4, "s/segment", timing: t,
+                       note: String(format: "B/32, batch 4, %.3f CPU-s/segment", cpu / 4))
+        }
 
-        // End to end through the pipeline (decoding thread beside the model).
-        let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor)
-        let start = Date()
+        // End to end: both files through the pipeline (decoding threads beside the model).
+        let cores = Double(Parallel.cores)
+        var openblasRate = 0.0
+        for engine in engines {
+            ProductEngine.current = engine
+            for clip in clips {
+                let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor)
+                let segments = Double(SegmentPlan(duration: clip.seconds, frames: 8).segments.count)
+                let start = Date()
+                try pipeline.run(paths: [clip.path]) { _ in }
+                let elapsed = Date().timeIntervalSince(start)
+                let ideal = segments * (decodeCPU[clip.label]! + modelCPU[engine]!) / cores
+                let rate = clip.seconds / elapsed
+                if engine == .openblas && clip.label == "720p" { openblasRate = rate }
+                let faster = engine != .openblas && clip.label == "720p" ? String(format: "; %.2fx the OpenBLAS f32 pipeline", rate / openblasRate) : ""
+                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)", rate, "video-s/s",
+                           ratio: elapsed / ideal, ratioTo: "ideal (x its time)",
+                           note: String(format: "ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@",
+                                        ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster))
+            }
+        }
+        ProductEngine.current = engineBefore
         var thumbnails: [Int] = []
-        try pipeline.run(paths: [video]) { event in
+        try IngestPipeline(model: model, preprocessor: preprocessor).run(paths: [clips[0].path]) { event in
             if case let .finished(encoded) = event { thumbnails = encoded.segments.map(\.thumbnail.count) }
         }
-        let elapsed = Date().timeIntervalSince(start)
-        report.add("ingest.end_to_end", 40 / elapsed, "video-s/s", note: "720p H.264, B/32, pipeline with both cores")
         report.add("ingest.thumbnail_bytes", Double(thumbnails.reduce(0, +)) / Double(max(thumbnails.count, 1)), "bytes",
-                   note: "mean over the file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
+                   note: "mean over the 720p file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
         report.add("ingest.peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
+    }
+
+    /// Every segment's preprocessed frames, decoded as the pipeline decodes them.
+    private static func decode(_ path: String, plan: SegmentPlan, options: SegmentOptions,
+                               preprocessor: FramePreprocessor) throws -> [[Float]] {
+        let decoder = try VideoDecoder(path: path, threads: options.threads(width: 0, height: 0))
+        decoder.skipLoopFilterWhenFar = options.skipLoopFilter
+        let perFrame = preprocessor.valuesPerFrame
+        return try plan.segments.map { segment in
+            let frames = try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold)
+            var pixels = [Float](repeating: 0, count: frames.count * perFrame)
+            pixels.withUnsafeMutableBufferPointer { buffer in
+                for (i, frame) in frames.enumerated() { preprocessor.process(frame.image, into: buffer.baseAddress! + i * perFrame) }
+            }
+            return pixels
+        }
+    }
+
+    /// The lowest cosine between the embeddings of the same segments decoded two ways (NaN counts as the worst).
+    private static func worstCosine(_ model: XCLIPModel, _ a: [[Float]], _ b: [[Float]]) throws -> Double {
+        let v = model.configuration.vision
+        var worst = 1.0
+        for (x, y) in zip(a, b) {
+            let pair = Tensor(shape: [2, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
+            x.withUnsafeBufferPointer { pair.data.update(from: $0.baseAddress!, count: x.count) }
+            y.withUnsafeBufferPointer { (pair.data + x.count).update(from: $0.baseAddress!, count: y.count) }
+            let e = try model.encodeVideos(pair).embeddings
+            let p = model.embeddingSize
+            var dot = 0.0, nx = 0.0, ny = 0.0
+            for i in 0..<p {
+                let u = Double(e.row(0)[i]), w = Double(e.row(1)[i])
+                dot += u * w; nx += u * u; ny += w * w
+            }
+            let cosine = dot / (nx.squareRoot() * ny.squareRoot())
+            if !(cosine >= worst) { worst = cosine.isNaN ? -1 : cosine }
+        }
+        return worst
+    }
+
+    /// Wall timing of `body` and the process's CPU-seconds (user + system) per run, median.
+    private static func timeWithCPU(repeats: Int, _ body: () throws -> Void) throws -> (Measure.Timing, Double) {
+        var cpu: [Double] = []
+        let t = try Measure.time(repeats: repeats, warmup: 1) {
+            let before = processCPU()
+            try body()
+            cpu.append(processCPU() - before)
+        }
+        let runs = cpu.dropFirst().sorted()  // the warm-up run is not one of them
+        return (t, runs[runs.count / 2])
+    }
+
+    private static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

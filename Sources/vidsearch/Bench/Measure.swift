@@ -56,6 +56,7 @@ enum Measure {
         let a = (0..<(m * k)).map { _ in rng.uniform(1) }, b = (0..<(k * n)).map { _ in rng.uniform(1) }
         var c = [Float](repeating: 0, count: m * n)
         var error = [CChar](repeating: 0, count: 256)
+        ProductEngine.oneDNNThreads
         guard let mm = vs_dnnl_matmul_create(Int64(m), Int64(k), Int64(n), b, bf16 ? 1 : 0, &error, error.count) else { return nil }
         defer { vs_dnnl_matmul_destroy(mm) }
         let t = time(repeats: 15, warmup: 3) {

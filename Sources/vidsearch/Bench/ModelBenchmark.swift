@@ -21,14 +21,15 @@ enum ModelBenchmark {
         for shape in shapes {
             var config = XCLIPConfiguration()
             config.vision.patchSize = shape == "B/16" ? 16 : 32
+            // The baseline rows: every product in OpenBLAS and the text tower's panels in the
+            // checkpoint's f32, whatever this CPU's default is.
+            let engineBefore = ProductEngine.current
+            defer { ProductEngine.current = engineBefore }
+            ProductEngine.current = .openblas
             let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42))
             var rng = SeededRandom(seed: 9)
             let flops = visionFLOPs(config)
             var sgemmPathBatch4 = 0.0
-            // The baseline rows: every product in OpenBLAS, whatever this CPU's default is.
-            let engineBefore = ProductEngine.current
-            defer { ProductEngine.current = engineBefore }
-            ProductEngine.current = .openblas
             for batch in [1, 4] {
                 let pixels = rng.tensor([batch, 8, 3, 224, 224])
                 let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
@@ -42,13 +43,16 @@ enum ModelBenchmark {
             // precision's limit measured in this run.
             for (engine, limit, label) in [(ProductEngine.onednnF32, report.dnnlF32, "onednn_f32"), (.onednnBF16, report.dnnlBF16, "onednn_bf16")] where limit > 0 {
                 ProductEngine.current = engine
-                let pixels = rng.tensor([4, 8, 3, 224, 224])
-                _ = try model.encodeVideos(pixels)  // weights reordered into oneDNN's layout
-                let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
-                let rate = flops / (t.median / 4) / 1e9
-                report.add("model.\(shape).segment.batch4.\(label)", t.median / 4, "s/segment", timing: t,
-                           ratio: rate / limit, ratioTo: label == "onednn_f32" ? "dnnl_f32" : "dnnl_bf16",
-                           note: String(format: "%.1f GFLOP/s; %.2fx faster than the OpenBLAS path in this run", rate, sgemmPathBatch4 / (t.median / 4)))
+                for batch in [1, 4] {
+                    let pixels = rng.tensor([batch, 8, 3, 224, 224])
+                    _ = try model.encodeVideos(pixels)  // weights reordered into oneDNN's layout
+                    let t = try Measure.time(repeats: shape == "B/16" ? 3 : 5) { _ = try model.encodeVideos(pixels) }
+                    let perSegment = t.median / Double(batch)
+                    let rate = flops / perSegment / 1e9
+                    report.add("model.\(shape).segment.batch\(batch).\(label)", perSegment, "s/segment", timing: t,
+                               ratio: rate / limit, ratioTo: label == "onednn_f32" ? "dnnl_f32" : "dnnl_bf16",
+                               note: String(format: "%.1f GFLOP/s; %.2fx faster than the OpenBLAS path (batch 4) in this run", rate, sgemmPathBatch4 / perSegment))
+                }
             }
             ProductEngine.current = engineBefore
             let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
@@ -61,12 +65,23 @@ enum ModelBenchmark {
                        ratio: textBytes / t.median / 1e9 / bandwidth, ratioTo: "memory bandwidth",
                        note: String(format: "reads %.0f MB of f32 text weights; bandwidth %.1f GB/s, same run", textBytes / 1e6, bandwidth))
             report.add("model.\(shape).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
-            // The same query on f16 weights (an f16 checkpoint such as the demo model's): the text
-            // tower keeps them in f16 and reads half the bytes.
+            // The same query on f16 weights (an f16 checkpoint such as the demo model's, or any
+            // checkpoint with bf16 products): the text tower keeps them in f16 and reads half the bytes.
             let half = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 42, half: true))
             let th = try Measure.time(repeats: 50, warmup: 3) { _ = try half.encodeText(ids) }
             report.add("model.\(shape).text.8tokens.f16", th.median * 1000, "ms", timing: th,
                        ratio: t.median / th.median, ratioTo: "f32 weights (x faster)")
+            if PanelProduct.useAVX512 {
+                // Both again on the AVX2 tile, the only one before the AVX-512 tile.
+                PanelProduct.useAVX512 = false
+                let t2 = try Measure.time(repeats: 50, warmup: 3) { _ = try model.encodeText(ids) }
+                let th2 = try Measure.time(repeats: 50, warmup: 3) { _ = try half.encodeText(ids) }
+                PanelProduct.useAVX512 = true
+                report.add("model.\(shape).text.8tokens.avx2_tile", t2.median * 1000, "ms", timing: t2,
+                           ratio: t2.median / th.median, ratioTo: "f16 on the AVX-512 tile (x slower)", note: "f32 weights")
+                report.add("model.\(shape).text.8tokens.f16.avx2_tile", th2.median * 1000, "ms", timing: th2,
+                           ratio: th2.median / th.median, ratioTo: "f16 on the AVX-512 tile (x slower)")
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// The PyTorch reference (transformers' XCLIPModel, fp32, same shapes, as many threads as the
+/// The PyTorch reference (transformers' XCLIPModel, fp32 and autocast bf16, same shapes, as many threads as the
 /// model uses) timed in the same run by Tools/bench_pytorch.py, beside the figures this run
 /// measured. Development-time only: when the interpreter lacks torch or transformers, it says so
 /// and measures nothing.
@@ -10,9 +10,11 @@ enum PyTorchComparison {
     static let pairs: [(pytorch: String, ours: String, unit: String, scale: Double)] = [
         ("B/32.segment.batch1", "model.B/32.segment.batch1", "s/segment", 1),
         ("B/32.segment.batch4", "model.B/32.segment.batch4", "s/segment", 1),
+        ("B/32.segment.batch4.bf16", "model.B/32.segment.batch4.onednn_bf16", "s/segment", 1),
         ("B/32.text.8tokens", "model.B/32.text.8tokens", "ms", 1000),
         ("B/16.segment.batch1", "model.B/16.segment.batch1", "s/segment", 1),
         ("B/16.segment.batch4", "model.B/16.segment.batch4", "s/segment", 1),
+        ("B/16.segment.batch4.bf16", "model.B/16.segment.batch4.onednn_bf16", "s/segment", 1),
         ("B/16.text.8tokens", "model.B/16.text.8tokens", "ms", 1000),
         ("B/32.rerank100", "query.rerank100.folded", "ms", 1000),
     ]

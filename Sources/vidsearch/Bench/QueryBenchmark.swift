@@ -24,6 +24,15 @@ enum QueryBenchmark {
         report.add("query.rerank100.folded", folded.median * 1000, "ms", timing: folded, ratio: plain.median / folded.median,
                    ratioTo: "plain form (x faster)", note: "prompt generator for 100 candidates, B/32 sizes")
         report.add("query.rerank100.plain", plain.median * 1000, "ms", timing: plain)
+        // The folded form again with every product in OpenBLAS f32: what this CPU's default gains.
+        let products = ProductEngine.current
+        if products != .openblas {
+            ProductEngine.current = .openblas
+            let f32 = Measure.time(repeats: 31, warmup: 3) { _ = model.promptedTextEmbedding(text, videos: tokens.data, count: 100) }
+            ProductEngine.current = products
+            report.add("query.rerank100.folded.openblas_f32", f32.median * 1000, "ms", timing: f32, ratio: f32.median / folded.median,
+                       ratioTo: "\(products.rawValue) (x slower)", note: "the same with the products in OpenBLAS f32")
+        }
 
         // Whole queries over an index of random segments.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-bench-\(getpid())")
