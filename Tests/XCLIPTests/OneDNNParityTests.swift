@@ -53,6 +53,39 @@ final class OneDNNParityTests: XCTestCase {
         XCTAssertNotEqual(f32.video, bf16.video, "the bf16 products ran (the embeddings are not bit-identical to f32's)")
     }
 
+    /// In B/32's shapes (seeded weights), bf16 video and text embeddings stay within cosine 0.999
+    /// of f32's; on the demo model's reference dump, bf16 logits stay within 0.05 of the reference.
+    func testBF16InB32ShapesAndLogitsOfTheReference() throws {
+        guard ProductEngine.cpuHasBF16 else {
+            throw XCTSkip("this CPU has no bf16 instructions (oneDNN ISA \(ProductEngine.oneDNNISA)): the bf16 model path is not tested here")
+        }
+        var rng = SeededRandom(seed: 21)
+        let pixels = rng.tensor([1, 8, 3, 224, 224])
+        let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]
+        func embeddings(_ engine: ProductEngine) throws -> (video: [Float], text: [Float]) {
+            ProductEngine.current = engine  // before the model: with bf16 the text panels are f16
+            let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 42))
+            let encoded = try model.encodeVideos(pixels)
+            return (Array(UnsafeBufferPointer(start: encoded.embeddings.row(0), count: model.embeddingSize)), try model.encodeText(ids))
+        }
+        let f32 = try embeddings(.onednnF32), bf16 = try embeddings(.onednnBF16)
+        for (name, a, b) in [("video", f32.video, bf16.video), ("text", f32.text, bf16.text)] {
+            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let cosine = dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
+            XCTAssertTrue(cosine >= 0.999, "B/32 \(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
+        }
+
+        ProductEngine.current = .onednnBF16
+        let demo = try XCLIPModel(directory: Self.demo)
+        let reference = try SafeTensorsFile(path: Self.demo.appendingPathComponent("reference.safetensors").path)
+        for result in try ReferenceCheck.run(model: demo, reference: reference) where result.name.hasPrefix("out.logits") {
+            let expected = try reference.floatTensor(result.name)
+            let largest = (0..<expected.count).reduce(Float(0)) { Swift.max($0, abs(expected.data[$1])) }
+            let error = try XCTUnwrap(result.error, result.name) * largest
+            XCTAssertTrue(error <= 0.05, "\(result.name): bf16 logits \(error) from the reference")  // NaN fails too
+        }
+    }
+
     func testTheChoiceSaysWhy() {
         XCTAssertFalse(ProductEngine.reason.isEmpty)
         ProductEngine.current = .onednnF32
