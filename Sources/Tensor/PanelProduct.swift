@@ -19,10 +19,36 @@ public enum PanelProduct {
 
     public static func apply(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if weight.isHalf {
+        if useAVX512 {
+            runAVX512(input, rows: rows, weight: weight, into: output, accumulate: accumulate)
+        } else if weight.isHalf {
             run(input, rows: rows, weight: weight, element: Float16.self, into: output, accumulate: accumulate)
         } else {
             run(input, rows: rows, weight: weight, element: Float.self, into: output, accumulate: accumulate)
+        }
+    }
+
+    /// The same walk over panels and blocks with the AVX-512 tile (PanelKernels.c), 8 rows at a
+    /// time. Kept apart from `run`: a branch to it inside the generic loop cost the f16 AVX2 tile
+    /// its specialization (f16 became as slow as f32, measured).
+    private static func runAVX512(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
+                                  into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let k = weight.columns, n = weight.rows, width = PanelMatrix.width
+        let element = weight.isHalf ? 2 : 4, half: Int32 = weight.isHalf ? 1 : 0
+        let base = UnsafeRawPointer(weight.storage)
+        parallelChunks(weight.panels, minimumPerChunk: max(1, 32_768 / max(k * width, 1)), pieces: 8) { panels in
+            for p in panels {
+                let columns = Int32(min(width, n - p * width))
+                let panel = base + p * k * width * element
+                for i0 in stride(from: 0, to: k, by: block) {
+                    let count = Int64(min(block, k - i0))
+                    let load: Int32 = accumulate || i0 > 0 ? 1 : 0
+                    for r0 in stride(from: 0, to: rows, by: 8) {
+                        vs_panel_tile_avx512(input + r0 * k + i0, Int64(k), panel + i0 * width * element, half, count,
+                                             Int32(min(8, rows - r0)), output + r0 * n + p * width, Int64(n), columns, load, Int64(ahead))
+                    }
+                }
+            }
         }
     }
 
@@ -44,13 +70,6 @@ public enum PanelProduct {
                         let w = panel + i0 * width * MemoryLayout<W>.stride
                         let y = output + r0 * n + p * width
                         let load = accumulate || i0 > 0
-                        if useAVX512 {
-                            let take = min(8, rows - r0)
-                            vs_panel_tile_avx512(x, Int64(k), w, W.self == Float16.self ? 1 : 0, Int64(count), Int32(take),
-                                                 y, Int64(n), Int32(columns), load ? 1 : 0, Int64(ahead))
-                            r0 += take
-                            continue
-                        }
                         let take = min(6, rows - r0)
                         switch take {
                         case 6: tile(W.self, 6, x, k, w, count, y, n, columns, load)
