@@ -18,8 +18,8 @@ public final class IngestPipeline {
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8
         /// The model's threads while the decoder runs beside it; 0: one core fewer than the
-        /// model's budget where the model is the faster side (bf16 products: 0.26 CPU-s per B/32
-        /// segment against 0.23 for decoding 720p), so that the decoder has a core of its own and
+        /// model's budget where the model is no slower than decoding (bf16 products: about 0.22
+        /// CPU-s per B/32 segment against 0.21 for decoding 720p, BENCHMARKS.md, ingest), so that the decoder has a core of its own and
         /// the model's threads never wait for one it holds; every core otherwise. The count is
         /// fixed for a run: the products' rounding depends on it.
         public var modelThreads = 0
