@@ -70,8 +70,14 @@ public final class VideoDecoder {
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
     public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
 
-    /// `threads`: FFmpeg's decoding threads (frame and slice threads) for this file; 1 beside
-    /// the model, more where one core cannot keep up (1080p and above).
+    /// FFmpeg's decoding threads (frame and slice threads) for this file.
+    public let threads: Int
+
+    /// Threads for a frame size when none are asked for: one core decodes 720p faster than the
+    /// model encodes it beside the decoder; 1080p and larger take longer and get a second thread.
+    public static func threads(width: Int, height: Int) -> Int { width * height >= 1920 * 1080 ? 2 : 1 }
+
+    /// `threads`: FFmpeg's decoding threads for this file; 0 picks them by the frame size.
     public init(path: String, threads: Int = 1) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -130,8 +136,9 @@ public final class VideoDecoder {
         defer { if !opened { avcodec_free_context(&openedCodec) } }
         code = avcodec_parameters_to_context(ctx, params)
         guard code >= 0 else { throw DecodeError(path: path, reason: "bad codec parameters (\(DecodeError.message(code)))") }
-        ctx.pointee.thread_count = Int32(max(1, threads))
-        if threads > 1 { ctx.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE }
+        self.threads = threads > 0 ? threads : Self.threads(width: codedW, height: codedH)
+        ctx.pointee.thread_count = Int32(self.threads)
+        if self.threads > 1 { ctx.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE }
         code = avcodec_open2(ctx, decoder, nil)
         guard code >= 0 else { throw DecodeError(path: path, reason: "cannot open decoder (\(DecodeError.message(code)))") }
 

@@ -11,7 +11,7 @@ public struct SegmentOptions: Equatable {
     public var seekThreshold = 8.0
     /// Skip the loop filter on frames decoded far from a sampled one (VideoDecoder).
     public var skipLoopFilter = false
-    /// Decoding threads per file: 0 picks by frame size (one below 1080p, two from it on).
+    /// Decoding threads per file: 0 picks by frame size (VideoDecoder.threads(width:height:)).
     public var decoderThreads = 0
 
     public init(length: Double = SegmentPlan.defaultLength, stride: Double = SegmentPlan.defaultStride, seekThreshold: Double = 8,
@@ -21,12 +21,6 @@ public struct SegmentOptions: Equatable {
         self.seekThreshold = seekThreshold
         self.skipLoopFilter = skipLoopFilter
         self.decoderThreads = decoderThreads
-    }
-
-    /// Threads for a file of this frame size: one core decodes 720p faster than the model encodes
-    /// it; 1080p and larger take longer than the model and get a second thread.
-    public func threads(width: Int, height: Int) -> Int {
-        decoderThreads > 0 ? decoderThreads : (width * height >= 1920 * 1080 ? 2 : 1)
     }
 }
 
@@ -39,9 +33,7 @@ struct SegmentSource {
 
     func run(path: String, file: Int, emit: (PipelineItem) -> Void) {
         do {
-            var decoder = try VideoDecoder(path: path)
-            let threads = options.threads(width: decoder.info.width, height: decoder.info.height)
-            if threads > 1 { decoder = try VideoDecoder(path: path, threads: threads) }
+            let decoder = try VideoDecoder(path: path, threads: options.decoderThreads)
             decoder.skipLoopFilterWhenFar = options.skipLoopFilter
             var duration = decoder.info.duration
             if duration <= 0 {
@@ -53,7 +45,6 @@ struct SegmentSource {
             }
             let plan = SegmentPlan(duration: duration, length: options.length, stride: options.stride, frames: frames)
             emit(.begin(file: file, info: decoder.info, segments: plan.segments.count))
-            let perFrame = preprocessor.valuesPerFrame
             // Past the decodable end the decoder repeats the last frame: a segment sampled there
             // would be invented. Within this margin of the last frame a time is still covered.
             let frameTime = decoder.info.frameRate > 0 ? 1 / decoder.info.frameRate : 0.5
@@ -67,12 +58,7 @@ struct SegmentSource {
                     decodedEnd = last + frameTime
                     return false
                 }
-                var pixels = [Float](repeating: 0, count: frames * perFrame)
-                pixels.withUnsafeMutableBufferPointer { buffer in
-                    for (i, frame) in decoded.enumerated() {
-                        preprocessor.process(frame.image, into: buffer.baseAddress! + i * perFrame)
-                    }
-                }
+                let pixels = preprocessor.process(decoded.map(\.image))
                 let thumbnail = ThumbnailEncoder.thumbnail(decoded[decoded.count / 2].image)
                 let record = SegmentRecord(start: segment.start, end: segment.end, frameTimes: decoded.map(\.time))
                 emit(.segment(file: file, PreparedSegment(record: record, pixels: pixels, thumbnail: thumbnail)))

@@ -22,6 +22,15 @@ public struct FramePreprocessor {
         return (max(1, Int(Double(target) * Double(width) / Double(height))), target)
     }
 
+    /// A segment's sampled images, one after another: [images, 3, height, width].
+    public func process(_ images: [RGBImage]) -> [Float] {
+        var pixels = [Float](repeating: 0, count: images.count * valuesPerFrame)
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for (i, image) in images.enumerated() { process(image, into: buffer.baseAddress! + i * valuesPerFrame) }
+        }
+        return pixels
+    }
+
     /// The frame as channel-first normalized floats written to `output` (valuesPerFrame floats).
     public func process(_ image: RGBImage, into output: UnsafeMutablePointer<Float>) {
         let (rw, rh) = resizedSize(width: image.width, height: image.height)

@@ -54,6 +54,8 @@ final class DecodingTests: XCTestCase {
         let times = [0.5, 2.25, 4.05, 5.9]
         let exact = try VideoDecoder(path: path).sample(times: times)
         let threaded = try VideoDecoder(path: path, threads: 2).sample(times: times)
+        XCTAssertEqual(try VideoDecoder(path: path, threads: 0).threads, 1, "a small frame: one thread")
+        XCTAssertEqual(VideoDecoder.threads(width: 1920, height: 1080), 2)
         XCTAssertEqual(threaded.map(\.time), exact.map(\.time))
         XCTAssertTrue(threaded.map(\.image) == exact.map(\.image), "two threads decode the same pixels")
 

@@ -12,6 +12,11 @@ final class OneDNNParityTests: XCTestCase {
 
     override func tearDown() { ProductEngine.choose(precision: "f32", source: "test") }
 
+    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
+        let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        return dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
+    }
+
     func testF32ThroughOneDNNMatchesTheReferences() throws {
         ProductEngine.current = .onednnF32
         for (directory, dump) in [(ParityTests.fixture, "io.safetensors"), (Self.demo, "reference.safetensors")] {
@@ -46,8 +51,7 @@ final class OneDNNParityTests: XCTestCase {
         ProductEngine.current = .onednnBF16
         let bf16 = try embeddings()
         for (name, a, b) in [("video", f32.video, bf16.video), ("text", f32.text, bf16.text)] {
-            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let cosine = dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
+            let cosine = Self.cosine(a, b)
             XCTAssertTrue(cosine >= 0.999, "\(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
         }
         XCTAssertNotEqual(f32.video, bf16.video, "the bf16 products ran (the embeddings are not bit-identical to f32's)")
@@ -70,8 +74,7 @@ final class OneDNNParityTests: XCTestCase {
         }
         let f32 = try embeddings(.onednnF32), bf16 = try embeddings(.onednnBF16)
         for (name, a, b) in [("video", f32.video, bf16.video), ("text", f32.text, bf16.text)] {
-            let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let cosine = dot / (a.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() * b.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot())
+            let cosine = Self.cosine(a, b)
             XCTAssertTrue(cosine >= 0.999, "B/32 \(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
         }
 

@@ -118,16 +118,10 @@ enum IngestBenchmark {
     /// Every segment's preprocessed frames, decoded as the pipeline decodes them.
     private static func decode(_ path: String, plan: SegmentPlan, options: SegmentOptions,
                                preprocessor: FramePreprocessor) throws -> [[Float]] {
-        let decoder = try VideoDecoder(path: path, threads: options.threads(width: 0, height: 0))
+        let decoder = try VideoDecoder(path: path, threads: options.decoderThreads)
         decoder.skipLoopFilterWhenFar = options.skipLoopFilter
-        let perFrame = preprocessor.valuesPerFrame
         return try plan.segments.map { segment in
-            let frames = try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold)
-            var pixels = [Float](repeating: 0, count: frames.count * perFrame)
-            pixels.withUnsafeMutableBufferPointer { buffer in
-                for (i, frame) in frames.enumerated() { preprocessor.process(frame.image, into: buffer.baseAddress! + i * perFrame) }
-            }
-            return pixels
+            preprocessor.process(try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold).map(\.image))
         }
     }
 
