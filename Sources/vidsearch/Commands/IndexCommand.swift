@@ -43,7 +43,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
 
-    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds; 4 is 3-6% faster.")
+    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds; 4 is 6-8% faster (BENCHMARKS.md, model).")
     var batch: Int = 1
 
     @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on).")
