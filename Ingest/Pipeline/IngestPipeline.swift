@@ -17,12 +17,6 @@ public final class IngestPipeline {
         public var batchSize = 1
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8
-        /// The model's threads while the decoder runs beside it; 0: one core fewer than the
-        /// model's budget where the model is no slower than decoding (bf16 products: about 0.22
-        /// CPU-s per B/32 segment against 0.21 for decoding 720p, BENCHMARKS.md, ingest), so that the decoder has a core of its own and
-        /// the model's threads never wait for one it holds; every core otherwise. The count is
-        /// fixed for a run: the products' rounding depends on it.
-        public var modelThreads = 0
 
         public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 1, queueCapacity: Int = 8) {
             self.segments = segments
@@ -73,10 +67,14 @@ public final class IngestPipeline {
 
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
     public func run(paths: [String], handle: (Event) throws -> Void) throws {
+        // The model's threads while the decoder runs beside it: one core fewer than its budget
+        // where the model is no slower than decoding (bf16 products: about 0.22 CPU-s per B/32
+        // segment against 0.21 for decoding 720p, BENCHMARKS.md, ingest), so that the decoder
+        // has a core of its own and the model's threads never wait for one it holds; every core
+        // otherwise. Fixed for a run: the products' rounding depends on it.
         let budget = Parallel.cores
         defer { Parallel.cores = budget }
-        Parallel.cores = options.modelThreads > 0 ? options.modelThreads
-            : ProductEngine.current == .onednnBF16 && budget > 1 ? budget - 1 : budget
+        Parallel.cores = ProductEngine.current == .onednnBF16 && budget > 1 ? budget - 1 : budget
         let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
         let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: options.segments)
         let producer = Thread {
