@@ -45,7 +45,7 @@ public final class VideoDecoder {
     private var heldImage: RGBImage?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
-    private struct ScalerKey: Equatable { let width: Int, height: Int, format: Int, matrix: Int32, fullRange: Int32 }
+    private struct ScalerKey: Equatable { let width: Int, height: Int, format: Int, matrix: Int32, fullRange: Int32, fast: Bool }
     private var scalerKey: ScalerKey?
     private var draining = false
     private var finished = false
@@ -58,14 +58,39 @@ public final class VideoDecoder {
     /// Audio that outlasts the video reaches the end of a whole file; a file cut short does not.
     public private(set) var furthestPacketTime: Double?
 
-    /// While the next wanted frame is further ahead than this (seconds), non-reference frames are
-    /// skipped by the decoder; near it every frame is decoded, so the frame on screen is exact.
-    static let skipMargin = 0.5
+    /// Whether `sample` lets the decoder drop the frames nothing refers to (H.264/HEVC non-reference
+    /// frames) that are on screen at none of the wanted times. Exact: the frames it returns are the
+    /// same, bit for bit; only frames that would never be picked are left undecoded.
+    public var skipsUnneededFrames = true
 
-    /// Whether frames decoded while far from the next wanted one also skip H.264/HEVC's loop
-    /// (deblocking) filter. Faster, but frames that are references carry the unfiltered edges on
+    /// Whether frames on screen at none of the wanted times and far from the next one also skip
+    /// H.264/HEVC's loop (deblocking) filter. Faster, but frames that are references carry the unfiltered edges on
     /// to the sampled ones: BENCHMARKS.md (ingest) has its speed and its cosine to exact decoding.
     public var skipLoopFilterWhenFar = false
+    /// "Far": no wanted time within this many seconds after the frame's (nearer, its missing edges
+    /// would reach the sampled frame through fewer references and weigh more).
+    static let loopFilterMargin = 0.5
+
+    /// Colour conversion by libswscale's SIMD path (no accurate rounding, chroma repeated rather
+    /// than interpolated). Off: the exact conversion; `bench ingest` measures what it saves and
+    /// how far it moves the embeddings.
+    public var fastColourConversion = false
+
+    /// Frames the decoder has handed over since the file was opened (dropped frames not counted).
+    public private(set) var decodedFrames = 0
+
+    /// Packets of the video stream read ahead of the decoder, in decoding order: with B-frames a
+    /// frame's successor on screen is among the next few packets, and its time says how long the
+    /// frame stays on screen, so whether any wanted time falls on it (see `skippable`).
+    private var pending: [UnsafeMutablePointer<AVPacket>] = []
+    private static let lookahead = 16
+    /// Presentation times of the packets sent since the last seek (the latest few) and of `pending`.
+    private var sentTimes: [Double] = []
+    /// The times `sample` is fetching now; empty outside it (nothing is dropped then).
+    private var wantedTimes: [Double] = []
+    /// Only codecs whose decoders drop non-reference frames, and only while every packet has a time.
+    private let canSkip: Bool
+    private var packetTimesKnown = true
 
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
     public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
@@ -161,6 +186,7 @@ public final class VideoDecoder {
                          creationTime: VideoDecoder.creationTime(fmt, stream))
         format = fmt
         codec = ctx
+        canSkip = codecName == "h264" || codecName == "hevc"
         frame = av_frame_alloc()
         held = av_frame_alloc()
         packet = av_packet_alloc()
@@ -171,6 +197,7 @@ public final class VideoDecoder {
         av_frame_free(&frame)
         av_frame_free(&held)
         av_packet_free(&packet)
+        for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
         if let scaler { sws_freeContext(scaler) }
         avcodec_free_context(&codec)
         avformat_close_input(&format)
@@ -212,6 +239,7 @@ public final class VideoDecoder {
         while !finished {
             let code = avcodec_receive_frame(codec, frame)
             if code == 0 {
+                decodedFrames += 1
                 // Concealed damage: the decoder hands the frame over but flags it.
                 if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 { corruptPackets += 1 }
                 return frameTime(frame)
@@ -229,26 +257,67 @@ public final class VideoDecoder {
                 return nil
             }
             // Feed the decoder the next packet of our stream.
-            while true {
-                let read = av_read_frame(format, packet)
-                if read < 0 {
-                    draining = true
-                    avcodec_send_packet(codec, nil)
-                    break
-                }
-                defer { av_packet_unref(packet) }
-                if packet.pointee.pts != vs_av_nopts_value(), let stream = format.pointee.streams[Int(packet.pointee.stream_index)] {
-                    let base = stream.pointee.time_base
-                    let end = Double(packet.pointee.pts + max(packet.pointee.duration, 0)) * Double(base.num) / Double(max(base.den, 1)) - startTime
-                    if end > (furthestPacketTime ?? -.infinity) { furthestPacketTime = end }
-                }
-                if packet.pointee.stream_index != streamIndex { continue }
-                let sent = avcodec_send_packet(codec, packet)
-                if sent < 0 && sent != vs_averror_eagain() { corruptPackets += 1 }
-                break
+            readAhead(format, packet)
+            guard !pending.isEmpty else {
+                draining = true
+                avcodec_send_packet(codec, nil)
+                continue
             }
+            var next: UnsafeMutablePointer<AVPacket>? = pending.removeFirst()
+            let time = packetTime(next!)
+            let skip = time.map { skippable($0) } ?? false
+            codec.pointee.skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+            let far = skip && skipLoopFilterWhenFar && !wantedTimes.contains { $0 >= time! - 1e-6 && $0 <= time! + Self.loopFilterMargin }
+            codec.pointee.skip_loop_filter = far ? AVDISCARD_ALL : AVDISCARD_DEFAULT
+            if let time {
+                sentTimes.append(time)
+                if sentTimes.count > 2 * Self.lookahead { sentTimes.removeFirst() }
+            }
+            let sent = avcodec_send_packet(codec, next)
+            if sent < 0 && sent != vs_averror_eagain() { corruptPackets += 1 }
+            av_packet_free(&next)
         }
         return nil
+    }
+
+    /// Reads packets until `pending` holds the lookahead (one packet where nothing is dropped) or
+    /// the file ends; notes how far every stream's data goes.
+    private func readAhead(_ format: UnsafeMutablePointer<AVFormatContext>, _ packet: UnsafeMutablePointer<AVPacket>) {
+        let wanted = canSkip && skipsUnneededFrames ? Self.lookahead : 1
+        while pending.count < wanted {
+            guard av_read_frame(format, packet) >= 0 else { return }
+            if packet.pointee.pts != vs_av_nopts_value(), let stream = format.pointee.streams[Int(packet.pointee.stream_index)] {
+                let base = stream.pointee.time_base
+                let end = Double(packet.pointee.pts + max(packet.pointee.duration, 0)) * Double(base.num) / Double(max(base.den, 1)) - startTime
+                if end > (furthestPacketTime ?? -.infinity) { furthestPacketTime = end }
+            }
+            guard packet.pointee.stream_index == streamIndex, let kept = av_packet_alloc() else {
+                av_packet_unref(packet)
+                continue
+            }
+            if packet.pointee.pts == vs_av_nopts_value() { packetTimesKnown = false }
+            av_packet_move_ref(kept, packet)
+            pending.append(kept)
+        }
+    }
+
+    private func packetTime(_ packet: UnsafeMutablePointer<AVPacket>) -> Double? {
+        packet.pointee.pts == vs_av_nopts_value() ? nil : Double(packet.pointee.pts) * timeBase - startTime
+    }
+
+    /// Whether the frame of a packet shown from `time` is on screen at none of the wanted times, so
+    /// that the decoder may drop it if nothing refers to it. It is on screen from its time until the
+    /// next frame's (the smallest later time among the packets around it). Kept whenever that
+    /// cannot be told: the first frame after opening or seeking (it stands for earlier times), a
+    /// frame whose successor is not in sight, one still on screen past the last wanted time (a
+    /// later call may want it), and every frame of a stream with packets that carry no time.
+    private func skippable(_ time: Double) -> Bool {
+        guard canSkip, skipsUnneededFrames, packetTimesKnown, let last = wantedTimes.last else { return false }
+        let around = sentTimes + pending.compactMap { packetTime($0) }
+        guard around.contains(where: { $0 < time - 1e-9 }),
+              let until = around.filter({ $0 > time + 1e-9 }).min(), until <= last else { return false }
+        // Kept when a wanted time falls anywhere from its time to its successor's (both ends included).
+        return !wantedTimes.contains { $0 >= time - 1e-6 && $0 <= until + 1e-6 }
     }
 
     /// Presentation time in seconds from the file's start; extrapolated where missing.
@@ -284,6 +353,9 @@ public final class VideoDecoder {
             if heldImage == nil { heldImage = convert(held!).rotated(clockwiseDegrees: info.rotation) }
             results.append(DecodedFrame(time: heldTime!, image: heldImage!))
         }
+        // Frames on screen at none of these times need not be decoded (see `skippable`).
+        wantedTimes = times
+        defer { wantedTimes = [] }
         var i = 0
         var lastSeek = -Double.infinity
         while i < times.count {
@@ -291,12 +363,6 @@ public final class VideoDecoder {
             if let t = heldTime, times[i] - t > seekThreshold, times[i] > lastSeek {
                 try seek(to: times[i])
                 lastSeek = times[i]
-            }
-            // Far from the next wanted time, frames nothing refers to need not be decoded at all.
-            if let codec {
-                let far = heldTime.map { times[i] - $0 > VideoDecoder.skipMargin } ?? false
-                codec.pointee.skip_frame = far ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
-                codec.pointee.skip_loop_filter = far && skipLoopFilterWhenFar ? AVDISCARD_ALL : AVDISCARD_DEFAULT
             }
             guard let t = try nextRawFrame() else {
                 // End of stream: the last frame stays on screen.
@@ -334,6 +400,9 @@ public final class VideoDecoder {
             throw DecodeError(path: path, reason: "cannot seek to \(seconds) s (\(DecodeError.message(code)))")
         }
         avcodec_flush_buffers(codec)
+        for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
+        pending = []
+        sentTimes = []
         draining = false
         finished = false
         lastTime = nil
@@ -356,11 +425,11 @@ public final class VideoDecoder {
         default: matrix = SWS_CS_DEFAULT
         }
         let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
-        let key = ScalerKey(width: w, height: h, format: Int(fmt), matrix: matrix, fullRange: fullRange)
+        let key = ScalerKey(width: w, height: h, format: Int(fmt), matrix: matrix, fullRange: fullRange, fast: fastColourConversion)
         if scaler == nil || scalerKey != key {
             if let scaler { sws_freeContext(scaler) }
             scaler = sws_getContext(Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
-                                    SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
+                                    fastColourConversion ? SWS_BILINEAR : SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
             // RGB output is full range; the table of the destination does not matter for RGB.
             sws_setColorspaceDetails(scaler, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1,
                                      0, 1 << 16, 1 << 16)

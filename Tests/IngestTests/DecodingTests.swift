@@ -70,6 +70,34 @@ final class DecodingTests: XCTestCase {
         }
     }
 
+    /// Frames on screen at no wanted time are dropped where nothing refers to them (H.264 and HEVC
+    /// B-frames), sampled as the pipeline samples (8 frames per 4 s segment, call after call): the
+    /// frames returned are the same, bit for bit, and fewer frames are decoded.
+    func testDroppingUnneededFramesIsExact() throws {
+        let dir = try temporaryDirectory(self)
+        for (name, codec) in [("h264.mp4", ["-c:v", "libx264", "-preset", "veryfast"]),
+                              ("hevc.mkv", ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=4"])] {
+            let path = dir.appendingPathComponent(name).path
+            try ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=9"] + codec + ["-g", "250", "-pix_fmt", "yuv420p", path])
+            let plan = SegmentPlan(duration: 9, frames: 8)
+            XCTAssertEqual(plan.segments.count, 2)
+            for threads in [1, 2] {
+                let every = try VideoDecoder(path: path, threads: threads)
+                every.skipsUnneededFrames = false
+                let dropping = try VideoDecoder(path: path, threads: threads)
+                XCTAssertTrue(dropping.skipsUnneededFrames, "on by default")
+                // Two segments, then times closer than a frame apart and one at the last frame.
+                for times in plan.segments.map(\.frameTimes) + [[8.01, 8.02, 8.9, 8.99]] {
+                    let a = try every.sample(times: times), b = try dropping.sample(times: times)
+                    XCTAssertEqual(b.map(\.time), a.map(\.time), "\(name), \(threads) threads")
+                    XCTAssertTrue(b.map(\.image) == a.map(\.image), "\(name), \(threads) threads: the same pixels")
+                }
+                XCTAssertGreaterThan(every.decodedFrames, 260, name)
+                XCTAssertLessThan(Double(dropping.decodedFrames), 0.8 * Double(every.decodedFrames), "\(name): frames were dropped")
+            }
+        }
+    }
+
     func testRotationMetadataIsApplied() throws {
         let dir = try temporaryDirectory(self)
         let plain = dir.appendingPathComponent("plain.mp4").path
