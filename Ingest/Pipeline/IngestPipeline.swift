@@ -17,11 +17,15 @@ public final class IngestPipeline {
         public var batchSize = 1
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8
+        /// Single-threaded model workers; 0 follows the rule in `run` (`bench ingest` compares
+        /// one worker on every core with it).
+        public var modelWorkers = 0
 
-        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 1, queueCapacity: Int = 8) {
+        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 1, queueCapacity: Int = 8, modelWorkers: Int = 0) {
             self.segments = segments
             self.batchSize = batchSize
             self.queueCapacity = queueCapacity
+            self.modelWorkers = modelWorkers
         }
     }
 
@@ -67,14 +71,16 @@ public final class IngestPipeline {
 
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
     public func run(paths: [String], handle: (Event) throws -> Void) throws {
-        // The model's threads while the decoder runs beside it: one core fewer than its budget
-        // where the model is no slower than decoding (bf16 products: about 0.22 CPU-s per B/32
-        // segment against 0.21 for decoding 720p, BENCHMARKS.md, ingest), so that the decoder
-        // has a core of its own and the model's threads never wait for one it holds; every core
-        // otherwise. Fixed for a run: the products' rounding depends on it.
+        // With oneDNN's products the model runs as one single-threaded worker per core beside the
+        // decoder (ModelWorkers): decoding 720p costs less than the model (BENCHMARKS.md, ingest),
+        // and a multi-threaded call beside a decoder either leaves a core idle or waits for one.
+        // OpenBLAS's slower products keep one worker on every core. Fixed for a run, and a vector
+        // never depends on the worker count: the products' rounding depends on their threads.
         let budget = Parallel.cores
         defer { Parallel.cores = budget }
-        Parallel.cores = ProductEngine.current == .onednnBF16 && budget > 1 ? budget - 1 : budget
+        let workers = options.batchSize > 1 ? 1 : options.modelWorkers > 0 ? options.modelWorkers
+            : ProductEngine.current != .openblas && budget > 1 ? budget : 1
+        if workers > 1 { Parallel.cores = 1 }
         let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
         let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: options.segments)
         let producer = Thread {
@@ -96,20 +102,26 @@ public final class IngestPipeline {
             }
         }
 
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let encoded = try encode(batch.map(\.segment))
+        func encoded(_ segments: [(file: Int, segment: EncodedSegment)]) throws {
             var counts: [Int: Int] = [:]
-            for ((file, _), segment) in zip(batch, encoded) {
+            for (file, segment) in segments {
                 files[file]?.done.append(segment)
                 counts[file, default: 0] += 1
             }
-            batch.removeAll(keepingCapacity: true)
             for (file, count) in counts.sorted(by: { $0.key < $1.key }) { try handle(.encoded(path: paths[file], count: count)) }
             try finishReady()
         }
 
-        while let item = queue.pop() {
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let results = try encode(batch.map(\.segment))
+            let done = zip(batch, results).map { (file: $0.file, segment: $1) }
+            batch.removeAll(keepingCapacity: true)
+            try encoded(done)
+        }
+
+        // Everything but a segment, in queue order.
+        func process(_ item: PipelineItem) throws {
             switch item {
             case let .begin(file, info, segments):
                 files[file] = FileState(info: info, expected: segments)
@@ -129,6 +141,19 @@ public final class IngestPipeline {
                 try handle(.failed(error))
             }
         }
+
+        if workers > 1 {
+            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode([segment])[0] }
+            defer { pool.stop() }
+            while let outcome = try pool.next() {
+                switch outcome {
+                case let .item(item): try process(item)
+                case let .encoded(file, segment): try encoded([(file, segment)])
+                }
+            }
+            return
+        }
+        while let item = queue.pop() { try process(item) }
         try flush()
     }
 

@@ -174,22 +174,31 @@ const char *vs_dnnl_isa(void) {
 }
 
 // ---- nn.Linear: shared weights, a primitive per row count, dst += src W^T -------------------
+//
+// Several threads may run the same layer at once (the ingest pipeline's model workers): a shape's
+// primitives are only read while executing, their scratchpads are the caller's (user scratchpad
+// mode: oneDNN's own is shared and not safe across threads), and the memory objects that carry a
+// call's pointers are made per call. The lock only guards the list of shapes.
 
 typedef struct {
     int64_t rows;
     int threads;  // a primitive keeps the thread count it was made for
+    int users;    // calls executing it now: it is not dropped while any are
     dnnl_primitive_t product, convert;
-    dnnl_memory_t src_f32, src, dst, weights;  // weights: the shared one, or a private copy
+    dnnl_memory_desc_t src_f32_md, src_md, dst_md, weights_md;
+    size_t product_scratch, convert_scratch, src_bytes;
+    dnnl_memory_t weights;  // the shared one, or a private copy
     int private_weights;
 } linear_shape;
+
+enum { max_shapes = 16 };
 
 struct vs_dnnl_linear {
     int64_t k, n;
     int bf16;
-    const float *plain;  // the caller's W (it outlives this), for shapes whose layout differs (rare)
     dnnl_memory_desc_t weights_md;
-    dnnl_memory_t weights;
-    linear_shape shapes[16];
+    dnnl_memory_t weights;  // in oneDNN's layout for a typical product; the source of other layouts
+    linear_shape *shapes[max_shapes];
     int count;
     pthread_mutex_t lock;
 };
@@ -209,8 +218,16 @@ static dnnl_status_t reorder_into(dnnl_memory_t from, const dnnl_memory_desc_t *
     return r;
 }
 
-// A primitive for `rows` rows; its weights layout in *md.
-static dnnl_status_t make_product(vs_dnnl_linear *l, int64_t rows, dnnl_primitive_t *product, dnnl_memory_desc_t *md) {
+static dnnl_primitive_attr_t user_scratchpad(void) {
+    dnnl_primitive_attr_t attr;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    return attr;
+}
+
+// A primitive for `rows` rows; its weights layout in *md and its scratchpad size.
+static dnnl_status_t make_product(vs_dnnl_linear *l, int64_t rows, dnnl_primitive_t *product, dnnl_memory_desc_t *md,
+                                  size_t *scratch) {
     dnnl_data_type_t type = l->bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_dims_t src_dims = {rows, l->k}, weights_dims = {l->k, l->n}, dst_dims = {rows, l->n};
     dnnl_memory_desc_t src_md, weights_md, dst_md;
@@ -222,10 +239,10 @@ static dnnl_status_t make_product(vs_dnnl_linear *l, int64_t rows, dnnl_primitiv
     if ((s = dnnl_matmul_desc_init(&desc, &src_md, &weights_md, NULL, &dst_md)) != dnnl_success) return s;
     // dst += product: the caller has put the bias (or the residual) there.
     dnnl_post_ops_t ops;
-    dnnl_primitive_attr_t attr;
-    if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) return s;
+    dnnl_primitive_attr_t attr = user_scratchpad();
+    if (!attr) return dnnl_out_of_memory;
+    if ((s = dnnl_post_ops_create(&ops)) != dnnl_success) { dnnl_primitive_attr_destroy(attr); return s; }
     dnnl_post_ops_append_sum(ops, 1.0f);
-    dnnl_primitive_attr_create(&attr);
     dnnl_primitive_attr_set_post_ops(attr, ops);
     dnnl_primitive_desc_t pd;
     s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
@@ -233,6 +250,7 @@ static dnnl_status_t make_product(vs_dnnl_linear *l, int64_t rows, dnnl_primitiv
     dnnl_primitive_attr_destroy(attr);
     if (s != dnnl_success) return s;
     *md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    *scratch = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
     s = dnnl_primitive_create(product, pd);
     dnnl_primitive_desc_destroy(pd);
     return s;
@@ -249,17 +267,17 @@ vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight,
     l->n = n;
     l->bf16 = bf16;
     pthread_mutex_init(&l->lock, NULL);
-    l->plain = weight;
     // The layout oneDNN picks for a typical product (a vision batch), and the weights in it.
     dnnl_primitive_t probe;
-    dnnl_status_t s = make_product(l, 512, &probe, &l->weights_md);
+    size_t unused;
+    dnnl_status_t s = make_product(l, 512, &probe, &l->weights_md, &unused);
     if (s == dnnl_success) {
         dnnl_primitive_destroy(probe);
         dnnl_dims_t dims = {k, n};
         dnnl_memory_desc_t plain_md;
         dnnl_memory_t plain;
         s = dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, dnnl_f32, dnnl_ba);  // W [n x k] is B [k x n] column-major
-        if (s == dnnl_success) s = dnnl_memory_create(&plain, &plain_md, engine, (void *)l->plain);
+        if (s == dnnl_success) s = dnnl_memory_create(&plain, &plain_md, engine, (void *)weight);
         if (s == dnnl_success) {
             s = dnnl_memory_create(&l->weights, &l->weights_md, engine, DNNL_MEMORY_ALLOCATE);
             if (s == dnnl_success) s = reorder_into(plain, &plain_md, l->weights, &l->weights_md);
@@ -275,84 +293,145 @@ vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight,
 }
 
 static void destroy_shape(linear_shape *sh) {
-    dnnl_primitive_destroy(sh->product);
+    if (sh->product) dnnl_primitive_destroy(sh->product);
     if (sh->convert) dnnl_primitive_destroy(sh->convert);
-    dnnl_memory_destroy(sh->src_f32);
-    if (sh->src) dnnl_memory_destroy(sh->src);
-    dnnl_memory_destroy(sh->dst);
     if (sh->private_weights) dnnl_memory_destroy(sh->weights);
+    free(sh);
 }
 
-static linear_shape *shape_for(vs_dnnl_linear *l, int64_t rows) {
-    int threads = omp_get_max_threads();
-    for (int i = 0; i < l->count; i++) if (l->shapes[i].rows == rows && l->shapes[i].threads == threads) return &l->shapes[i];
-    if (l->count == (int)(sizeof l->shapes / sizeof l->shapes[0])) {  // full: drop the oldest
-        destroy_shape(&l->shapes[0]);
-        memmove(&l->shapes[0], &l->shapes[1], sizeof(linear_shape) * (size_t)(l->count - 1));
-        l->count--;
-    }
-    linear_shape sh = {0};
-    sh.rows = rows;
-    sh.threads = threads;
-    dnnl_memory_desc_t md;
-    if (make_product(l, rows, &sh.product, &md) != dnnl_success) return NULL;
-    if (dnnl_memory_desc_equal(&md, &l->weights_md)) {
-        sh.weights = l->weights;
-    } else {  // this row count wants another layout: its own copy
-        dnnl_dims_t dims = {l->k, l->n};
-        dnnl_memory_desc_t plain_md;
-        dnnl_memory_t plain;
-        dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, dnnl_f32, dnnl_ba);
-        if (dnnl_memory_create(&plain, &plain_md, engine, (void *)l->plain) != dnnl_success) return NULL;
-        dnnl_memory_create(&sh.weights, &md, engine, DNNL_MEMORY_ALLOCATE);
-        dnnl_status_t s = reorder_into(plain, &plain_md, sh.weights, &md);
-        dnnl_memory_destroy(plain);
-        if (s != dnnl_success) return NULL;
-        sh.private_weights = 1;
+static linear_shape *make_shape(vs_dnnl_linear *l, int64_t rows, int threads) {
+    linear_shape *sh = calloc(1, sizeof *sh);
+    if (!sh) return NULL;
+    sh->rows = rows;
+    sh->threads = threads;
+    if (make_product(l, rows, &sh->product, &sh->weights_md, &sh->product_scratch) != dnnl_success) { destroy_shape(sh); return NULL; }
+    if (dnnl_memory_desc_equal(&sh->weights_md, &l->weights_md)) {
+        sh->weights = l->weights;
+    } else {  // this row count wants another layout: its own copy, a reordering of the shared one
+        if (dnnl_memory_create(&sh->weights, &sh->weights_md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) { destroy_shape(sh); return NULL; }
+        sh->private_weights = 1;
+        if (reorder_into(l->weights, &l->weights_md, sh->weights, &sh->weights_md) != dnnl_success) { destroy_shape(sh); return NULL; }
     }
     dnnl_dims_t src_dims = {rows, l->k}, dst_dims = {rows, l->n};
-    dnnl_memory_desc_t src_f32_md, src_md, dst_md;
-    dnnl_memory_desc_init_by_tag(&src_f32_md, 2, src_dims, dnnl_f32, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
-    dnnl_memory_create(&sh.src_f32, &src_f32_md, engine, DNNL_MEMORY_NONE);
-    dnnl_memory_create(&sh.dst, &dst_md, engine, DNNL_MEMORY_NONE);
+    dnnl_memory_desc_init_by_tag(&sh->src_f32_md, 2, src_dims, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&sh->dst_md, 2, dst_dims, dnnl_f32, dnnl_ab);
     if (l->bf16) {
-        dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
-        dnnl_memory_create(&sh.src, &src_md, engine, DNNL_MEMORY_ALLOCATE);
+        dnnl_memory_desc_init_by_tag(&sh->src_md, 2, src_dims, dnnl_bf16, dnnl_ab);
+        sh->src_bytes = dnnl_memory_desc_get_size(&sh->src_md);
+        dnnl_primitive_attr_t attr = user_scratchpad();
         dnnl_primitive_desc_t cpd;
-        if (dnnl_reorder_primitive_desc_create(&cpd, &src_f32_md, engine, &src_md, engine, NULL) != dnnl_success) return NULL;
-        dnnl_status_t s = dnnl_primitive_create(&sh.convert, cpd);
+        dnnl_status_t s = attr ? dnnl_reorder_primitive_desc_create(&cpd, &sh->src_f32_md, engine, &sh->src_md, engine, attr) : dnnl_out_of_memory;
+        if (attr) dnnl_primitive_attr_destroy(attr);
+        if (s != dnnl_success) { destroy_shape(sh); return NULL; }
+        sh->convert_scratch = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(cpd, dnnl_query_scratchpad_md, 0));
+        s = dnnl_primitive_create(&sh->convert, cpd);
         dnnl_primitive_desc_destroy(cpd);
-        if (s != dnnl_success) return NULL;
+        if (s != dnnl_success) { destroy_shape(sh); return NULL; }
     }
-    l->shapes[l->count] = sh;
-    return &l->shapes[l->count++];
+    return sh;
+}
+
+// The shape for `rows` at this thread's thread count, marked in use (release_shape ends that).
+static linear_shape *acquire_shape(vs_dnnl_linear *l, int64_t rows) {
+    int threads = omp_get_max_threads();
+    pthread_mutex_lock(&l->lock);
+    linear_shape *sh = NULL;
+    for (int i = 0; i < l->count && !sh; i++) if (l->shapes[i]->rows == rows && l->shapes[i]->threads == threads) sh = l->shapes[i];
+    if (!sh) {
+        if (l->count == max_shapes) {  // full: drop the oldest not running now
+            for (int i = 0; i < l->count; i++) {
+                if (l->shapes[i]->users > 0) continue;
+                destroy_shape(l->shapes[i]);
+                memmove(&l->shapes[i], &l->shapes[i + 1], sizeof(linear_shape *) * (size_t)(l->count - i - 1));
+                l->count--;
+                break;
+            }
+        }
+        sh = make_shape(l, rows, threads);
+        if (sh && l->count < max_shapes) l->shapes[l->count++] = sh;
+        else if (sh) sh->users = -1000000;  // every slot busy: this call's own, freed after it
+    }
+    if (sh) sh->users++;
+    pthread_mutex_unlock(&l->lock);
+    return sh;
+}
+
+static void release_shape(vs_dnnl_linear *l, linear_shape *sh) {
+    pthread_mutex_lock(&l->lock);
+    sh->users--;
+    int uncached = sh->users < 0;
+    pthread_mutex_unlock(&l->lock);
+    if (uncached) destroy_shape(sh);
+}
+
+// This thread's buffer of at least `bytes` (scratchpads, the bf16 copy of a source).
+typedef struct { void *data; size_t size; } thread_buffer;
+static __thread thread_buffer scratch_buffer, source_buffer;
+
+static void *thread_buffer_reserve(thread_buffer *b, size_t bytes) {
+    if (bytes == 0) return NULL;
+    if (b->size < bytes) {
+        free(b->data);
+        size_t size = (bytes + 4095) & ~(size_t)4095;
+        b->data = aligned_alloc(64, size);
+        b->size = b->data ? size : 0;
+    }
+    return b->data;
 }
 
 int vs_dnnl_linear_apply(vs_dnnl_linear *l, int64_t rows, const float *in, float *out) {
     if (!ready()) return (int)dnnl_runtime_error;
-    pthread_mutex_lock(&l->lock);  // a shape's memory objects hold this call's pointers
-    linear_shape *sh = shape_for(l, rows);
-    dnnl_status_t s = sh ? dnnl_success : dnnl_runtime_error;
-    if (s == dnnl_success) s = dnnl_memory_set_data_handle(sh->src_f32, (void *)in);
-    if (s == dnnl_success) s = dnnl_memory_set_data_handle(sh->dst, out);
+    linear_shape *sh = acquire_shape(l, rows);
+    if (!sh) return (int)dnnl_runtime_error;
+    size_t scratch_bytes = sh->product_scratch > sh->convert_scratch ? sh->product_scratch : sh->convert_scratch;
+    void *scratch = thread_buffer_reserve(&scratch_buffer, scratch_bytes);
+    void *src16 = thread_buffer_reserve(&source_buffer, sh->src_bytes);
+    dnnl_status_t s = (scratch_bytes && !scratch) || (sh->src_bytes && !src16) ? dnnl_out_of_memory : dnnl_success;
+    dnnl_memory_t src_f32 = NULL, src = NULL, dst = NULL, pad = NULL;
+    dnnl_memory_desc_t pad_md;
+    dnnl_dims_t pad_dims = {(int64_t)scratch_bytes};
+    if (s == dnnl_success) s = dnnl_memory_create(&src_f32, &sh->src_f32_md, engine, (void *)in);
+    if (s == dnnl_success) s = dnnl_memory_create(&dst, &sh->dst_md, engine, out);
+    if (s == dnnl_success && scratch_bytes) {
+        s = dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a);
+        if (s == dnnl_success) s = dnnl_memory_create(&pad, &pad_md, engine, scratch);
+    }
     if (s == dnnl_success && sh->convert) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, sh->src_f32}, {DNNL_ARG_TO, sh->src}};
-        s = dnnl_primitive_execute(sh->convert, stream, 2, args);
+        s = dnnl_memory_create(&src, &sh->src_md, engine, src16);
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, src_f32}, {DNNL_ARG_TO, src}, {DNNL_ARG_SCRATCHPAD, pad}};
+        if (s == dnnl_success) s = dnnl_primitive_execute(sh->convert, stream, sh->convert_scratch ? 3 : 2, args);
     }
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, sh->convert ? sh->src : sh->src_f32}, {DNNL_ARG_WEIGHTS, sh->weights}, {DNNL_ARG_DST, sh->dst}};
-        s = dnnl_primitive_execute(sh->product, stream, 3, args);
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, sh->convert ? src : src_f32}, {DNNL_ARG_WEIGHTS, sh->weights},
+                                   {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, pad}};
+        s = dnnl_primitive_execute(sh->product, stream, sh->product_scratch ? 4 : 3, args);
     }
     if (s == dnnl_success) s = dnnl_stream_wait(stream);
-    pthread_mutex_unlock(&l->lock);
+    if (src_f32) dnnl_memory_destroy(src_f32);
+    if (src) dnnl_memory_destroy(src);
+    if (dst) dnnl_memory_destroy(dst);
+    if (pad) dnnl_memory_destroy(pad);
+    release_shape(l, sh);
     return (int)s;
 }
 
 void vs_dnnl_linear_destroy(vs_dnnl_linear *l) {
     if (!l) return;
-    for (int i = 0; i < l->count; i++) destroy_shape(&l->shapes[i]);
+    for (int i = 0; i < l->count; i++) destroy_shape(l->shapes[i]);
     if (l->weights) dnnl_memory_destroy(l->weights);
     pthread_mutex_destroy(&l->lock);
     free(l);
+}
+
+int vs_dnnl_linear_unpack(vs_dnnl_linear *l, float *weight) {
+    if (!ready()) return (int)dnnl_runtime_error;
+    dnnl_dims_t dims = {l->k, l->n};
+    dnnl_memory_desc_t plain_md;
+    dnnl_memory_t plain;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, dnnl_f32, dnnl_ba);
+    if (s == dnnl_success) s = dnnl_memory_create(&plain, &plain_md, engine, weight);
+    if (s != dnnl_success) return (int)s;
+    s = reorder_into(l->weights, &l->weights_md, plain, &plain_md);
+    dnnl_memory_destroy(plain);
+    return (int)s;
 }

@@ -23,10 +23,13 @@ const char *vs_dnnl_matmul_implementation(const vs_dnnl_matmul *matmul);
 /// shared by the products of every row count (the layout oneDNN picks does not depend on it;
 /// where it would, that product keeps its own copy).
 typedef struct vs_dnnl_linear vs_dnnl_linear;
-/// `weight` stays the caller's and must outlive the linear.
+/// `weight` is read once (reordered into oneDNN's layout); the caller may free it after this returns.
 vs_dnnl_linear *vs_dnnl_linear_create(int64_t k, int64_t n, const float *weight, int bf16, char *error, size_t error_size);
 /// out[rows x n] += in[rows x k] W^T (out holds the bias, or what to add to, or zeros). 0 on success.
+/// Safe to call from several threads at once (each with its own in and out).
 int vs_dnnl_linear_apply(vs_dnnl_linear *linear, int64_t rows, const float *in, float *out);
+/// W written back in nn.Linear's layout from oneDNN's copy (rounded to bf16 when the copy is bf16).
+int vs_dnnl_linear_unpack(vs_dnnl_linear *linear, float *weight);
 void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
 
 /// oneDNN's threads for each thread that calls it from now on (0: OpenMP's default).
