@@ -8,13 +8,17 @@ public struct Linear {
     public let bias: Tensor?
     /// The weight in oneDNN's layout, when ProductEngine says oneDNN (made on first use).
     private let dnnl = DNNLWeights()
+    /// Only this layer reads `weight`, and only with more rows than FewRowProduct takes (the
+    /// vision encoder's layers): its f32 memory may go once oneDNN holds a copy (DNNLWeights).
+    public let releasable: Bool
 
-    public init(weight: Tensor, bias: Tensor?) {
+    public init(weight: Tensor, bias: Tensor?, releasable: Bool = false) {
         precondition(weight.shape.count == 2, "linear weight must be 2-D, got \(weight.shape)")
         if let bias { precondition(bias.count == weight.shape[0], "bias \(bias.shape) for weight \(weight.shape)") }
         self.weight = weight
         self.panels = nil
         self.bias = bias
+        self.releasable = releasable
     }
 
     public init(panels: PanelMatrix, bias: Tensor?) {
@@ -22,6 +26,7 @@ public struct Linear {
         self.weight = Tensor(shape: [0])
         self.panels = panels
         self.bias = bias
+        self.releasable = false
     }
 
     public var inFeatures: Int { panels?.columns ?? weight.shape[1] }
@@ -42,6 +47,7 @@ public struct Linear {
             return
         }
         if rows <= FewRowProduct.maxRows {
+            if releasable { dnnl.restore(weight) }
             FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
                                 into: output, accumulate: bias != nil || accumulate)
             return
@@ -50,9 +56,11 @@ public struct Linear {
         if engine != .openblas {
             // oneDNN adds its product to what the output holds: the bias, the residual, or zeros.
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
-            if dnnl.apply(weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16) { return }
+            if dnnl.apply(weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16,
+                          releasable: releasable) { return }
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
         }
+        if releasable { dnnl.restore(weight) }
         BLAS.parallelGemm(transposeB: true, m: rows, n: o, k: inFeatures,
                           a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,
                           beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: o)

@@ -29,6 +29,12 @@ public enum ProductEngine: String {
     /// oneDNN call.
     public static let oneDNNThreads: Void = vs_dnnl_set_threads(Int32(Parallel.cores))
 
+    /// Whether layers that allow it give their f32 weights back once oneDNN holds a copy (see
+    /// DNNLWeights). The commands set it: a process that keeps one engine saves the f32 copy
+    /// (340 MB at B/32). Off by default, for programs that switch engines on one model and
+    /// compare them (tests, benchmarks): a weight written back from a bf16 copy is rounded.
+    public static var releasesPlainWeights = false
+
     public static var cpuHasBF16: Bool { vs_dnnl_has_bf16() == 1 }
     public static var cpuHasAVX512: Bool { vs_dnnl_has_avx512() == 1 }
     public static var oneDNNISA: String { String(cString: vs_dnnl_isa()) }
@@ -77,24 +83,32 @@ public enum ProductEngine: String {
     }
 }
 
-/// A Linear layer's weights in oneDNN's layout, made on first use for each precision.
+/// A Linear layer's weights in oneDNN's layout, made on first use for each precision. Where the
+/// layer allows it and the process has asked (`ProductEngine.releasesPlainWeights`), the f32
+/// weight's memory goes back to the system once oneDNN holds its copy, and is written back from
+/// that copy if anything needs it again (another library, another precision, a failed product).
 final class DNNLWeights {
     private let lock = NSLock()
     private var linears: [Bool: OpaquePointer] = [:]
     private var failed: Set<Bool> = []
+    /// The f32 weight's pages have been given back: its values are not there now.
+    private var released = false
 
     deinit { for l in linears.values { vs_dnnl_linear_destroy(l) } }
 
     /// out[rows, n] += in[rows, k] W^T; false when oneDNN cannot (the caller falls back).
-    func apply(weight: Tensor, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, bf16: Bool) -> Bool {
+    func apply(weight: Tensor, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, bf16: Bool,
+               releasable: Bool) -> Bool {
         ProductEngine.oneDNNThreads
         lock.lock()
         var linear = linears[bf16]
         if linear == nil && !failed.contains(bf16) {
+            restoreLocked(weight)
             var error = [CChar](repeating: 0, count: 256)
             if let made = vs_dnnl_linear_create(Int64(weight.shape[1]), Int64(weight.shape[0]), weight.data, bf16 ? 1 : 0, &error, error.count) {
                 linears[bf16] = made
                 linear = made
+                if releasable && ProductEngine.releasesPlainWeights { release(weight) }
             } else {
                 failed.insert(bf16)
             }
@@ -102,5 +116,31 @@ final class DNNLWeights {
         lock.unlock()
         guard let linear else { return false }
         return vs_dnnl_linear_apply(linear, Int64(rows), input, output) == 0
+    }
+
+    /// Makes sure `weight` holds its values (after a release), before anything else reads it.
+    func restore(_ weight: Tensor) {
+        lock.lock()
+        restoreLocked(weight)
+        lock.unlock()
+    }
+
+    private func restoreLocked(_ weight: Tensor) {
+        guard released else { return }
+        // The f32 copy gives the exact values back; a bf16 copy gives them rounded.
+        guard let copy = linears[false] ?? linears[true], vs_dnnl_linear_unpack(copy, weight.data) == 0 else {
+            fatalError("a layer's weights were released and oneDNN cannot write them back")
+        }
+        released = false
+    }
+
+    /// Gives the whole pages inside the weight's block back to the system (they read as zeros
+    /// until written again).
+    private func release(_ weight: Tensor) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: weight.data) + page - 1) / page * page
+        let end = (Int(bitPattern: weight.data) + weight.count * MemoryLayout<Float>.stride) / page * page
+        guard end > start, madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) == 0 else { return }
+        released = true
     }
 }

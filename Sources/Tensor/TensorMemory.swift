@@ -6,7 +6,7 @@ import Foundation
 /// again), and raising its thresholds instead let the heap fragment and grow without bound when
 /// several threads allocate. Keeping blocks by exact size makes reuse certain and the memory held
 /// bounded by `limit`.
-enum TensorMemory {
+public enum TensorMemory {
     /// Blocks below this size go straight to malloc and free.
     static let minimumPooled = 64 << 10
     /// At most this many bytes of freed blocks are kept.
@@ -29,6 +29,17 @@ enum TensorMemory {
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory for a tensor of \(bytes) bytes") }
         return raw
+    }
+
+    /// Frees every kept block: after a model is loaded, its temporary tensors' blocks (weights
+    /// fused or converted) are sizes a forward pass does not ask for, and would only be held.
+    public static func freeKept() {
+        lock.lock()
+        let blocks = free.values.flatMap { $0 }
+        free = [:]
+        heldBytes = 0
+        lock.unlock()
+        for block in blocks { Foundation.free(block) }
     }
 
     static func release(_ block: UnsafeMutableRawPointer, bytes: Int) {

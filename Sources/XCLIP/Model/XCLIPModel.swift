@@ -52,6 +52,7 @@ public final class XCLIPModel {
         promptGenerator = try PromptGenerator(weights, width: p, layers: configuration.promptLayers,
                                               heads: configuration.promptNumAttentionHeads)
         logitScale = Foundation.exp(try weights.tensor("logit_scale", [])[0])
+        TensorMemory.freeKept()
     }
 
     public var embeddingSize: Int { configuration.projectionDim }

@@ -77,7 +77,13 @@ struct WeightStore {
         let weight = try tensor(prefix + ".weight", [outFeatures, inFeatures])
         let b = bias ? try tensor(prefix + ".bias", [outFeatures]) : nil
         if compact { return Linear(panels: PanelMatrix(weight, half: Self.halfPanels || source.isHalf(prefix + ".weight")), bias: b) }
-        return Linear(weight: weight, bias: b)
+        return Linear(weight: weight, bias: b, releasable: Self.releasable(prefix))
+    }
+
+    /// The vision encoder's own layers: every product has a segment's tokens as rows (at least
+    /// 50), and nothing else reads their weights. (The message layers have a row per frame.)
+    static func releasable(_ prefix: String) -> Bool {
+        prefix.hasPrefix("vision_model.encoder.layers.") && !prefix.contains(".message_")
     }
 
     func layerNorm(_ prefix: String, width: Int, epsilon: Float) throws -> LayerNorm {
@@ -98,6 +104,6 @@ struct WeightStore {
         if compact {
             return Linear(panels: PanelMatrix(weight, half: Self.halfPanels || names.allSatisfy { source.isHalf($0 + ".weight") }), bias: fusedBias)
         }
-        return Linear(weight: weight, bias: fusedBias)
+        return Linear(weight: weight, bias: fusedBias, releasable: Self.releasable(prefix))
     }
 }

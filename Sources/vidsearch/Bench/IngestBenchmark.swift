@@ -17,7 +17,7 @@ enum IngestBenchmark {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var clips: [Clip] = []
-        for (label, size, seconds) in [("720p", "1280x720", 80.0), ("1080p", "1920x1080", 40.0)] {
+        for (label, size, seconds) in [("720p", "1280x720", 80.0), ("1080p", "1920x1080", 40.0), ("2160p", "3840x2160", 12.0)] {
             let path = dir.appendingPathComponent("\(label).mp4").path
             let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
                                                      "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))",
@@ -38,36 +38,50 @@ enum IngestBenchmark {
         var decodeCPU: [String: Double] = [:]
         for clip in clips {
             let plan = SegmentPlan(duration: clip.seconds, frames: 8)
-            let variants: [(String, SegmentOptions)] = [
-                ("exact", SegmentOptions(decoderThreads: 1)),
-                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1)),
+            // "exact" drops the B-frames on screen at no sampled time (the pipeline's default, exact
+            // by construction and by test); "every_frame" decodes them too, as before.
+            // 4K: what decoding costs there and what two threads give; the end-to-end runs are 720p and 1080p.
+            let variants: [(String, SegmentOptions, Bool)] = clip.label == "2160p" ? [("exact", SegmentOptions(decoderThreads: 1), true)] : [
+                ("exact", SegmentOptions(decoderThreads: 1), true),
+                ("every_frame", SegmentOptions(decoderThreads: 1), false),
+                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
+                ("fast_colour", SegmentOptions(decoderThreads: 1), true),
             ]
             var exactPixels: [[Float]] = []
-            for (label, options) in variants {
+            for (label, options, dropping) in variants {
                 var pixels: [[Float]] = []
+                var decoded = 0
                 let (t, cpu) = try timeWithCPU(repeats: 3) {
-                    pixels = try decode(clip.path, plan: plan, options: options, preprocessor: preprocessor)
+                    (pixels, decoded) = try decode(clip.path, plan: plan, options: options, preprocessor: preprocessor, dropping: dropping,
+                                                   fastColour: label == "fast_colour")
                 }
                 let perSegment = cpu / Double(plan.segments.count)
                 if label == "exact" {
                     decodeCPU[clip.label] = perSegment
                     exactPixels = pixels
                     report.add("ingest.\(clip.label).decode_preprocess", perSegment, "CPU-s/segment", timing: t,
-                               note: "H.264 30 fps, 8 frames per 4 s segment, one thread, every frame decoded exactly")
+                               note: String(format: "H.264 30 fps, 8 frames per 4 s segment, one thread, exact: %d of %.0f frames decoded, the rest B-frames no sampled time shows",
+                                            decoded, clip.seconds * 30))
+                } else if label == "every_frame" {
+                    let same = pixels == exactPixels
+                    report.add("ingest.\(clip.label).decode_preprocess.every_frame", perSegment, "CPU-s/segment", timing: t,
+                               ratio: perSegment / decodeCPU[clip.label]!, ratioTo: "exact (x its CPU)",
+                               note: "every frame decoded (before this change); model input \(same ? "identical" : "DIFFERENT") to exact")
                 } else {
                     let cosine = try worstCosine(model, exactPixels, pixels)
+                    let what = label == "fast_colour" ? "libswscale's SIMD colour conversion (no accurate rounding, chroma repeated); " : ""
                     report.add("ingest.\(clip.label).decode_preprocess.\(label)", perSegment, "CPU-s/segment", timing: t,
                                ratio: decodeCPU[clip.label]! / perSegment, ratioTo: "exact (x faster)",
-                               note: String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
+                               note: what + String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
                 }
             }
-            if clip.label == "1080p" {
+            if clip.label != "720p" {
                 let (t, _) = try timeWithCPU(repeats: 3) {
-                    _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor)
+                    _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor, dropping: true)
                 }
                 let wall = t.median / Double(plan.segments.count)
-                report.add("ingest.1080p.decode_preprocess.threads2", wall, "s/segment", timing: t,
-                           ratio: decodeCPU["1080p"]! / wall, ratioTo: "one thread (x faster)", note: "frame and slice threads, wall time")
+                report.add("ingest.\(clip.label).decode_preprocess.threads2", wall, "s/segment", timing: t,
+                           ratio: decodeCPU[clip.label]! / wall, ratioTo: "one thread (x faster)", note: "frame and slice threads, wall time")
             }
         }
 
@@ -83,26 +97,42 @@ enum IngestBenchmark {
             report.add("ingest.model.\(engine.rawValue)", t.median / 4, "s/segment", timing: t,
                        note: String(format: "B/32, batch 4, %.3f CPU-s/segment", cpu / 4))
         }
+        if engineBefore != .openblas {
+            // As a pipeline worker runs it: one segment on one thread.
+            ProductEngine.current = engineBefore
+            let budget = Parallel.cores
+            Parallel.cores = 1
+            let one = Tensor(shape: [1, 8, 3, 224, 224])
+            one.data.update(from: pixels.data, count: one.count)
+            let (t, cpu) = try timeWithCPU(repeats: 5) { _ = try model.encodeVideos(one) }
+            Parallel.cores = budget
+            report.add("ingest.model.\(engineBefore.rawValue).worker", t.median, "s/segment", timing: t,
+                       ratio: modelCPU[engineBefore]! / cpu, ratioTo: "batch 4 on every core (CPU, x less)",
+                       note: String(format: "B/32, one segment on one thread (a pipeline worker), %.3f CPU-s/segment", cpu))
+        }
 
         // End to end: both files through the pipeline (decoding threads beside the model).
         let cores = Double(Parallel.cores)
-        var openblasRate = 0.0
-        for engine in engines {
+        var openblasRate: [String: Double] = [:]
+        // With oneDNN also one multi-threaded model call at a time (the rule before the workers).
+        let runs = engines.map { ($0, 0) } + (engineBefore == .openblas ? [] : [(engineBefore, 1)])
+        for (engine, workers) in runs {
             ProductEngine.current = engine
-            for clip in clips {
-                let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor)
+            for clip in clips where clip.label != "2160p" {
+                let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor, options: .init(modelWorkers: workers))
                 let segments = Double(SegmentPlan(duration: clip.seconds, frames: 8).segments.count)
                 let start = Date()
                 try pipeline.run(paths: [clip.path]) { _ in }
                 let elapsed = Date().timeIntervalSince(start)
                 let ideal = segments * (decodeCPU[clip.label]! + modelCPU[engine]!) / cores
                 let rate = clip.seconds / elapsed
-                if engine == .openblas && clip.label == "720p" { openblasRate = rate }
-                let faster = engine != .openblas && clip.label == "720p" ? String(format: "; %.2fx the OpenBLAS f32 pipeline", rate / openblasRate) : ""
-                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)", rate, "video-s/s",
+                if engine == .openblas { openblasRate[clip.label] = rate }
+                let faster = engine != .openblas ? String(format: "; %.2fx the OpenBLAS f32 pipeline", rate / openblasRate[clip.label]!) : ""
+                let shape = workers == 1 ? "; one model call at a time on every core" : engine == .openblas ? "" : "; one single-threaded model worker per core"
+                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)\(workers == 1 ? ".one_call" : "")", rate, "video-s/s",
                            ratio: elapsed / ideal, ratioTo: "ideal (x its time)",
-                           note: String(format: "ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@",
-                                        ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster))
+                           note: String(format: "ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@%@",
+                                        ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster, shape))
             }
         }
         ProductEngine.current = engineBefore
@@ -113,16 +143,53 @@ enum IngestBenchmark {
         report.add("ingest.thumbnail_bytes", Double(thumbnails.reduce(0, +)) / Double(max(thumbnails.count, 1)), "bytes",
                    note: "mean over the 720p file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
         report.add("ingest.peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
+        try residentPeaks(report: report, engines: engines, clip: clips[0].path)
     }
 
-    /// Every segment's preprocessed frames, decoded as the pipeline decodes them.
+    /// Peak memory of a process that indexes the 720p file with B/32 (seeded weights), as a
+    /// command runs it (`bench --ingest-peak FILE`, a process per engine): with the OpenBLAS f32
+    /// products (one f32 copy of the weights) and with this CPU's default (oneDNN's copies, the
+    /// vision layers' f32 weights given back once oneDNN holds its own).
+    private static func residentPeaks(report: Report, engines: [ProductEngine], clip: String) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        var openblas = 0.0
+        for engine in engines {
+            // /usr/bin/env runs the child: NAME=VALUE before the program sets its environment.
+            let setting = engine == .openblas ? "VIDSEARCH_GEMM=openblas" : "VIDSEARCH_GEMM=auto"
+            let result = try Subprocess.run(setting, [binary, "bench", "--ingest-peak", clip])
+            guard result.status == 0, let bytes = Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                report.skip("ingest.peak_memory.\(engine.rawValue)", "the child process failed (exit \(result.status))")
+                continue
+            }
+            let mib = bytes / 1_048_576
+            if engine == .openblas { openblas = mib }
+            report.add("ingest.peak_memory.\(engine.rawValue)", mib, "MiB",
+                       ratio: engine == .openblas ? nil : mib / openblas, ratioTo: engine == .openblas ? nil : "OpenBLAS f32",
+                       note: engine == .openblas ? "a process indexing the 720p file with B/32: one f32 copy of the weights"
+                           : "the same: oneDNN's copies, the vision layers' f32 weights given back (as every command runs)")
+        }
+    }
+
+    /// The child side of `residentPeaks`: the pipeline over one file, then the peak resident bytes.
+    static func peak(indexing path: String) throws {
+        ProductEngine.releasesPlainWeights = true  // as LoadedModel does for every command
+        let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 5))
+        try IngestPipeline(model: model, preprocessor: FramePreprocessor(PreprocessorConfiguration())).run(paths: [path]) { _ in }
+        print(Measure.peakResidentBytes())
+    }
+
+    /// Every segment's preprocessed frames, decoded as the pipeline decodes them, and how many
+    /// frames the decoder handed over.
     private static func decode(_ path: String, plan: SegmentPlan, options: SegmentOptions,
-                               preprocessor: FramePreprocessor) throws -> [[Float]] {
+                               preprocessor: FramePreprocessor, dropping: Bool, fastColour: Bool = false) throws -> ([[Float]], Int) {
         let decoder = try VideoDecoder(path: path, threads: options.decoderThreads)
+        decoder.fastColourConversion = fastColour
         decoder.skipLoopFilterWhenFar = options.skipLoopFilter
-        return try plan.segments.map { segment in
+        decoder.skipsUnneededFrames = dropping
+        let pixels = try plan.segments.map { segment in
             preprocessor.process(try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold).map(\.image))
         }
+        return (pixels, decoder.decodedFrames)
     }
 
     /// The lowest cosine between the embeddings of the same segments decoded two ways (NaN counts as the worst).

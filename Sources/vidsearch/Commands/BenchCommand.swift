@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden)  // `bench index` runs itself with this to measure a serving process's memory
     var serveIndex: String?
 
+    @Option(help: .hidden)  // `bench ingest` runs itself with this to measure an indexing process's memory
+    var ingestPeak: String?
+
     @Option(help: "Also write the figures as Markdown to this file (BENCHMARKS.md is made this way).")
     var markdown: String?
 
@@ -61,6 +64,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let serveIndex {
             try IndexBenchmark.serve(index: URL(fileURLWithPath: serveIndex))
+            return
+        }
+        if let ingestPeak {
+            try IngestBenchmark.peak(indexing: ingestPeak)
             return
         }
         let report = Report(json: json)

@@ -4,6 +4,7 @@ import Ingest
 import VideoIndex
 import Query
 import XCLIP
+import Tensor
 
 /// A model directory loaded for use: the network, its tokenizer, its preprocessing, its identity.
 struct LoadedModel {
@@ -16,6 +17,8 @@ struct LoadedModel {
         guard FileManager.default.fileExists(atPath: directory.path) else {
             throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
         }
+        // A command keeps one engine: the vision layers' f32 weights can go once oneDNN has its copy.
+        ProductEngine.releasesPlainWeights = true
         model = try XCLIPModel(directory: directory)
         identity = try ModelIdentity(directory: directory, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
     }
