@@ -81,14 +81,24 @@ public final class IngestPipeline {
         let workers = options.batchSize > 1 ? 1 : options.modelWorkers > 0 ? options.modelWorkers
             : ProductEngine.current != .openblas && budget > 1 ? budget : 1
         if workers > 1 { Parallel.cores = 1 }
+        // Beside the workers, files are decoded two at a time (or one per two cores): one decoder
+        // on 1080p costs more than a segment's model work and its own threads scale poorly beside
+        // the model (BENCHMARKS.md, ingest: 1080p with one decoding thread), so a folder keeps
+        // every core busy by decoding another file, each on one thread unless asked otherwise.
+        let decoders = workers > 1 ? min(paths.count, max(2, budget / 2)) : 1
+        var segmentOptions = options.segments
+        if decoders > 1 && segmentOptions.decoderThreads == 0 { segmentOptions.decoderThreads = 1 }
         let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
-        let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: options.segments)
-        let producer = Thread {
-            for (file, path) in paths.enumerated() { source.run(path: path, file: file) { queue.push($0) } }
-            queue.close()
+        let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: segmentOptions)
+        let turns = FileTurns(files: paths.count, decoders: max(decoders, 1))
+        for _ in 0..<max(decoders, 1) {
+            let producer = Thread {
+                while let file = turns.next() { source.run(path: paths[file], file: file) { queue.push($0) } }
+                if turns.decoderDone() { queue.close() }
+            }
+            producer.stackSize = 8 << 20
+            producer.start()
         }
-        producer.stackSize = 8 << 20
-        producer.start()
         defer { queue.close() }
 
         var files: [Int: FileState] = [:]
@@ -173,5 +183,33 @@ public final class IngestPipeline {
                            promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data + i * tokens * p, count: tokens * p)),
                            thumbnail: s.thumbnail)
         }
+    }
+}
+
+/// The decoders' shares of a run: the next file to decode, and whether a decoder is the last to stop.
+private final class FileTurns {
+    private let lock = NSLock()
+    private let files: Int
+    private var upcoming = 0, decoding: Int
+
+    init(files: Int, decoders: Int) {
+        self.files = files
+        decoding = decoders
+    }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard upcoming < files else { return nil }
+        upcoming += 1
+        return upcoming - 1
+    }
+
+    /// True for the last decoder to finish (it closes the queue).
+    func decoderDone() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        decoding -= 1
+        return decoding == 0
     }
 }

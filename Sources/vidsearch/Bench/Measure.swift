@@ -95,6 +95,7 @@ enum Measure {
     }
 
     /// Peak resident memory of this process so far, bytes (VmHWM).
+    /// Peak resident memory of this process so far, bytes (VmHWM).
     /// Resident memory now (from /proc/self/statm), 0 where it cannot be read.
     static func residentBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
