@@ -66,7 +66,7 @@ enum IngestBenchmark {
                     let same = pixels == exactPixels
                     report.add("ingest.\(clip.label).decode_preprocess.every_frame", perSegment, "CPU-s/segment", timing: t,
                                ratio: perSegment / decodeCPU[clip.label]!, ratioTo: "exact (x its CPU)",
-                               note: "every frame decoded (before this change); model input \(same ? "identical" : "DIFFERENT") to exact")
+                               note: "every frame decoded, none dropped; model input \(same ? "identical" : "DIFFERENT") to exact")
                 } else {
                     let cosine = try worstCosine(model, exactPixels, pixels)
                     let what = label == "fast_colour" ? "libswscale's SIMD colour conversion (no accurate rounding, chroma repeated); " : ""
