@@ -301,8 +301,12 @@ public final class VideoDecoder {
         }
     }
 
+    /// A packet's presentation time; nil without one, and for a packet whose frame the decoder
+    /// decodes but never shows (AV_PKT_FLAG_DISCARD: before an edit list's start), which is nobody's
+    /// successor on screen.
     private func packetTime(_ packet: UnsafeMutablePointer<AVPacket>) -> Double? {
-        packet.pointee.pts == vs_av_nopts_value() ? nil : Double(packet.pointee.pts) * timeBase - startTime
+        guard packet.pointee.pts != vs_av_nopts_value(), packet.pointee.flags & AV_PKT_FLAG_DISCARD == 0 else { return nil }
+        return Double(packet.pointee.pts) * timeBase - startTime
     }
 
     /// Whether the frame of a packet shown from `time` is on screen at none of the wanted times, so

@@ -3,10 +3,10 @@ import Tensor
 import VideoIndex
 import XCLIP
 
-/// Video files in, encoded segments out. A decoding thread prepares segments (decode, sample,
-/// preprocess, thumbnail) into a bounded queue while the calling thread runs the model on
-/// batches of them, so decoding of the next segments overlaps model work on the current ones
-/// and memory stays bounded whatever the videos' lengths.
+/// Video files in, encoded segments out. Decoding threads prepare segments (decode, sample,
+/// preprocess, thumbnail) into a bounded queue while the model encodes them (on the calling
+/// thread, or in ModelWorkers), so decoding of the next segments overlaps model work on the
+/// current ones and memory stays bounded whatever the videos' lengths.
 public final class IngestPipeline {
     public struct Options {
         public var segments = SegmentOptions()
@@ -82,9 +82,9 @@ public final class IngestPipeline {
             : ProductEngine.current != .openblas && budget > 1 ? budget : 1
         if workers > 1 { Parallel.cores = 1 }
         // Beside the workers, files are decoded two at a time (or one per two cores): one decoder
-        // on 1080p costs more than a segment's model work and its own threads scale poorly beside
-        // the model (BENCHMARKS.md, ingest: 1080p with one decoding thread), so a folder keeps
-        // every core busy by decoding another file, each on one thread unless asked otherwise.
+        // on 1080p costs more than a segment's model work and its own threads scale poorly (two
+        // threads 0.94-1.55x one over runs, BENCHMARKS.md, ingest), so a folder keeps every core
+        // busy by decoding another file, each on one thread unless asked otherwise.
         let decoders = workers > 1 ? min(paths.count, max(2, budget / 2)) : 1
         var segmentOptions = options.segments
         if decoders > 1 && segmentOptions.decoderThreads == 0 { segmentOptions.decoderThreads = 1 }
@@ -183,33 +183,5 @@ public final class IngestPipeline {
                            promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data + i * tokens * p, count: tokens * p)),
                            thumbnail: s.thumbnail)
         }
-    }
-}
-
-/// The decoders' shares of a run: the next file to decode, and whether a decoder is the last to stop.
-private final class FileTurns {
-    private let lock = NSLock()
-    private let files: Int
-    private var upcoming = 0, decoding: Int
-
-    init(files: Int, decoders: Int) {
-        self.files = files
-        decoding = decoders
-    }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard upcoming < files else { return nil }
-        upcoming += 1
-        return upcoming - 1
-    }
-
-    /// True for the last decoder to finish (it closes the queue).
-    func decoderDone() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        decoding -= 1
-        return decoding == 0
     }
 }

@@ -25,6 +25,33 @@ static void make_engine(void) {
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
 }
 
+// This thread's buffers (scratchpads, the bf16 copy of a source) and stream, freed when the thread ends:
+// the ingest pipeline starts its workers for each run, and a long `watch` must not keep theirs.
+typedef struct { void *data; size_t size; } thread_buffer;
+typedef struct { thread_buffer scratch, source; dnnl_stream_t stream; } thread_buffers;
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+
+static void free_buffers(void *p) {
+    thread_buffers *b = p;
+    free(b->scratch.data);
+    free(b->source.data);
+    if (b->stream) dnnl_stream_destroy(b->stream);
+    free(b);
+}
+
+static void make_buffers_key(void) { pthread_key_create(&buffers_key, free_buffers); }
+
+static thread_buffers *this_threads_buffers(void) {
+    pthread_once(&buffers_once, make_buffers_key);
+    thread_buffers *b = pthread_getspecific(buffers_key);
+    if (!b && (b = calloc(1, sizeof *b)) && pthread_setspecific(buffers_key, b) != 0) {
+        free(b);
+        b = NULL;
+    }
+    return b;
+}
+
 static int ready(void) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return 0;
@@ -33,7 +60,11 @@ static int ready(void) {
         omp_set_num_threads(budget);
         threads_here = budget;
     }
-    if (!stream && dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 0;
+    if (!stream) {
+        thread_buffers *b = this_threads_buffers();
+        if (!b || dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return 0;
+        b->stream = stream;
+    }
     return 1;
 }
 
@@ -364,10 +395,6 @@ static void release_shape(vs_dnnl_linear *l, linear_shape *sh) {
     if (uncached) destroy_shape(sh);
 }
 
-// This thread's buffer of at least `bytes` (scratchpads, the bf16 copy of a source).
-typedef struct { void *data; size_t size; } thread_buffer;
-static __thread thread_buffer scratch_buffer, source_buffer;
-
 static void *thread_buffer_reserve(thread_buffer *b, size_t bytes) {
     if (bytes == 0) return NULL;
     if (b->size < bytes) {
@@ -384,8 +411,9 @@ int vs_dnnl_linear_apply(vs_dnnl_linear *l, int64_t rows, const float *in, float
     linear_shape *sh = acquire_shape(l, rows);
     if (!sh) return (int)dnnl_runtime_error;
     size_t scratch_bytes = sh->product_scratch > sh->convert_scratch ? sh->product_scratch : sh->convert_scratch;
-    void *scratch = thread_buffer_reserve(&scratch_buffer, scratch_bytes);
-    void *src16 = thread_buffer_reserve(&source_buffer, sh->src_bytes);
+    thread_buffers *buffers = this_threads_buffers();
+    void *scratch = buffers ? thread_buffer_reserve(&buffers->scratch, scratch_bytes) : NULL;
+    void *src16 = buffers ? thread_buffer_reserve(&buffers->source, sh->src_bytes) : NULL;
     dnnl_status_t s = (scratch_bytes && !scratch) || (sh->src_bytes && !src16) ? dnnl_out_of_memory : dnnl_success;
     dnnl_memory_t src_f32 = NULL, src = NULL, dst = NULL, pad = NULL;
     dnnl_memory_desc_t pad_md;
