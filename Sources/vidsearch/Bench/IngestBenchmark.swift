@@ -17,10 +17,13 @@ enum IngestBenchmark {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var clips: [Clip] = []
-        for (label, size, seconds) in [("720p", "1280x720", 80.0), ("1080p", "1920x1080", 40.0), ("2160p", "3840x2160", 12.0)] {
+        // "720p_grain": the same picture under moving film grain, textured as camera footage is,
+        // where the shortcuts' effect on the embeddings shows more than on smooth synthetic video.
+        for (label, size, seconds, filter) in [("720p", "1280x720", 80.0, ""), ("1080p", "1920x1080", 40.0, ""),
+                                               ("2160p", "3840x2160", 12.0, ""), ("720p_grain", "1280x720", 20.0, ",noise=alls=20:allf=t")] {
             let path = dir.appendingPathComponent("\(label).mp4").path
             let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-                                                     "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))",
+                                                     "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))\(filter)",
                                                      "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path])
             guard made.status == 0 else {
                 report.skip("ingest", "the ffmpeg tool could not make the \(label) H.264 test file (exit \(made.status))")
@@ -41,7 +44,10 @@ enum IngestBenchmark {
             // "exact" drops the B-frames on screen at no sampled time (the pipeline's default, exact
             // by construction and by test); "every_frame" decodes them too, as before.
             // 4K: what decoding costs there and what two threads give; the end-to-end runs are 720p and 1080p.
-            let variants: [(String, SegmentOptions, Bool)] = clip.label == "2160p" ? [("exact", SegmentOptions(decoderThreads: 1), true)] : [
+            let variants: [(String, SegmentOptions, Bool)] = clip.label == "2160p" ? [("exact", SegmentOptions(decoderThreads: 1), true)]
+                : clip.label == "720p_grain" ? [("exact", SegmentOptions(decoderThreads: 1), true),
+                                                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
+                                                ("fast_colour", SegmentOptions(decoderThreads: 1), true)] : [
                 ("exact", SegmentOptions(decoderThreads: 1), true),
                 ("every_frame", SegmentOptions(decoderThreads: 1), false),
                 ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
@@ -75,7 +81,7 @@ enum IngestBenchmark {
                                note: what + String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
                 }
             }
-            if clip.label != "720p" {
+            if clip.label == "1080p" || clip.label == "2160p" {
                 let (t, _) = try timeWithCPU(repeats: 3) {
                     _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor, dropping: true)
                 }
@@ -111,17 +117,16 @@ enum IngestBenchmark {
                        note: String(format: "B/32, one segment on one thread (a pipeline worker), %.3f CPU-s/segment", cpu))
         }
 
-        // End to end: both files through the pipeline (decoding threads beside the model).
+        // End to end: the 720p and the 1080p file through the pipeline (decoders beside the model).
         let cores = Double(Parallel.cores)
         var openblasRate: [String: Double] = [:]
         // With oneDNN also one multi-threaded model call at a time and one decoder (the rule before
         // the workers); the workers decode the two files side by side.
-        let runs = engines.map { ($0, 0, 0) } + (engineBefore == .openblas ? [] : [(engineBefore, 1, 0)])
-        for (engine, workers, decoderThreads) in runs {
+        let runs = engines.map { ($0, 0) } + (engineBefore == .openblas ? [] : [(engineBefore, 1)])
+        for (engine, workers) in runs {
             ProductEngine.current = engine
-            for clip in clips where clip.label != "2160p" && (decoderThreads == 0 || clip.label == "1080p") {
-                let options = IngestPipeline.Options(segments: SegmentOptions(decoderThreads: decoderThreads), modelWorkers: workers)
-                let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor, options: options)
+            for clip in clips where clip.label == "720p" || clip.label == "1080p" {
+                let pipeline = try IngestPipeline(model: model, preprocessor: preprocessor, options: .init(modelWorkers: workers))
                 // Two files back to back, as a folder is indexed: one file's first segment (decoded
                 // while the model waits) and last (encoded while the decoder has nothing to do) would
                 // weigh on a single 40 s file as they do not on a folder.
@@ -135,10 +140,9 @@ enum IngestBenchmark {
                 let rate = 2 * clip.seconds / elapsed
                 if engine == .openblas { openblasRate[clip.label] = rate }
                 let faster = engine != .openblas ? String(format: "; %.2fx the OpenBLAS f32 pipeline", rate / openblasRate[clip.label]!) : ""
-                let shape = (workers == 1 ? "; one model call at a time on every core, one decoder" : engine == .openblas ? "" : "; one single-threaded model worker per core, two files decoded at once")
-                    + (decoderThreads == 1 ? ", one decoding thread" : "")
-                let suffix = workers == 1 ? ".one_call" : decoderThreads == 1 ? ".decode_threads1" : ""
-                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)\(suffix)", rate, "video-s/s",
+                let shape = workers == 1 ? "; one model call at a time on every core, one decoder"
+                    : engine == .openblas ? "" : "; one single-threaded model worker per core, two files decoded at once"
+                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)\(workers == 1 ? ".one_call" : "")", rate, "video-s/s",
                            ratio: elapsed / ideal, ratioTo: "ideal (x its time)",
                            note: String(format: "the file twice in one run; ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@%@",
                                         ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster, shape))

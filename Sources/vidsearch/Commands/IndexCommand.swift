@@ -43,13 +43,13 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
 
-    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds; 4 is 6-8% faster (BENCHMARKS.md, model).")
+    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds and of the core count; 4 makes the model alone 6-8% faster (BENCHMARKS.md, model) but runs one call at a time on every core instead of one model worker per core beside the decoders.")
     var batch: Int = 1
 
-    @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on).")
+    @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on; one each while two files are decoded side by side).")
     var decodeThreads: Int = 0
 
-    @Option(help: "on: frames decoded far from a sampled one skip the loop filter (1080p 1.1x faster, embeddings within cosine 0.999 of exact); off: exact decoding.")
+    @Option(help: "on: frames decoded far from a sampled one skip the loop filter (embeddings within cosine 0.999 of exact; no reliable gain measured on H.264 at 720p and 1080p, BENCHMARKS.md, ingest); off: exact decoding.")
     var fastDecode: FastDecode = .off
 
     @Option(help: "FAISS factory string to force the vector index type (e.g. \"HNSW32,Flat\").")
