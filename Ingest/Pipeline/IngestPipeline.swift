@@ -13,7 +13,7 @@ public final class IngestPipeline {
         /// Segments per model call (several videos' segments may share one). One by default: the
         /// products' rounding depends on their row count, which bf16 turns into differences of
         /// 1e-4 in a vector, and a segment's vector must not depend on what shares its batch.
-        /// A batch of four is 6-8% faster (BENCHMARKS.md, model: batch1 and batch4 rows).
+        /// A batch of four gives up the model workers (BENCHMARKS.md, model: batch1 and batch4 rows).
         public var batchSize = 1
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8

@@ -43,7 +43,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
 
-    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds and of the core count; 4 makes the model alone 6-8% faster (BENCHMARKS.md, model) but runs one call at a time on every core instead of one model worker per core beside the decoders.")
+    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds and of the core count; more segments per call run one call at a time on every core instead of one model worker per core beside the decoders, and are no faster with bf16 products (BENCHMARKS.md, model: the batch1 and batch4 rows).")
     var batch: Int = 1
 
     @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on; one each while two files are decoded side by side).")
