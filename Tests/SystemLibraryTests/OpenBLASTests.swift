@@ -4,6 +4,9 @@ import Tensor
 import XCTest
 
 final class OpenBLASTests: XCTestCase {
+    // The Linear test checks f32 arithmetic: with bf16 products a few-row Linear would be bf16.
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
     /// sgemm against a naive triple loop, with and without transposes and a bias accumulation.
     func testSgemmMatchesNaiveProduct() {
         var rng = SeededRandom(seed: 7)

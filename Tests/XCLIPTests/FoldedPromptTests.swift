@@ -5,6 +5,9 @@ import XCTest
 
 /// The folded, batched prompt generator equals the plain one of the spec.
 final class FoldedPromptTests: XCTestCase {
+    // Both forms in f32 (with bf16 products the plain form's few-row products would be bf16).
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
     func testFoldedFormEqualsPlainForm() throws {
         try assertFoldedEqualsPlain(try XCLIPModel(directory: ParityTests.fixture))
     }

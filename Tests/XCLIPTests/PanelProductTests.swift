@@ -5,6 +5,9 @@ import XCTest
 /// with and without accumulation, for row counts on both sides of the 6-row tile and sizes that
 /// are not multiples of the 16-feature panel or the 256-feature block.
 final class PanelProductTests: XCTestCase {
+    // Panels against nn.Linear's f32 arithmetic: with bf16 products the Linear would be bf16.
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
     func testEqualsSgemm() {
         var rng = SeededRandom(seed: 13)
         let hasAVX512 = PanelProduct.useAVX512  // the tile this CPU runs; the AVX2 one is checked beside it
