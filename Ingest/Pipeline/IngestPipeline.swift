@@ -82,16 +82,16 @@ public final class IngestPipeline {
             : ProductEngine.current != .openblas && budget > 1 ? budget : 1
         if workers > 1 { Parallel.cores = 1 }
         // Beside the workers, files are decoded two at a time (or one per two cores): one decoder
-        // on 1080p costs more than a segment's model work and its own threads scale poorly (two
-        // threads 0.94-1.55x one over runs, BENCHMARKS.md, ingest), so a folder keeps every core
+        // on 1080p costs more than a segment's model work and its own threads scale poorly
+        // (BENCHMARKS.md, ingest: `1080p.decode_preprocess.threads2`), so a folder keeps every core
         // busy by decoding another file, each on one thread unless asked otherwise.
-        let decoders = workers > 1 ? min(paths.count, max(2, budget / 2)) : 1
+        let decoders = workers > 1 ? max(1, min(paths.count, max(2, budget / 2))) : 1
         var segmentOptions = options.segments
         if decoders > 1 && segmentOptions.decoderThreads == 0 { segmentOptions.decoderThreads = 1 }
         let queue = BoundedQueue<PipelineItem>(capacity: options.queueCapacity)
         let source = SegmentSource(preprocessor: preprocessor, frames: model.configuration.vision.numFrames, options: segmentOptions)
-        let turns = FileTurns(files: paths.count, decoders: max(decoders, 1))
-        for _ in 0..<max(decoders, 1) {
+        let turns = FileTurns(files: paths.count, decoders: decoders)
+        for _ in 0..<decoders {
             let producer = Thread {
                 while let file = turns.next() { source.run(path: paths[file], file: file) { queue.push($0) } }
                 if turns.decoderDone() { queue.close() }

@@ -47,7 +47,7 @@ public struct Linear {
             return
         }
         // With bf16 products few rows go to oneDNN too: the vision tower's message layers (a row
-        // per frame) then read half the weight bytes, and a B/32 segment alone runs 8-12% faster.
+        // per frame) then read half the weight bytes (BENCHMARKS.md, model: the batch1 rows).
         let engine = ProductEngine.current
         if rows <= FewRowProduct.maxRows && engine != .onednnBF16 {
             if releasable { dnnl.restore(weight) }

@@ -216,10 +216,7 @@ enum IndexBenchmark {
 
     /// Runs `vidsearch bench --serve-index DIR` and reads the peak resident bytes it reports.
     static func servingPeak(index dir: URL) throws -> Int? {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let result = try Subprocess.run(binary, ["bench", "--serve-index", dir.path])
-        guard result.status == 0 else { return nil }
-        return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        try Measure.childPeakBytes(["--serve-index", dir.path])
     }
 
     /// The serving side of `servingPeak`: open the index as `vidsearch search` does (with the

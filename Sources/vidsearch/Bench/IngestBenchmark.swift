@@ -164,17 +164,14 @@ enum IngestBenchmark {
     /// products (one f32 copy of the weights) and with this CPU's default (oneDNN's copies, the
     /// vision layers' f32 weights given back once oneDNN holds its own).
     private static func residentPeaks(report: Report, engines: [ProductEngine], clip: String) throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         var openblas = 0.0
         for engine in engines {
-            // /usr/bin/env runs the child: NAME=VALUE before the program sets its environment.
             let setting = engine == .openblas ? "VIDSEARCH_GEMM=openblas" : "VIDSEARCH_GEMM=auto"
-            let result = try Subprocess.run(setting, [binary, "bench", "--ingest-peak", clip])
-            guard result.status == 0, let bytes = Double(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                report.skip("ingest.peak_memory.\(engine.rawValue)", "the child process failed (exit \(result.status))")
+            guard let bytes = try Measure.childPeakBytes(["--ingest-peak", clip], environment: [setting]) else {
+                report.skip("ingest.peak_memory.\(engine.rawValue)", "the child process failed")
                 continue
             }
-            let mib = bytes / 1_048_576
+            let mib = Double(bytes) / 1_048_576
             if engine == .openblas { openblas = mib }
             report.add("ingest.peak_memory.\(engine.rawValue)", mib, "MiB",
                        ratio: engine == .openblas ? nil : mib / openblas, ratioTo: engine == .openblas ? nil : "OpenBLAS f32",

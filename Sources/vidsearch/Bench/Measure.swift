@@ -94,16 +94,17 @@ enum Measure {
         return Double(count * 4) / t.median / 1e9
     }
 
-    /// Peak resident memory of this process so far, bytes (VmHWM).
-    /// Peak resident memory of this process so far, bytes (VmHWM).
-    /// Resident memory now (from /proc/self/statm), 0 where it cannot be read.
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Runs this vidsearch binary as a child (`bench` with `arguments`, `environment` as NAME=VALUE
+    /// settings) that prints its own peak resident bytes; nil when it fails.
+    static func childPeakBytes(_ arguments: [String], environment: [String] = []) throws -> Int? {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        // Subprocess runs /usr/bin/env: NAME=VALUE words before the program set its environment.
+        let result = try Subprocess.run("env", environment + [binary, "bench"] + arguments)
+        guard result.status == 0 else { return nil }
+        return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Peak resident memory of this process so far, bytes (VmHWM).
     static func peakResidentBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
