@@ -19,13 +19,13 @@ done
 index="$work/index"
 # How long a whole run takes (model load, 8 clips, commits): kills land at random moments inside it.
 start=$(date +%s%N)
-"$bin" index "$work/clips" --index "$index" --model "$model" --batch 1 >/dev/null 2>&1
+"$bin" index "$work/clips" --index "$index" --model "$model" >/dev/null 2>&1
 whole_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "a whole run takes ${whole_ms} ms; each round removes every clip, re-indexes and is killed inside that time"
 for round in $(seq 1 "$rounds"); do
   # Every round has real work: all clips are removed first (in one committed step per clip).
   "$bin" remove "$work"/clips/*.mp4 --index "$index" >/dev/null 2>&1 || true
-  "$bin" index "$work/clips" --index "$index" --model "$model" --batch 1 >/dev/null 2>&1 &
+  "$bin" index "$work/clips" --index "$index" --model "$model" >/dev/null 2>&1 &
   pid=$!
   delay_ms=$(( RANDOM % (whole_ms * 95 / 100) + whole_ms / 50 ))
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"

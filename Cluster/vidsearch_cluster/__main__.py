@@ -49,7 +49,6 @@ def parse(argv):
     p.add_argument("--ext", help="extensions taken from folders, comma separated (as vidsearch index --ext)")
     p.add_argument("--segment-length", type=float, help="segment length in seconds (as vidsearch index)")
     p.add_argument("--segment-stride", type=float, help="seconds between segment starts (as vidsearch index)")
-    p.add_argument("--batch", type=int, help="segments per model batch (as vidsearch index)")
     p.add_argument("--json", action="store_true", help="JSON events on standard output, one per line")
     p.add_argument("--verbose", action="store_true", help="a line for every file, not only the failures")
     options = parser.parse_args(argv)
@@ -73,8 +72,7 @@ def parse(argv):
     if not (os.path.isfile(local_binary) and os.access(local_binary, os.X_OK)):
         parser.error(f"--vidsearch {local_binary}: no such executable on this machine (build it: swift build -c release)")
     options.index_arguments = []
-    for flag, value in (("--segment-length", options.segment_length), ("--segment-stride", options.segment_stride),
-                        ("--batch", options.batch)):
+    for flag, value in (("--segment-length", options.segment_length), ("--segment-stride", options.segment_stride)):
         if value is not None:
             options.index_arguments += [flag, str(value)]
     return options

@@ -10,20 +10,14 @@ import XCLIP
 public final class IngestPipeline {
     public struct Options {
         public var segments = SegmentOptions()
-        /// Segments per model call (several videos' segments may share one). One by default: the
-        /// products' rounding depends on their row count, which bf16 turns into differences of
-        /// 1e-4 in a vector, and a segment's vector must not depend on what shares its batch.
-        /// A batch of four gives up the model workers (BENCHMARKS.md, model: batch1 and batch4 rows).
-        public var batchSize = 1
         /// Prepared segments allowed to wait for the model.
         public var queueCapacity = 8
         /// Single-threaded model workers; 0 follows the rule in `run` (`bench ingest` compares
         /// one worker on every core with it).
         public var modelWorkers = 0
 
-        public init(segments: SegmentOptions = SegmentOptions(), batchSize: Int = 1, queueCapacity: Int = 8, modelWorkers: Int = 0) {
+        public init(segments: SegmentOptions = SegmentOptions(), queueCapacity: Int = 8, modelWorkers: Int = 0) {
             self.segments = segments
-            self.batchSize = batchSize
             self.queueCapacity = queueCapacity
             self.modelWorkers = modelWorkers
         }
@@ -71,15 +65,15 @@ public final class IngestPipeline {
 
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
     public func run(paths: [String], handle: (Event) throws -> Void) throws {
-        // With oneDNN's products the model runs as one single-threaded worker per core beside the
-        // decoder (ModelWorkers): decoding 720p costs less than the model (BENCHMARKS.md, ingest),
-        // and a multi-threaded call beside a decoder either leaves a core idle or waits for one.
-        // OpenBLAS's slower products keep one worker on every core. Fixed for a run, and a vector
-        // never depends on the worker count: the products' rounding depends on their threads.
+        // The model runs as one single-threaded worker per core beside the decoders (ModelWorkers),
+        // one segment per call: a product's rounding depends on its row count and on how its work
+        // is cut among threads (OpenBLAS and oneDNN alike), so a segment's vector is then the same
+        // whatever else the run holds and however many cores there are. Decoding 720p also costs
+        // less than the model (BENCHMARKS.md, ingest), and a multi-threaded call beside a decoder
+        // either leaves a core idle or waits for one.
         let budget = Parallel.cores
         defer { Parallel.cores = budget }
-        let workers = options.batchSize > 1 ? 1 : options.modelWorkers > 0 ? options.modelWorkers
-            : ProductEngine.current != .openblas && budget > 1 ? budget : 1
+        let workers = options.modelWorkers > 0 ? options.modelWorkers : budget
         if workers > 1 { Parallel.cores = 1 }
         // Beside the workers, files are decoded two at a time (or one per two cores): one decoder
         // on 1080p costs more than a segment's model work and its own threads scale poorly
@@ -102,7 +96,6 @@ public final class IngestPipeline {
         defer { queue.close() }
 
         var files: [Int: FileState] = [:]
-        var batch: [(file: Int, segment: PreparedSegment)] = []
 
         func finishReady() throws {
             for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
@@ -122,14 +115,6 @@ public final class IngestPipeline {
             try finishReady()
         }
 
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let results = try encode(batch.map(\.segment))
-            let done = zip(batch, results).map { (file: $0.file, segment: $1) }
-            batch.removeAll(keepingCapacity: true)
-            try encoded(done)
-        }
-
         // Everything but a segment, in queue order.
         func process(_ item: PipelineItem) throws {
             switch item {
@@ -137,8 +122,7 @@ public final class IngestPipeline {
                 files[file] = FileState(info: info, expected: segments)
                 try handle(.started(path: paths[file], info: info, segments: segments))
             case let .segment(file, segment):
-                batch.append((file, segment))
-                if batch.count >= options.batchSize { try flush() }
+                try encoded([(file, try encode(segment))])
             case let .end(file, segments, warnings, partial):
                 files[file]?.ended = true
                 files[file]?.expected = segments
@@ -147,13 +131,12 @@ public final class IngestPipeline {
                 try finishReady()
             case let .failed(file, error):
                 files[file] = nil
-                batch.removeAll { $0.file == file }
                 try handle(.failed(error))
             }
         }
 
         if workers > 1 {
-            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode([segment])[0] }
+            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode(segment) }
             defer { pool.stop() }
             while let outcome = try pool.next() {
                 switch outcome {
@@ -164,24 +147,18 @@ public final class IngestPipeline {
             return
         }
         while let item = queue.pop() { try process(item) }
-        try flush()
     }
 
-    /// One model call for a batch of prepared segments.
-    func encode(_ segments: [PreparedSegment]) throws -> [EncodedSegment] {
+    /// One model call for one prepared segment.
+    func encode(_ segment: PreparedSegment) throws -> EncodedSegment {
         let v = model.configuration.vision
-        let perSegment = v.numFrames * v.numChannels * v.imageSize * v.imageSize
-        let pixels = Tensor(shape: [segments.count, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
-        for (i, s) in segments.enumerated() {
-            s.pixels.withUnsafeBufferPointer { (pixels.data + i * perSegment).update(from: $0.baseAddress!, count: perSegment) }
-        }
+        let pixels = Tensor(uninitialized: [1, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
+        segment.pixels.withUnsafeBufferPointer { pixels.data.update(from: $0.baseAddress!, count: pixels.count) }
         let out = try model.encodeVideos(pixels)
         let p = model.embeddingSize, tokens = model.promptTokenCount
-        return segments.enumerated().map { i, s in
-            EncodedSegment(segment: s.record,
-                           embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(i), count: p)),
-                           promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data + i * tokens * p, count: tokens * p)),
-                           thumbnail: s.thumbnail)
-        }
+        return EncodedSegment(segment: segment.record,
+                              embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(0), count: p)),
+                              promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
+                              thumbnail: segment.thumbnail)
     }
 }

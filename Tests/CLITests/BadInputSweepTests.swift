@@ -28,7 +28,7 @@ final class BadInputSweepTests: XCTestCase {
             (["index", clip, "--segment-length", "1e-9"], "--segment-length"),
             (["index", clip, "--segment-stride", "1e-6"], "--segment-stride"),
             (["index", clip, "--segment-length", "inf"], "--segment-length"),
-            (["index", clip, "--batch", "100000000"], "--batch"),
+            (["index", clip, "--decode-threads", "100000000"], "--decode-threads"),
             (["index", clip, "--faiss", "NoSuchIndex,Flat"], "NoSuchIndex"),
             (["search"], "give a query"),
         ]

@@ -13,7 +13,7 @@ final class FaultTests: XCTestCase {
         for (i, color) in colors.enumerated() { try makeClip(clips.appendingPathComponent("clip\(i).mp4").path, color: color, seconds: 6) }
         let model = try tinyModel(self)
         let index = dir.appendingPathComponent("index").path
-        let args = ["index", clips.path, "--index", index, "--model", model.path, "--batch", "1"]
+        let args = ["index", clips.path, "--index", index, "--model", model.path]
 
         // How long a whole run takes here, so that kills land inside runs on fast and slow machines alike.
         let began = Date()

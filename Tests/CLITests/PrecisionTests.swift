@@ -86,4 +86,27 @@ final class PrecisionTests: XCTestCase {
         XCTAssertEqual(single.count, 2)
         for (key, vector) in single { XCTAssertEqual(all[key], vector, "\(key): encoded alone and beside other files") }
     }
+
+    /// One segment, one vector: the same file indexed on one, two or three cores gives the same
+    /// vectors bit for bit, with OpenBLAS, oneDNN f32 and this CPU's default (a product's rounding
+    /// depends on how its work is cut among threads; the pipeline runs each segment on one).
+    func testAFilesVectorsDoNotDependOnTheCoreCountOnAnyEngine() throws {
+        let dir = try temporaryDirectory(self)
+        let clip = CLI.repository.appendingPathComponent("Samples/demo-clips/clip-00001.mp4").path
+        for engine in [["VIDSEARCH_GEMM": "openblas"], ["VIDSEARCH_GEMM": "onednn", "VIDSEARCH_PRECISION": "f32"], [:]] {
+            var seen: [String: [Double]]?
+            for threads in ["1", "2", "3"] {
+                let index = dir.appendingPathComponent("\(engine.values.sorted().joined())-\(threads)").path
+                let environment = engine.merging(["VIDSEARCH_THREADS": threads]) { a, _ in a }
+                let r = try CLI.run(["index", clip, "--index", index, "--model", model], environment: environment)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let vectors = Dictionary(try CLI.run(["export", "--index", index, "--vectors"]).json.map {
+                    ("\($0["start"]!)", $0["embedding"] as! [Double])
+                }, uniquingKeysWith: { a, _ in a })
+                XCTAssertGreaterThan(vectors.count, 0)
+                XCTAssertFalse(vectors.values.contains { $0.contains { !$0.isFinite } })
+                if let seen { XCTAssertEqual(vectors, seen, "\(engine) on \(threads) threads") } else { seen = vectors }
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ final class FailureTests: XCTestCase {
         config.cropHeight = 64
         config.cropWidth = 64
         return try IngestPipeline(model: try XCLIPModel(directory: Self.tinyModel), preprocessor: FramePreprocessor(config),
-                                  options: .init(segments: SegmentOptions(length: 2, stride: 2), batchSize: 2))
+                                  options: .init(segments: SegmentOptions(length: 2, stride: 2)))
     }
 
     /// Runs the pipeline; returns per path the error reason, or the finished video.

@@ -28,6 +28,37 @@ final class FoldedPromptTests: XCTestCase {
         try assertFoldedEqualsPlain(model)
     }
 
+    /// A video's prompted embedding is the same bit for bit whether it is reranked alone, among
+    /// 40 others (more rows than the few-row products take) or in another order, on every
+    /// engine: shards searched side by side then rank as their merge does.
+    func testAVideosPromptDoesNotDependOnWhatIsRerankedWithIt() throws {
+        let model = try XCLIPModel(directory: DemoModelTests.directory)
+        var rng = SeededRandom(seed: 11)
+        let p = model.embeddingSize, n = model.promptTokenCount, videos = 40
+        let text = (0..<p).map { _ in rng.uniform(2) }
+        let tokens = rng.tensor([videos, n, p], scale: 3)
+        let reversed = Tensor(uninitialized: [videos, n, p])
+        for c in 0..<videos { (reversed.data + c * n * p).update(from: tokens.data + (videos - 1 - c) * n * p, count: n * p) }
+        var engines: [ProductEngine] = [.openblas, .onednnF32]
+        if ProductEngine.cpuHasBF16 { engines.append(.onednnBF16) }
+        for engine in engines {
+            ProductEngine.current = engine
+            let all = model.promptedTextEmbedding(text, videos: tokens.data, count: videos)
+            let backwards = model.promptedTextEmbedding(text, videos: reversed.data, count: videos)
+            let some = model.promptedTextEmbedding(text, videos: tokens.data + 3 * n * p, count: 21)
+            for c in 0..<videos {
+                let alone = model.promptedTextEmbedding(text, videos: tokens.data + c * n * p, count: 1)
+                let row = Array(UnsafeBufferPointer(start: all.row(c), count: p))
+                XCTAssert(row.allSatisfy(\.isFinite), "\(engine) video \(c): not finite")
+                XCTAssertEqual(row, Array(UnsafeBufferPointer(start: alone.data, count: p)), "\(engine) video \(c): among 40 and alone")
+                XCTAssertEqual(row, Array(UnsafeBufferPointer(start: backwards.row(videos - 1 - c), count: p)), "\(engine) video \(c): in reverse order")
+                if (3..<24).contains(c) {
+                    XCTAssertEqual(row, Array(UnsafeBufferPointer(start: some.row(c - 3), count: p)), "\(engine) video \(c): among 21")
+                }
+            }
+        }
+    }
+
     private func assertFoldedEqualsPlain(_ model: XCLIPModel, file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SeededRandom(seed: 5)
         let p = model.embeddingSize, n = model.promptTokenCount, videos = 7

@@ -12,9 +12,38 @@ import Tensor
 ///
 /// In the first layer every video's query row is the same text, so its query and u are computed
 /// once. The per-video products run on every core, each core taking a share of the videos.
+///
+/// The videos go through in blocks of `block`, the last one filled up with copies of its first
+/// video: every product then has the same number of rows whatever the candidates are, so a
+/// video's score does not depend on how many others are reranked with it (a product's rounding
+/// can depend on its row count, and shards searched side by side must rank as their merge does).
 extension PromptGenerator {
+    static let block = FewRowProduct.maxRows
+
     /// E[c] = t + alpha * X[c] for `count` videos whose tokens are [count, tokens, width].
     func applyFolded(text t: UnsafePointer<Float>, visualTokens: UnsafePointer<Float>, count: Int, tokens n: Int) -> Tensor {
+        let w = width, block = Self.block
+        let out = Tensor(uninitialized: [count, w])
+        let padded = Tensor(uninitialized: [block, n, w])
+        for first in stride(from: 0, to: count, by: block) {
+            let taken = min(block, count - first)
+            var tokens = visualTokens + first * n * w
+            if taken < block {
+                padded.data.update(from: tokens, count: taken * n * w)
+                for c in taken..<block { (padded.data + c * n * w).update(from: tokens, count: n * w) }
+                tokens = UnsafePointer(padded.data)
+            }
+            let x = applyFoldedBlock(visualTokens: tokens, count: block, tokens: n, text: t)
+            for c in 0..<taken {
+                let o = out.data + (first + c) * w, xc = x.data + c * w
+                for i in 0..<w { o[i] = t[i] + alpha.data[i] * xc[i] }
+            }
+        }
+        return out
+    }
+
+    /// X for `count` videos (the generator's output before alpha and the text are added).
+    private func applyFoldedBlock(visualTokens: UnsafePointer<Float>, count: Int, tokens n: Int, text t: UnsafePointer<Float>) -> Tensor {
         let w = width
         // Layer norm of every video's tokens (the generator's input norm).
         let visual = Tensor(uninitialized: [count, n, w])
@@ -28,13 +57,15 @@ extension PromptGenerator {
             // Rows of x that differ: one before the first layer has mixed in any video.
             let rows = index == 0 ? 1 : count
             let u = Tensor(uninitialized: [rows, heads, w])
-            let pooled = Tensor(uninitialized: [count, heads, w])
+            let pooled = Tensor(uninitialized: [heads, count, w])
             layer.norm1.apply(x.data, rows: rows, into: normed.data)
             layer.query.apply(normed.data, rows: rows, into: q.data)
             // u[c, h] = q[c, h-chunk] (1 x d) times Wk[h rows] (d x w), every row at once per head.
+            // These products and the ones below are our own kernels, whose every row is computed
+            // alike whatever the others are (sgemm's rows are not: its tiles round differently).
             acrossHeads(heads) { h in
-                BLAS.gemm(m: rows, n: w, k: d, a: q.data + h * d, lda: w, b: layer.key.weight.data + h * d * w, ldb: w,
-                          c: u.data + h * w, ldc: heads * w)
+                weightedSum(q.data + h * d, rows: rows, weightStride: w, vectors: layer.key.weight.data + h * d * w, count: d,
+                            width: w, into: u.data + h * w, outStride: heads * w)
             }
             let scale = 1 / Float(d).squareRoot()
             for i in 0..<u.count { u.data[i] *= scale }
@@ -47,13 +78,18 @@ extension PromptGenerator {
                     FewRowProduct.serial(uc, rows: heads, inFeatures: w, weight: v, outFeatures: n,
                                          into: scores.data, accumulate: false)
                     softmaxRows(scores.data, rows: heads, columns: n)
-                    weightedSum(scores.data, rows: heads, vectors: v, count: n, width: w, into: pooled.data + c * heads * w)
+                    weightedSum(scores.data, rows: heads, weightStride: n, vectors: v, count: n, width: w,
+                                into: pooled.data + c * w, outStride: count * w)
                 }
             }
-            // context[c, h-chunk] = pooled[c, h] (1 x w) times Wv[h rows]^T (w x d).
+            // context[c, h-chunk] = pooled[h, c] (1 x w) times Wv[h rows]^T (w x d), every video at once per head.
+            let perHead = Tensor(uninitialized: [heads, count, d])
             acrossHeads(heads) { h in
-                BLAS.gemm(transposeB: true, m: count, n: d, k: w, a: pooled.data + h * w, lda: heads * w,
-                          b: layer.value.weight.data + h * d * w, ldb: w, c: context.data + h * d, ldc: w)
+                FewRowProduct.serial(pooled.data + h * count * w, rows: count, inFeatures: w, weight: layer.value.weight.data + h * d * w,
+                                     outFeatures: d, into: perHead.data + h * count * d, accumulate: false)
+            }
+            for h in 0..<heads {
+                for c in 0..<count { (context.data + c * w + h * d).update(from: perHead.data + (h * count + c) * d, count: d) }
             }
             if rows == 1 {
                 for c in 1..<count { x.row(c).update(from: x.data, count: w) }
@@ -62,11 +98,7 @@ extension PromptGenerator {
             layer.norm3.apply(x.data, rows: count, into: normed.data)
             layer.mlp.apply(normed.data, rows: count, addingTo: x.data)
         }
-        let out = Tensor(uninitialized: [count, w])
-        for c in 0..<count {
-            for i in 0..<w { out.data[c * w + i] = t[i] + alpha.data[i] * x.data[c * w + i] }
-        }
-        return out
+        return x
     }
 }
 
@@ -80,19 +112,19 @@ private func acrossHeads(_ heads: Int, _ body: (Int) -> Void) {
     }
 }
 
-/// out[r] = sum_j weights[r, j] * vectors[j] for `rows` rows of weights [rows, count] over
-/// `count` vectors of `width` floats: two rows and 32 output lanes at a time, so each vector
-/// block loaded serves both rows (eight accumulators, four loads and two broadcasts per eight
-/// multiply-adds).
-private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, vectors: UnsafePointer<Float>, count: Int,
-                         width: Int, into out: UnsafeMutablePointer<Float>) {
+/// out[r] = sum_j weights[r, j] * vectors[j] for `rows` rows of weights (`weightStride` apart) over
+/// `count` vectors of `width` floats, the output rows `outStride` apart: two rows and 32 output
+/// lanes at a time, so each vector block loaded serves both rows (eight accumulators, four loads
+/// and two broadcasts per eight multiply-adds). Each row's sums are the same whatever the others.
+private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, weightStride: Int, vectors: UnsafePointer<Float>, count: Int,
+                         width: Int, into out: UnsafeMutablePointer<Float>, outStride: Int) {
     typealias V = SIMD8<Float>
     let raw = UnsafeRawPointer(vectors), target = UnsafeMutableRawPointer(out)
     let blocks = width / 32
     for r in stride(from: 0, to: rows, by: 2) {
         // An odd last row pairs with itself; its second copy is not stored.
-        let p = weights + r * count, q = weights + min(r + 1, rows - 1) * count
-        let o = r * width * 4, o2 = min(r + 1, rows - 1) * width * 4
+        let p = weights + r * weightStride, q = weights + min(r + 1, rows - 1) * weightStride
+        let o = r * outStride * 4, o2 = min(r + 1, rows - 1) * outStride * 4
         for b in 0..<blocks {
             var a0 = V(), a1 = V(), a2 = V(), a3 = V(), c0 = V(), c1 = V(), c2 = V(), c3 = V()
             for j in 0..<count {
@@ -121,8 +153,8 @@ private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, vectors: Un
         for i in (blocks * 32)..<width {
             var sum: Float = 0, sum2: Float = 0
             for j in 0..<count { sum += p[j] * vectors[j * width + i]; sum2 += q[j] * vectors[j * width + i] }
-            out[r * width + i] = sum
-            if r + 1 < rows { out[(r + 1) * width + i] = sum2 }
+            out[r * outStride + i] = sum
+            if r + 1 < rows { out[(r + 1) * outStride + i] = sum2 }
         }
     }
 }

@@ -43,9 +43,6 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
 
-    @Option(help: "Segments per model call. 1 (the default) keeps each segment's vector independent of what else the run holds and of the core count; more segments per call run one call at a time on every core instead of one model worker per core beside the decoders, and are no faster with bf16 products (BENCHMARKS.md, model: the batch1 and batch4 rows).")
-    var batch: Int = 1
-
     @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on; one each while two files are decoded side by side).")
     var decodeThreads: Int = 0
 
@@ -65,7 +62,6 @@ struct IndexCommand: ParsableCommand {
         if paths.isEmpty && filesFrom == nil { throw ValidationError("Name at least one video file or folder (or --files-from).") }
         try Limits.check(segmentLength, "--segment-length", Limits.segmentSeconds)
         if let segmentStride { try Limits.check(segmentStride, "--segment-stride", Limits.segmentSeconds) }
-        try Limits.check(batch, "--batch", 1...256)
         try Limits.check(decodeThreads, "--decode-threads", 0...64)
     }
 
@@ -81,7 +77,7 @@ struct IndexCommand: ParsableCommand {
             let segments = SegmentOptions(length: segmentLength, stride: segmentStride ?? segmentLength,
                                           skipLoopFilter: fastDecode == .on, decoderThreads: decodeThreads)
             let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(),
-                                              options: .init(segments: segments, batchSize: batch))
+                                              options: .init(segments: segments))
             return (IndexRun(store: store, pipeline: pipeline), store)
         }
         var failed = rejected.count
