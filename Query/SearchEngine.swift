@@ -58,6 +58,8 @@ public final class SearchEngine {
                 let scores = try reranker.scores(text: textEmbedding, segments: candidates[range].map(\.segmentId), store: store)
                 for (i, score) in zip(range, scores) { candidates[i].score = score }
             }
+            // A segment removed since the first stage read it scores -inf: it is no hit.
+            candidates.removeAll { !$0.score.isFinite }
         }
         var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
         if options.perVideo { results = PerVideoMerge.merge(results) }

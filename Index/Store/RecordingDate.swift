@@ -23,10 +23,16 @@ public enum RecordingDate {
         return nil
     }
 
+    /// "yyyy-MM-dd" and nothing else (ten characters can also be seconds since 1970).
+    private static func isDay(_ text: String) -> Bool {
+        let characters = Array(text)
+        guard characters.count == 10 else { return false }
+        return characters.enumerated().allSatisfy { i, c in i == 4 || i == 7 ? c == "-" : c.isASCII && c.isNumber }
+    }
+
     /// A filter's bound: a day alone ("2024-05-01") as `before` means the end of that day.
     public static func bound(_ text: String, endOfDay: Bool) -> Double? {
         guard let seconds = parse(text) else { return nil }
-        let dayOnly = text.trimmingCharacters(in: .whitespaces).count == 10
-        return dayOnly && endOfDay ? seconds + 86_399.999 : seconds
+        return endOfDay && isDay(text.trimmingCharacters(in: .whitespaces)) ? seconds + 86_399.999 : seconds
     }
 }

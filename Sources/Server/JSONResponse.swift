@@ -3,8 +3,14 @@ import Hummingbird
 
 /// JSON bodies, and errors as `{"error": "..."}` with the status that says what went wrong.
 enum JSONResponse {
+    /// The object as JSON; one that cannot be written (a non-finite number) is a 500 that says why.
     static func ok(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        if let problem = JSONCheck.problem(object) {
+            return ok(["error": "the answer could not be written as JSON: \(problem)"], status: .internalServerError)
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return ok(["error": "the answer could not be written as JSON"], status: .internalServerError)
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"

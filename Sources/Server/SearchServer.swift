@@ -20,6 +20,7 @@ public enum SearchServer {
         guard options.token != nil || ServerOptions.isLoopback(options.host) else { throw StartError.tokenRequired(host: options.host) }
         let router = Router()
         router.add(middleware: SecurityHeaders())
+        router.add(middleware: JSONErrors())
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }
         PageRoutes().add(to: router)
         APIRoutes(service: service, options: options).add(to: router)

@@ -29,6 +29,7 @@ struct VidSearch: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            if Output.unwritten > 0 { Foundation.exit(ExitCodes.someFailed.rawValue) }
         } catch {
             let code = exitCode(for: error)
             if code == ExitCode(64) {

@@ -12,6 +12,10 @@ final class RecordingDateTests: XCTestCase {
         XCTAssertEqual(RecordingDate.parse("1714566600"), 1_714_566_600)
         XCTAssertEqual(RecordingDate.bound("2024-05-01", endOfDay: true)!, 1_714_521_600 + 86_399.999, accuracy: 0.001)
         XCTAssertEqual(RecordingDate.bound("2024-05-01T00:00:00Z", endOfDay: true), 1_714_521_600, "a time is taken as given")
+        // Ten digits are seconds, not a day: no day is added to them.
+        XCTAssertEqual(RecordingDate.bound("1714566600", endOfDay: true), 1_714_566_600)
+        XCTAssertEqual(RecordingDate.bound(" 1714566600 ", endOfDay: true), 1_714_566_600)
+        XCTAssertEqual(RecordingDate.bound("1714566600", endOfDay: false), 1_714_566_600)
     }
 
     func testNonsenseAndClocklessCamerasGiveNoDate() {

@@ -1,11 +1,23 @@
 import Foundation
+import Server
 
 /// Printing for people and for scripts.
 enum Output {
+    /// JSON lines that could not be written; the command then exits 1 (VidSearch.main).
+    static var unwritten = 0
+
     /// One JSON object on one line (keys sorted so output is stable), flushed at once: a script
-    /// reading a pipe sees each finished file as it happens, not all of them at exit.
+    /// reading a pipe sees each finished file as it happens, not all of them at exit. An object
+    /// that cannot be written (a non-finite number) becomes an `error` line that says why.
     static func json(_ object: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var object = object
+        if let problem = JSONCheck.problem(object) {
+            error("a JSON line could not be written: \(problem)")
+            unwritten += 1
+            object = ["error": "this line could not be written as JSON: \(problem)"]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data(#"{"error":"this line could not be written as JSON"}"#.utf8)
         print(String(decoding: data, as: UTF8.self))
         fflush(stdout)
     }
@@ -14,7 +26,4 @@ enum Output {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("vidsearch: \(message)\n".utf8))
     }
-
-    /// Whether standard output is a terminal (tables and live progress) or a pipe (plain lines).
-    static var isTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
 }
