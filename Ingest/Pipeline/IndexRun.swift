@@ -85,7 +85,7 @@ public final class IndexRun {
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
                                          frameRate: video.info.frameRate, rotation: video.info.rotation,
                                          recorded: video.info.creationTime, dateRead: true,
-                                         precision: ProductEngine.current.precision)
+                                         precision: video.precision)
                 let stored = try store.put(video: record, segments: video.segments)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))

@@ -28,6 +28,9 @@ public final class IngestPipeline {
         public let info: VideoInfo
         public let segments: [EncodedSegment]
         public let warnings: [String]
+        /// The precision of what made the vectors (ProductTally): "f32", "bf16", or "bf16+f32"
+        /// where a product asked of bf16 fell back to f32.
+        public let precision: String
         /// Part of the file could not be indexed (it is shorter than its header says).
         public var partial = false
     }
@@ -61,6 +64,13 @@ public final class IngestPipeline {
         var warnings: [String] = []
         var partial = false
         var done: [EncodedSegment] = []
+        var precisions: Set<String> = []
+    }
+
+    /// A segment through the model, and the precision of the products that made it.
+    struct ModelOutput {
+        let segment: EncodedSegment
+        let precision: String
     }
 
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
@@ -100,18 +110,16 @@ public final class IngestPipeline {
         func finishReady() throws {
             for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
                 files[file] = nil
+                let precision = state.precisions.count == 1 ? state.precisions.first! : state.precisions.isEmpty ? ProductEngine.current.precision : "bf16+f32"
                 try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
-                                                  warnings: state.warnings, partial: state.partial)))
+                                                  warnings: state.warnings, precision: precision, partial: state.partial)))
             }
         }
 
-        func encoded(_ segments: [(file: Int, segment: EncodedSegment)]) throws {
-            var counts: [Int: Int] = [:]
-            for (file, segment) in segments {
-                files[file]?.done.append(segment)
-                counts[file, default: 0] += 1
-            }
-            for (file, count) in counts.sorted(by: { $0.key < $1.key }) { try handle(.encoded(path: paths[file], count: count)) }
+        func encoded(_ file: Int, _ output: ModelOutput) throws {
+            files[file]?.done.append(output.segment)
+            files[file]?.precisions.insert(output.precision)
+            try handle(.encoded(path: paths[file], count: 1))
             try finishReady()
         }
 
@@ -122,7 +130,7 @@ public final class IngestPipeline {
                 files[file] = FileState(info: info, expected: segments)
                 try handle(.started(path: paths[file], info: info, segments: segments))
             case let .segment(file, segment):
-                try encoded([(file, try encode(segment))])
+                try encoded(file, try encode(segment))
             case let .end(file, segments, warnings, partial):
                 files[file]?.ended = true
                 files[file]?.expected = segments
@@ -141,7 +149,7 @@ public final class IngestPipeline {
             while let outcome = try pool.next() {
                 switch outcome {
                 case let .item(item): try process(item)
-                case let .encoded(file, segment): try encoded([(file, segment)])
+                case let .encoded(file, output): try encoded(file, output)
                 }
             }
             return
@@ -149,16 +157,19 @@ public final class IngestPipeline {
         while let item = queue.pop() { try process(item) }
     }
 
-    /// One model call for one prepared segment.
-    func encode(_ segment: PreparedSegment) throws -> EncodedSegment {
+    /// One model call for one prepared segment, on the calling thread's tally.
+    func encode(_ segment: PreparedSegment) throws -> ModelOutput {
+        _ = ProductTally.take()
         let v = model.configuration.vision
         let pixels = Tensor(uninitialized: [1, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
         segment.pixels.withUnsafeBufferPointer { pixels.data.update(from: $0.baseAddress!, count: pixels.count) }
         let out = try model.encodeVideos(pixels)
+        let precision = ProductTally.take().precision
         let p = model.embeddingSize, tokens = model.promptTokenCount
-        return EncodedSegment(segment: segment.record,
-                              embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(0), count: p)),
-                              promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
-                              thumbnail: segment.thumbnail)
+        let encoded = EncodedSegment(segment: segment.record,
+                                     embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(0), count: p)),
+                                     promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
+                                     thumbnail: segment.thumbnail)
+        return ModelOutput(segment: encoded, precision: precision)
     }
 }

@@ -10,7 +10,7 @@ final class ModelWorkers {
     enum Outcome {
         /// An item that is not a segment, passed on as it came.
         case item(PipelineItem)
-        case encoded(file: Int, EncodedSegment)
+        case encoded(file: Int, IngestPipeline.ModelOutput)
     }
 
     private let items: BoundedQueue<PipelineItem>
@@ -22,7 +22,7 @@ final class ModelWorkers {
     private var running: Int
     private var stopped = false
 
-    init(count: Int, items: BoundedQueue<PipelineItem>, encode: @escaping (PreparedSegment) throws -> EncodedSegment) {
+    init(count: Int, items: BoundedQueue<PipelineItem>, encode: @escaping (PreparedSegment) throws -> IngestPipeline.ModelOutput) {
         self.items = items
         running = count
         for _ in 0..<count {
@@ -32,7 +32,7 @@ final class ModelWorkers {
         }
     }
 
-    private func work(_ encode: (PreparedSegment) throws -> EncodedSegment) {
+    private func work(_ encode: (PreparedSegment) throws -> IngestPipeline.ModelOutput) {
         while true {
             taking.lock()
             let item = items.pop()

@@ -59,7 +59,12 @@ public struct Linear {
             // oneDNN adds its product to what the output holds: the bias, the residual, or zeros.
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
             if dnnl.apply(weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16,
-                          releasable: releasable) { return }
+                          releasable: releasable) {
+                ProductTally.count { engine == .onednnBF16 ? ($0.onednnBF16 += 1) : ($0.onednnF32 += 1) }
+                return
+            }
+            // oneDNN could not: OpenBLAS f32 below, and the tally says so (a record then says f32).
+            ProductTally.count { $0.fallbacks += 1 }
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
         }
         if releasable { dnnl.restore(weight) }

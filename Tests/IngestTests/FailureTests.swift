@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import Tensor
 import XCLIP
 import VideoIndex
 import TestSupport
@@ -199,5 +200,24 @@ extension FailureTests {
         XCTAssertFalse(video.partial, "\(video.warnings)")
         XCTAssertFalse(video.warnings.contains { $0.hasPrefix("truncated") }, "\(video.warnings)")
         XCTAssertLessThanOrEqual(try XCTUnwrap(video.segments.map(\.segment.end).max()), 4.5, "no segment past the video's end")
+    }
+}
+
+/// A video's record says the precision of the products that made its vectors, not the one asked
+/// for: where oneDNN cannot run bf16 (a CPU without it, or the AVX2 path forced) the products fall
+/// back to OpenBLAS f32 and the video says f32.
+extension FailureTests {
+    func testTheVideoSaysWhatRanItsProducts() throws {
+        defer { ProductEngine.choose(precision: "f32", source: "test") }
+        let dir = try temporaryDirectory(self)
+        let clip = dir.appendingPathComponent("clip.mp4").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", clip])
+        for engine in [ProductEngine.openblas, .onednnF32, .onednnBF16] {
+            ProductEngine.current = engine
+            let (failed, finished) = try run([clip])
+            XCTAssertEqual(failed, [:])
+            let expected = engine == .onednnBF16 && ProductEngine.cpuHasBF16 ? "bf16" : "f32"
+            XCTAssertEqual(finished[clip]?.precision, expected, "\(engine) (oneDNN ISA \(ProductEngine.oneDNNISA))")
+        }
     }
 }

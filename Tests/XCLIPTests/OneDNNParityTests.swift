@@ -22,7 +22,13 @@ final class OneDNNParityTests: XCTestCase {
         for (directory, dump) in [(ParityTests.fixture, "io.safetensors"), (Self.demo, "reference.safetensors")] {
             let model = try XCLIPModel(directory: directory)
             let reference = try SafeTensorsFile(path: directory.appendingPathComponent(dump).path)
-            for result in try ReferenceCheck.run(model: model, reference: reference) {
+            _ = ProductTally.take()
+            let results = try ReferenceCheck.run(model: model, reference: reference)
+            // The products ran in oneDNN: none fell back to OpenBLAS (which would pass as well).
+            let tally = ProductTally.take()
+            XCTAssertGreaterThan(tally.onednnF32, 0, "\(directory.lastPathComponent): \(tally)")
+            XCTAssertEqual(tally.fallbacks, 0, "\(directory.lastPathComponent): \(tally)")
+            for result in results {
                 XCTAssertNil(result.problem, "\(directory.lastPathComponent) \(result.name): \(result.problem ?? "")")
                 let error = try XCTUnwrap(result.error, result.name)
                 XCTAssertLessThanOrEqual(error, 1e-4, "\(directory.lastPathComponent) \(result.name) relative error \(error)")
@@ -49,7 +55,11 @@ final class OneDNNParityTests: XCTestCase {
         ProductEngine.current = .openblas
         let f32 = try embeddings()
         ProductEngine.current = .onednnBF16
+        _ = ProductTally.take()
         let bf16 = try embeddings()
+        let tally = ProductTally.take()
+        XCTAssertGreaterThan(tally.onednnBF16, 10, "\(tally)")
+        XCTAssertEqual(tally.fallbacks, 0, "\(tally)")
         for (name, a, b) in [("video", f32.video, bf16.video), ("text", f32.text, bf16.text)] {
             let cosine = Self.cosine(a, b)
             XCTAssertTrue(cosine >= 0.999, "\(name) embedding cosine \(cosine) between bf16 and f32")  // NaN fails too
