@@ -1,8 +1,7 @@
 """Running the vidsearch binary: where it is, and its JSON-lines output."""
-import ctypes
 import json
 import os
-import signal
+import shutil
 import subprocess
 import tempfile
 
@@ -19,14 +18,14 @@ class VidsearchError(Exception):
         self.status = status
 
 
-def _die_with_parent():
-    # A vidsearch child must not outlive the Ray worker that started it: when a node is lost,
-    # its half-finished shard is abandoned, never finished behind the driver's back.
-    PR_SET_PDEATHSIG = 1
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
+def _dying_with_parent(command):
+    """The command run through util-linux's setpriv, which asks the kernel to kill it when its
+    parent (the Ray worker) dies, then execs it: a vidsearch child must not outlive the worker
+    that started it (when a node is lost, its half-finished shard is abandoned, never finished
+    behind the driver's back). No Python runs in the forked child, as preexec_fn would in a
+    multi-threaded worker, where Python documents it can deadlock before exec."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] + command if setpriv else command
 
 
 def run(binary, arguments, stdin=None, on_line=None, env=None):
@@ -38,10 +37,12 @@ def run(binary, arguments, stdin=None, on_line=None, env=None):
     command = [binary] + arguments
     # stderr goes to a file: a pipe read only at the end could fill up and stall the child.
     errors = tempfile.TemporaryFile(mode="w+")
+    if not (shutil.which(binary) and os.access(shutil.which(binary), os.X_OK)):
+        errors.close()
+        raise VidsearchError(command, INDEX_OR_MODEL, f"cannot start {binary}: no such executable")
     try:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=errors, text=True,
-                                   preexec_fn=_die_with_parent, env=env)
+        process = subprocess.Popen(_dying_with_parent(command), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
     except OSError as error:
         errors.close()
         raise VidsearchError(command, INDEX_OR_MODEL, f"cannot start {binary}: {error.strerror}") from error

@@ -1,4 +1,5 @@
 """The Ray task: one share of the files, indexed on whichever node runs it."""
+import errno
 import os
 import shutil
 import socket
@@ -31,10 +32,13 @@ def _publish(shard, staging, name):
     final = os.path.join(staging, name)
     try:
         os.rename(incoming, final)
-    except OSError:
-        # Another attempt at this share finished first (a node thought lost came back):
-        # its shard holds the same videos; keep that one.
+    except OSError as error:
         shutil.rmtree(incoming, ignore_errors=True)
+        # Only a finished shard already in the way means another attempt at this share finished
+        # first (a node thought lost came back): it holds the same videos; keep that one. Any
+        # other error (permissions, a full disk, a vanished staging folder) fails this share.
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not os.path.isdir(final):
+            raise
     return final
 
 

@@ -17,7 +17,10 @@ final class RunningServer {
         process.arguments = ["serve", "--port", "0", "--clip-cache", cache] + arguments
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        // Its standard error goes to a file, read into the failure when it does not start.
+        let log = try temporaryDirectory(test).appendingPathComponent("serve.stderr")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         // The first line names the address it got: "vidsearch: serving DIR at http://127.0.0.1:PORT/".
         var line = Data()
@@ -29,11 +32,18 @@ final class RunningServer {
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "http://"), let url = URL(string: String(text[range.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.terminate()
-            throw XCTSkip("the server did not start: \(text)")
+            process.waitUntilExit()
+            let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            // A server that does not start is a failure of every test that needs it, never a skip.
+            throw StartFailure(description: "vidsearch serve did not start (exit \(process.terminationStatus)): stdout \(text.debugDescription), stderr \(stderr.debugDescription)")
         }
         base = url
         let process = self.process
         test.addTeardownBlock { process.terminate(); process.waitUntilExit() }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
     }
 
     struct Reply {
