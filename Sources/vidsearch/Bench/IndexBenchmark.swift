@@ -135,7 +135,8 @@ enum IndexBenchmark {
         // the prompt-token subset are swapped for subset segments so that every query reranks
         // 100 real candidates.
         progress("whole queries")
-        let reader = try IndexStore(readingAt: dir)
+        // The writer's own store: LMDB forbids a second environment on a file this process has open.
+        let reader = store
         let reranker = PromptReranker(model: model)
         let tokenizer = try CLIPTokenizer(directory: Defaults.modelDirectory(nil))
         let texts = ["a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left",

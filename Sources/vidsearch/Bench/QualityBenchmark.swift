@@ -37,8 +37,9 @@ enum QualityBenchmark {
         let seconds = results.filter { $0.outcome == .indexed }.map(\.duration).reduce(0, +)
         report.add("ingest.demo_archive.end_to_end", seconds / elapsed, "video-s/s",
                    note: String(format: "the %d sample clips (%.0f s of video, small frames) with the bundled model, index included", indexed, seconds))
-        let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(),
-                                      store: try IndexStore(readingAt: directory, model: loaded.identity))
+        // Searched through the writer's own store: a second LMDB environment on a file this
+        // process already has open is what LMDB forbids (closing one drops the other's locks).
+        let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
         let segments = try store.counts().segments
         let captions = Set(labels.values.map(\.caption)).sorted()
         let source = "\(captions.count) captions over \(indexed) sample clips (\(segments) segments), model \(loaded.identity.description)"

@@ -57,7 +57,8 @@ enum QueryBenchmark {
         let bytes = StatsCommand.diskUsage(dir)
         report.add("index.bytes_per_segment.b32", Double(bytes) / Double(segments), "bytes",
                    note: "LMDB + FAISS, \(segments) segments, 8-bit prompt tokens, a \(thumbnail.count)-byte thumbnail each (a noise frame's, the worst case)")
-        let reader = try IndexStore(readingAt: dir)
+        // The writer's own store: LMDB forbids a second environment on a file this process has open.
+        let reader = store
         let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Defaults.modelDirectory(nil)), store: reader)
         let queries = ["a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left"]
         var samples: [Double] = []
