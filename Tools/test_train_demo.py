@@ -34,10 +34,12 @@ class AugmentationTests(unittest.TestCase):
         self.assertLess(centroid(frames[-1], sc.RGB["red"])[0], centroid(frames[0], sc.RGB["red"])[0])
         self.assertLess(track[-1, 0], track[0, 0])
         rng = np.random.default_rng(0)
-        while True:  # draw until hflip alone was applied
+        for _ in range(200):  # draw until hflip alone was applied (bounded: a broken augment fails, not hangs)
             f, t, new = td.augment(frames, track, cls, rng, ALL)
             if new[2] == "moving right" and not np.array_equal(f, frames[::-1]):
                 break
+        else:
+            self.fail("200 draws never applied the horizontal flip alone")
         self.assertEqual(new, ("red", "square", "moving right"))
         self.assertGreater(centroid(f[-1], sc.RGB["red"])[0], centroid(f[0], sc.RGB["red"])[0], "the pixels move right too")
         self.assertGreater(t[-1, 0], t[0, 0])

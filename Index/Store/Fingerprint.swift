@@ -14,10 +14,12 @@ public enum Fingerprint {
 
     /// A hex fingerprint of the file at `path`.
     public static func file(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw IndexError.unreadable(path: path, reason: "cannot open for reading")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            // The system's reason, as the decoder gives it: "permission denied", "no such file".
+            throw IndexError.unreadable(path: path, reason: String(cString: strerror(errno)).lowercased())
         }
-        defer { try? handle.close() }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         let size = try handle.seekToEnd()
         var hasher = Hasher128()
         hasher.add(withUnsafeBytes(of: size.littleEndian, Array.init))

@@ -81,30 +81,72 @@ final class OpenAPITests: XCTestCase {
         return try XCTUnwrap(node as? [String: Any], ref)
     }
 
-    /// What in `value` does not fit `schema` (types, required properties, array items).
+    /// The schema keywords this validator checks or knows to carry no constraint; any other is
+    /// reported, so that the document cannot state a rule the test silently ignores.
+    private static let knownKeywords: Set<String> = ["$ref", "type", "required", "properties", "items", "enum", "description", "format"]
+
+    /// A JSON true or false (JSONSerialization gives NSNumbers of type "c" for them, and numbers
+    /// cast to Bool, so `as? Bool` cannot tell 1 from true).
+    private static func isBoolean(_ value: Any) -> Bool {
+        guard let n = value as? NSNumber else { return false }
+        return String(cString: n.objCType) == "c"
+    }
+
+    /// What in `value` does not fit `schema` (types, required properties, array items, enums).
     private func problems(_ value: Any, _ schema: [String: Any], _ spec: [String: Any], at path: String) throws -> [String] {
         if let ref = schema["$ref"] as? String { return try problems(value, try resolve(ref, spec), spec, at: path) }
+        var found = Set(schema.keys).subtracting(Self.knownKeywords).sorted().map { "\(path): schema keyword \($0) is not checked by this test" }
+        if let allowed = schema["enum"] as? [Any], !allowed.contains(where: { option in (option as? String).map { $0 == value as? String } ?? ("\(option)" == "\(value)") }) {
+            found.append("\(path): \(value) is not one of \(allowed)")
+        }
         switch schema["type"] as? String {
         case "object":
-            guard let object = value as? [String: Any] else { return ["\(path): not an object"] }
-            var found = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(path).\($0): missing" }
+            guard let object = value as? [String: Any] else { return found + ["\(path): not an object"] }
+            found += ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(path).\($0): missing" }
             for (key, sub) in (schema["properties"] as? [String: Any]) ?? [:] {
                 if let item = object[key], let sub = sub as? [String: Any] { found += try problems(item, sub, spec, at: "\(path).\(key)") }
             }
-            return found
         case "array":
-            guard let array = value as? [Any] else { return ["\(path): not an array"] }
-            guard let items = schema["items"] as? [String: Any] else { return [] }
-            return try array.enumerated().flatMap { try problems($1, items, spec, at: "\(path)[\($0)]") }
-        case "string": return value is String ? [] : ["\(path): not a string"]
+            guard let array = value as? [Any] else { return found + ["\(path): not an array"] }
+            if let items = schema["items"] as? [String: Any] {
+                found += try array.enumerated().flatMap { try problems($1, items, spec, at: "\(path)[\($0)]") }
+            }
+        case "string":
+            if !(value is String) { found.append("\(path): not a string") }
         case "integer":
-            guard let n = value as? NSNumber, !(value is String), n.doubleValue == n.doubleValue.rounded() else { return ["\(path): not an integer"] }
-            return []
+            if Self.isBoolean(value) || !((value as? NSNumber).map { $0.doubleValue == $0.doubleValue.rounded() } ?? false) || value is String {
+                found.append("\(path): not an integer")
+            }
         case "number":
-            guard let n = value as? NSNumber, n.doubleValue.isFinite else { return ["\(path): not a finite number"] }
-            return []
-        case "boolean": return value as? Bool != nil ? [] : ["\(path): not a boolean"]
-        default: return []
+            if Self.isBoolean(value) || !((value as? NSNumber).map { $0.doubleValue.isFinite } ?? false) || value is String {
+                found.append("\(path): not a finite number")
+            }
+        case "boolean":
+            if !Self.isBoolean(value) { found.append("\(path): not a boolean") }
+        case nil:
+            break
+        case let other?:
+            found.append("\(path): schema type \(other) is not checked by this test")
         }
+        return found
+    }
+
+    /// The validator itself: each rule it claims catches a value that breaks it.
+    func testTheValidatorCatchesWhatItChecks() throws {
+        let spec: [String: Any] = [:]
+        func check(_ json: String, _ schema: [String: Any]) throws -> [String] {
+            let value = try JSONSerialization.jsonObject(with: Data("[\(json)]".utf8)) as! [Any]
+            return try problems(value[0], schema, spec, at: "v")
+        }
+        XCTAssertEqual(try check("true", ["type": "boolean"]), [])
+        XCTAssertEqual(try check("1", ["type": "boolean"]), ["v: not a boolean"])
+        XCTAssertEqual(try check("true", ["type": "integer"]), ["v: not an integer"])
+        XCTAssertEqual(try check("3", ["type": "integer"]), [])
+        XCTAssertEqual(try check("3.5", ["type": "integer"]), ["v: not an integer"])
+        XCTAssertEqual(try check("false", ["type": "number"]), ["v: not a finite number"])
+        XCTAssertEqual(try check("\"x\"", ["type": "string", "enum": ["a", "b"]]), ["v: x is not one of [\"a\", \"b\"]"])
+        XCTAssertEqual(try check("\"a\"", ["type": "string", "enum": ["a", "b"]]), [])
+        XCTAssertEqual(try check("{}", ["type": "object", "required": ["k"]]), ["v.k: missing"])
+        XCTAssertEqual(try check("3", ["type": "integer", "minimum": 0]), ["v: schema keyword minimum is not checked by this test"])
     }
 }

@@ -229,7 +229,11 @@ extension ModelIdentityTests {
         try Data(#"{"size": 224}"#.utf8).write(to: model.appendingPathComponent("preprocessor_config.json"))
         let current = try ModelIdentity(directory: model, dimension: 8, promptTokens: 2)
         var old = current
-        old.fingerprint = try XCTUnwrap(current.legacyFingerprint)
+        // Pinned: what versions before preprocessing joined the fingerprint stored for this model
+        // (computed by them, not by today's code), and what today's stores.
+        XCTAssertEqual(current.legacyFingerprint, "1cc8dfa5acf83da4ed236b2c1b178d89")
+        XCTAssertEqual(current.fingerprint, "1cb69ec78d65ee1c345a98add47aaa2c")
+        old.fingerprint = "1cc8dfa5acf83da4ed236b2c1b178d89"
         old.legacyFingerprint = nil
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("index-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
