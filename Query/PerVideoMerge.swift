@@ -1,26 +1,57 @@
-/// Merges each video's adjacent or overlapping hits into one hit spanning them, with the best
-/// score among them and that hit's segment. Order: score descending, then segment id.
+/// A video's hits become its moments: the contiguous run of segments around its best one whose
+/// scores stay within a margin of that peak, and each further run of the same video that climbs
+/// above the margin on its own is a second moment. Segments below the margin are no moment of
+/// their own (the video's weak windows are not the answer when its peak is). Each moment spans
+/// its run, with its peak's score and segment (so its thumbnail). Order: score descending, then
+/// segment id.
+///
+/// The margin is relative to this query's scores, so the rule works for any model's scale: a
+/// segment stays in its video's moment while it is within `margin` of the way from the query's
+/// lower-quartile score up to that video's peak (a video that barely stands out gets a short moment).
+/// Merging every adjacent candidate, as before, made a whole video one hit on a small archive
+/// (every segment is a candidate there).
 enum PerVideoMerge {
+    /// How far below its video's peak a segment may fall, as a fraction of that peak's height
+    /// above the query's lower-quartile score, and still be part of a moment. Chosen by running
+    /// Benchmarks/eval_moments.py (shots of 5 to 12 s) at 0.1, 0.3 and 0.5: 0.3 put the most
+    /// moments on their shot (BENCHMARKS.md, moments, has the default's figures).
+    static let margin: Float = 0.3
+
     static func merge(_ results: [SearchResult]) -> [SearchResult] {
-        var merged: [SearchResult] = []
-        let byVideo = Dictionary(grouping: results, by: \.videoId)
-        for (_, hits) in byVideo {
+        guard let low = lowerQuartile(results) else { return [] }
+        var moments: [SearchResult] = []
+        for (_, hits) in Dictionary(grouping: results, by: \.videoId) {
+            let ordered = hits.sorted { ($0.start, $0.segmentId) < ($1.start, $1.segmentId) }
+            let peak = ordered.map(\.score).max()!
+            let floor = peak - margin * max(peak - low, 1e-6)
             var run: SearchResult?
-            for hit in hits.sorted(by: { ($0.start, $0.segmentId) < ($1.start, $1.segmentId) }) {
-                guard var current = run else { run = hit; continue }
-                if hit.start <= current.end + 1e-6 {
-                    let best = hit.score > current.score ? hit : current
-                    current = SearchResult(path: best.path, videoId: best.videoId, segmentId: best.segmentId,
-                                           start: min(current.start, hit.start), end: max(current.end, hit.end),
-                                           score: best.score, thumbnail: best.thumbnail)
-                    run = current
-                } else {
-                    merged.append(current)
-                    run = hit
+            for hit in ordered {
+                guard hit.score >= floor else {
+                    if let current = run { moments.append(current) }  // the run ends below the margin
+                    run = nil
+                    continue
                 }
+                guard var current = run, hit.start <= current.end + 1e-6 else {
+                    if let current = run { moments.append(current) }  // a gap in time ends it too
+                    run = hit
+                    continue
+                }
+                let best = hit.score > current.score ? hit : current
+                current = SearchResult(path: best.path, videoId: best.videoId, segmentId: best.segmentId,
+                                       start: min(current.start, hit.start), end: max(current.end, hit.end),
+                                       score: best.score, thumbnail: best.thumbnail)
+                run = current
             }
-            if let run { merged.append(run) }
+            if let run { moments.append(run) }
         }
-        return merged.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
+        return moments.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
+    }
+
+    /// The query's lower-quartile score (what a segment that is not the answer scores; the
+    /// median would be the answer's own level in a small archive where it fills half the
+    /// footage); nil without results. Scores are finite here (SearchEngine drops the rest).
+    static func lowerQuartile(_ results: [SearchResult]) -> Float? {
+        let scores = results.map(\.score).sorted()
+        return scores.isEmpty ? nil : scores[scores.count / 4]
     }
 }

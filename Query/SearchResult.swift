@@ -18,7 +18,7 @@ public struct SearchOptions: Equatable {
     public var candidates = 100
     /// Rerank with the video-specific prompt (false: the first stage as it is).
     public var rerank = true
-    /// Merge a video's adjacent or overlapping hits into one, keeping the best score.
+    /// Each video's moments instead of its segments (PerVideoMerge).
     public var perVideo = false
     public var thumbnails = false
     /// Only videos whose path matches; the first stage fetches until it has enough of them.

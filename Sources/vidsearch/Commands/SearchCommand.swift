@@ -48,7 +48,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Skip the video-specific prompt rerank (first stage only).")
     var noRerank = false
 
-    @Flag(help: "Merge each video's adjacent or overlapping hits into one.")
+    @Flag(help: "Each video's moments: the run of segments around its best hit that stay near that peak (and a second run that rises as high), not every hit.")
     var perVideo = false
 
     @Option(help: "Write each hit's thumbnail JPEG into this folder (named rank-N.jpg).")
