@@ -18,6 +18,7 @@ DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell VIDSEARCH_NO_AVX512=1 "$bin" ben
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
 "$bin" bench serve --markdown "$tmp/serve.md" >/dev/null 2>&1 || echo "Skipped: bench serve failed (needs wrk: apt-get install wrk)." > "$tmp/serve.md"
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
+Benchmarks/eval_moments.py --binary "$bin" --markdown > "$tmp/moments.md" 2>/dev/null || echo "moment evaluation failed" > "$tmp/moments.md"
 if python3 -c "import numpy" 2>/dev/null; then
   VIDSEARCH_PRECISION=f32 Benchmarks/eval_demo.py --binary "$bin" --markdown > "$tmp/quality.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality.md"
   VIDSEARCH_PRECISION=f32 Benchmarks/eval_demo.py --binary "$bin" --style b --markdown > "$tmp/quality-b.md" 2>/dev/null || echo "evaluation failed" > "$tmp/quality-b.md"
@@ -61,6 +62,7 @@ fi
   echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
+  echo "### Moments in multi-shot videos (--per-video)"; echo; cat "$tmp/moments.md"; echo
   echo "### On freshly rendered clips (every class, held-out combinations; f32 products, VIDSEARCH_PRECISION=f32)"; echo; cat "$tmp/quality.md"; echo
   echo "### On clips of a second rendering style the model never saw (f32 products)"; echo; cat "$tmp/quality-b.md"; echo
   echo "### The same with oneDNN bf16 products (VIDSEARCH_PRECISION=bf16)"; echo
