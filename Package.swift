@@ -1,6 +1,8 @@
 // swift-tools-version:5.10
 // vidsearch: natural-language search over video archives with X-CLIP.
-// Dependencies point one way: vidsearch -> Server -> {Ingest, Query} -> VideoIndex -> XCLIP -> Tensor -> C libraries.
+// Dependencies point one way (docs/ARCHITECTURE.md draws the same graph):
+//   vidsearch -> Server -> {Ingest, Query}; Ingest -> {VideoIndex, XCLIP, CFFmpeg}; Query -> {VideoIndex, XCLIP};
+//   VideoIndex -> {Tensor, CLMDB, FaissBridge}; XCLIP -> {Tensor, CZlib}; Tensor -> {CBLAS, CIntrinsics, DNNLBridge}.
 import PackageDescription
 
 // Numeric code is unusable at -Onone; these targets are optimized in every configuration
@@ -55,7 +57,7 @@ let package = Package(
                 swiftSettings: optimized),
         .target(name: "XCLIP", dependencies: ["Tensor", "CIntrinsics", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),
-        .target(name: "VideoIndex", dependencies: ["XCLIP", "Tensor", "CLMDB", "FaissBridge"], path: "Index",
+        .target(name: "VideoIndex", dependencies: ["Tensor", "CLMDB", "FaissBridge"], path: "Index",
                 swiftSettings: optimized),
         .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "Tensor", "CFFmpeg"], path: "Ingest",
                 swiftSettings: optimized),

@@ -108,13 +108,6 @@ public final class SearchEngine {
         return byVideo
     }
 
-    /// Segments like a stored one: its video embedding as the query, scored by cosine (no
-    /// text, so no prompt), without the segments of the same video that overlap it in time.
-    public func similar(segment id: Int64, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
-        guard let source = try likeSource(segment: id) else { throw QueryError.noSegment(id) }
-        return try similar(to: source, options: options)
-    }
-
     /// What `similar` needs of a stored segment: its embedding, and where it is (to leave out).
     public func likeSource(segment id: Int64) throws -> LikeSource? {
         guard let segment = try store.segment(id: id), let embedding = try store.embedding(segment: id),
