@@ -1,8 +1,10 @@
 // swift-tools-version:5.10
 // vidsearch: natural-language search over video archives with X-CLIP.
 // Dependencies point one way (docs/ARCHITECTURE.md draws the same graph):
-//   vidsearch -> Server -> {Ingest, Query}; Ingest -> {VideoIndex, XCLIP, CFFmpeg}; Query -> {VideoIndex, XCLIP};
-//   VideoIndex -> {Tensor, CLMDB, FaissBridge}; XCLIP -> {Tensor, CZlib}; Tensor -> {CBLAS, CIntrinsics, DNNLBridge}.
+//   vidsearch -> {Server, Ingest, Query, XCLIP, DNNLBridge}; Server -> {Query, VideoIndex, Ingest};
+//   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg}; Query -> {VideoIndex, XCLIP};
+//   VideoIndex -> {Tensor, CLMDB, FaissBridge}; XCLIP -> {Tensor, CIntrinsics, CZlib};
+//   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}.
 import PackageDescription
 
 // Numeric code is unusable at -Onone; these targets are optimized in every configuration
