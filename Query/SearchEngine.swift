@@ -12,7 +12,8 @@ public final class SearchEngine {
     public let store: IndexStore
     public private(set) var vectors: VectorCache
     public let reranker: PromptReranker
-    /// Candidates reranked at once: 500 x 8 tokens x 512 floats is 8 MB of prompt tokens at B/32.
+    /// Candidates reranked at once, so that the prompt tokens held at once stay bounded (a
+    /// candidate holds promptTokenCount x embeddingSize floats: 49 x 512 at B/32).
     static let rerankChunk = 500
 
     public init(model: XCLIPModel, tokenizer: CLIPTokenizer, store: IndexStore) throws {

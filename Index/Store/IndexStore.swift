@@ -349,7 +349,6 @@ public final class IndexStore {
         return stored
     }
 
-    /// Gives an indexed video a new path (a moved or renamed file), keeping its segments.
     /// Records a video's creation_time read after it was indexed (older records), nothing encoded again.
     public func setRecorded(videoId: UInt64, recorded: Double?) throws {
         requireWriter()
@@ -365,6 +364,7 @@ public final class IndexStore {
         }
     }
 
+    /// Gives an indexed video a new path (a moved or renamed file), keeping its segments.
     public func move(videoId: UInt64, to path: String, size: UInt64, mtime: Double) throws {
         requireWriter()
         meta = try environment.write { txn in
