@@ -39,18 +39,9 @@ struct APIRoutes {
         }
     }
 
-    /// Runs a handler and turns every failure into JSON with a status: 4xx for what the
-    /// request got wrong, 500 with the reason for what the index could not do.
+    /// A handler's object as JSON; what it throws becomes a JSON error in JSONErrors.
     private func answer(_ body: () throws -> Any) throws -> Response {
-        do {
-            return JSONResponse.ok(try body())
-        } catch let error as APIError {
-            return JSONResponse.error(error.status, error.message)
-        } catch let error as QueryError {
-            return JSONResponse.error(.badRequest, "\(error)")
-        } catch {
-            return JSONResponse.error(.internalServerError, "\(error)")
-        }
+        JSONResponse.ok(try body())
     }
 
     private func stats() throws -> [String: Any] {

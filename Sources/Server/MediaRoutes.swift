@@ -12,34 +12,19 @@ struct MediaRoutes {
     let fileIO = FileIO()
 
     func add(to router: Router<BasicRequestContext>) {
+        // What these throw is answered as JSON by JSONErrors.
         router.get("/api/segments/:id/thumbnail") { _, context in
-            do {
-                let id = try Parameters.segmentId(context)
-                guard let jpeg = try service.store.thumbnail(segment: id), !jpeg.isEmpty else {
-                    return JSONResponse.error(.notFound, "no thumbnail for segment \(id)")
-                }
-                var headers = HTTPFields()
-                headers[.contentType] = "image/jpeg"
-                headers[.cacheControl] = "private, max-age=3600"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
-            } catch let error as APIError {
-                return JSONResponse.error(error.status, error.message)
+            let id = try Parameters.segmentId(context)
+            guard let jpeg = try service.store.thumbnail(segment: id), !jpeg.isEmpty else {
+                return JSONResponse.error(.notFound, "no thumbnail for segment \(id)")
             }
+            var headers = HTTPFields()
+            headers[.contentType] = "image/jpeg"
+            headers[.cacheControl] = "private, max-age=3600"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
         }
-        router.get("/api/videos/:id/media") { request, context in
-            do {
-                return try await media(request, context)
-            } catch let error as APIError {
-                return JSONResponse.error(error.status, error.message)
-            }
-        }
-        router.get("/api/segments/:id/clip.mp4") { request, context in
-            do {
-                return try await clip(request, context)
-            } catch let error as APIError {
-                return JSONResponse.error(error.status, error.message)
-            }
-        }
+        router.get("/api/videos/:id/media") { request, context in try await media(request, context) }
+        router.get("/api/segments/:id/clip.mp4") { request, context in try await clip(request, context) }
     }
 
     /// The segment's time range as an H.264 MP4 (ClipWriter), for videos in formats browsers do
