@@ -10,6 +10,10 @@
 /// lower-quartile score up to that video's peak (a video that barely stands out gets a short moment).
 /// Merging every adjacent candidate, as before, made a whole video one hit on a small archive
 /// (every segment is a candidate there).
+///
+/// A moment never crosses a cut: a run ends where its video's shot does (the cuts stored at
+/// ingest; a video indexed without them is one shot here). Segments never straddle a cut, so a
+/// segment's shot is the one its middle falls in.
 enum PerVideoMerge {
     /// How far below its video's peak a segment may fall, as a fraction of that peak's height
     /// above the query's lower-quartile score, and still be part of a moment. Chosen by running
@@ -17,10 +21,16 @@ enum PerVideoMerge {
     /// moments on their shot (BENCHMARKS.md, moments, has the default's figures).
     static let margin: Float = 0.3
 
-    static func merge(_ results: [SearchResult]) -> [SearchResult] {
+    /// `cuts`: each video's shot boundaries, ascending (absent: no cuts known).
+    static func merge(_ results: [SearchResult], cuts: [UInt64: [Double]] = [:]) -> [SearchResult] {
         guard let low = lowerQuartile(results) else { return [] }
         var moments: [SearchResult] = []
-        for (_, hits) in Dictionary(grouping: results, by: \.videoId) {
+        for (video, hits) in Dictionary(grouping: results, by: \.videoId) {
+            let boundaries = cuts[video] ?? []
+            func shot(_ hit: SearchResult) -> Int {
+                let middle = (hit.start + hit.end) / 2
+                return boundaries.firstIndex { $0 > middle } ?? boundaries.count
+            }
             let ordered = hits.sorted { ($0.start, $0.segmentId) < ($1.start, $1.segmentId) }
             let peak = ordered.map(\.score).max()!
             let floor = peak - margin * max(peak - low, 1e-6)
@@ -31,8 +41,8 @@ enum PerVideoMerge {
                     run = nil
                     continue
                 }
-                guard var current = run, hit.start <= current.end + 1e-6 else {
-                    if let current = run { moments.append(current) }  // a gap in time ends it too
+                guard var current = run, hit.start <= current.end + 1e-6, shot(hit) == shot(current) else {
+                    if let current = run { moments.append(current) }  // a gap in time or a cut ends it too
                     run = hit
                     continue
                 }

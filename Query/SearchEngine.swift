@@ -63,7 +63,7 @@ public final class SearchEngine {
             candidates.removeAll { !$0.score.isFinite }
         }
         var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
-        if options.perVideo { results = PerVideoMerge.merge(results) }
+        if options.perVideo { results = PerVideoMerge.merge(results, cuts: try cuts(of: results)) }
         results = Array(results.prefix(options.k))
         if options.thumbnails {
             for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
@@ -109,6 +109,13 @@ public final class SearchEngine {
         return byVideo
     }
 
+    /// The stored cuts of the videos these results are in (a moment never crosses one).
+    func cuts(of results: [SearchResult]) throws -> [UInt64: [Double]] {
+        var cuts: [UInt64: [Double]] = [:]
+        for id in Set(results.map(\.videoId)) { cuts[id] = try store.video(id: id)?.cuts }
+        return cuts
+    }
+
     /// What `similar` needs of a stored segment: its embedding, and where it is (to leave out).
     public func likeSource(segment id: Int64) throws -> LikeSource? {
         guard let segment = try store.segment(id: id), let embedding = try store.embedding(segment: id),
@@ -129,7 +136,7 @@ public final class SearchEngine {
         var results = try firstStage(VectorCache.normalized(source.embedding), options: options) { hit in
             hit.path == source.path && hit.start < source.end && source.start < hit.end
         }
-        if options.perVideo { results = PerVideoMerge.merge(results) }
+        if options.perVideo { results = PerVideoMerge.merge(results, cuts: try cuts(of: results)) }
         results = Array(results.prefix(options.k))
         if options.thumbnails {
             for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }

@@ -32,12 +32,18 @@ public struct VideoRecord: Codable, Equatable {
     public var precision: String?
     /// `precision`, reading an older record's absence as the f32 it was.
     public var vectorPrecision: String { precision ?? "f32" }
+    /// The shot boundaries found at ingest (seconds, ascending; hard cuts and the middles of
+    /// fades): no segment straddles one and no moment crosses one. nil where cuts were not looked
+    /// for (records made before they were, or with `index --no-cuts`); a default `vidsearch index`
+    /// encodes such a video again.
+    public var cuts: [Double]?
 
     public init(id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
                 width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
                 status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil,
-                dateRead: Bool? = nil, precision: String? = nil) {
+                dateRead: Bool? = nil, precision: String? = nil, cuts: [Double]? = nil) {
         self.precision = precision
+        self.cuts = cuts
         self.recorded = recorded
         self.dateRead = dateRead
         self.id = id

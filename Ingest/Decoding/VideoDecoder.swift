@@ -79,6 +79,15 @@ public final class VideoDecoder {
     /// Frames the decoder has handed over since the file was opened (dropped frames not counted).
     public private(set) var decodedFrames = 0
 
+    /// What the cut detector sees: each decoded frame's look, in presentation order, and a jump
+    /// after every seek (the next frame does not follow the last one). nil: nothing is computed.
+    public enum Observation {
+        case frame(time: Double, luma: LumaSignature)
+        case jump
+    }
+    public var observer: ((Observation) -> Void)?
+    private lazy var lumaReader = LumaReader()
+
     /// Packets of the video stream read ahead of the decoder, in decoding order: with B-frames a
     /// frame's successor on screen is among the next few packets, and its time says how long the
     /// frame stays on screen, so whether any wanted time falls on it (see `skippable`).
@@ -242,7 +251,9 @@ public final class VideoDecoder {
                 decodedFrames += 1
                 // Concealed damage: the decoder hands the frame over but flags it.
                 if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 { corruptPackets += 1 }
-                return frameTime(frame)
+                let time = frameTime(frame)
+                if let observer, let luma = lumaReader.signature(frame) { observer(.frame(time: time, luma: luma)) }
+                return time
             }
             if code == vs_averror_eof() {
                 finished = true
@@ -404,6 +415,7 @@ public final class VideoDecoder {
             throw DecodeError(path: path, reason: "cannot seek to \(seconds) s (\(DecodeError.message(code)))")
         }
         avcodec_flush_buffers(codec)
+        observer?(.jump)
         for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
         pending = []
         sentTimes = []

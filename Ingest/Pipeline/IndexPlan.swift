@@ -15,7 +15,9 @@ public enum IndexPlan {
     }
 
     /// `store` is nil when the index does not exist yet: every readable file is then new.
-    public static func decide(path: String, store: IndexStore?) throws -> Decision {
+    /// `detectCuts`: the run looks for cuts, so a video indexed without them is encoded again
+    /// (its segments may straddle cuts).
+    public static func decide(path: String, store: IndexStore?, detectCuts: Bool = true) throws -> Decision {
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
             return .fail(IndexRun.FileResult(path: path, outcome: .failed,
@@ -24,7 +26,7 @@ public enum IndexPlan {
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
         let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         let known = try store?.video(path: path)
-        if let known, known.status == .indexed, known.size == size, known.mtime == mtime {
+        if let known, known.status == .indexed, known.size == size, known.mtime == mtime, !detectCuts || known.cuts != nil {
             return .skip(IndexRun.FileResult(path: path, outcome: .skipped, segments: known.segmentIds.count,
                                              duration: known.duration, detail: "unchanged"), known: known)
         }

@@ -49,7 +49,7 @@ public final class IndexRun {
         var toEncode: [String] = []
         var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
         for path in files {
-            switch try IndexPlan.decide(path: path, store: store) {
+            switch try IndexPlan.decide(path: path, store: store, detectCuts: pipeline.options.segments.detectCuts) {
             case let .skip(result, known):
                 try readDateIfMissing(known)
                 results.append(result); progress(.file(result))
@@ -85,7 +85,7 @@ public final class IndexRun {
                                          width: video.info.width, height: video.info.height, codec: video.info.codec,
                                          frameRate: video.info.frameRate, rotation: video.info.rotation,
                                          recorded: video.info.creationTime, dateRead: true,
-                                         precision: video.precision)
+                                         precision: video.precision, cuts: video.cuts)
                 let stored = try store.put(video: record, segments: video.segments)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
                                         duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))

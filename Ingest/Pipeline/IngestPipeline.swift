@@ -33,6 +33,8 @@ public final class IngestPipeline {
         public let precision: String
         /// Part of the file could not be indexed (it is shorter than its header says).
         public var partial = false
+        /// The shot boundaries found (seconds), nil where cut detection was off.
+        public var cuts: [Double]?
     }
 
     public enum Event {
@@ -63,6 +65,7 @@ public final class IngestPipeline {
         var ended = false
         var warnings: [String] = []
         var partial = false
+        var cuts: [Double]?
         var done: [EncodedSegment] = []
         var precisions: Set<String> = []
     }
@@ -112,7 +115,8 @@ public final class IngestPipeline {
                 files[file] = nil
                 let precision = state.precisions.count == 1 ? state.precisions.first! : state.precisions.isEmpty ? ProductEngine.current.precision : "bf16+f32"
                 try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
-                                                  warnings: state.warnings, precision: precision, partial: state.partial)))
+                                                  warnings: state.warnings, precision: precision, partial: state.partial,
+                                                  cuts: state.cuts)))
             }
         }
 
@@ -131,8 +135,9 @@ public final class IngestPipeline {
                 try handle(.started(path: paths[file], info: info, segments: segments))
             case let .segment(file, segment):
                 try encoded(file, try encode(segment))
-            case let .end(file, segments, warnings, partial):
+            case let .end(file, segments, warnings, partial, cuts):
                 files[file]?.ended = true
+                files[file]?.cuts = cuts
                 files[file]?.expected = segments
                 files[file]?.warnings = warnings
                 files[file]?.partial = partial

@@ -16,6 +16,7 @@ enum PipelineItem {
     /// The file's last segment has been sent: `segments` in all (fewer than `begin` announced when
     /// the file turned out shorter than its header says); `warnings` holds recoverable damage, and
     /// `partial` says part of the file could not be indexed.
-    case end(file: Int, segments: Int, warnings: [String], partial: Bool)
+    /// `cuts`: the shot boundaries found, nil where cut detection was off.
+    case end(file: Int, segments: Int, warnings: [String], partial: Bool, cuts: [Double]?)
     case failed(file: Int, DecodeError)
 }

@@ -6,6 +6,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/display.h>
 #include <libavutil/error.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 static inline int vs_averror(int errnum) { return AVERROR(errnum); }
@@ -16,3 +17,14 @@ static inline int vs_averror_decoder_not_found(void) { return AVERROR_DECODER_NO
 
 // For ClipWriter (cutting a segment into an H.264 MP4): encoder options.
 #include <libavutil/opt.h>
+
+// For the cut detector (LumaSignature): the bit depth of a frame format whose plane 0 holds luma,
+// one little-endian sample per pixel (planar and semi-planar YUV, grey); 0 for any other layout
+// (RGB, packed YUV, palettes, hardware frames), which is converted instead.
+static inline int vs_luma_plane_depth(int format) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)format);
+    if (!d || (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_BE))) return 0;
+    if (d->nb_components < 1 || d->comp[0].plane != 0 || d->comp[0].offset != 0 || d->comp[0].shift != 0) return 0;
+    int bytes = (d->comp[0].depth + 7) / 8;
+    return d->comp[0].step == bytes && bytes <= 2 ? d->comp[0].depth : 0;
+}

@@ -35,6 +35,18 @@ final class MomentTests: XCTestCase {
         XCTAssertEqual(big.map { [$0.start, $0.end] }, small.map { [$0.start, $0.end] })
     }
 
+    func testAMomentNeverCrossesACut() {
+        // Shots 0-6 and 6-12 (segments of 3 s that stop at the cut), both strong: without the
+        // cut one run, with it two moments that end and start at the cut.
+        let scores: [Float] = [0.1, 0.1, 0.85, 0.9, 0.88, 0.8, 0.1, 0.1]
+        let video = hits(1, scores, length: 1.5) + hits(2, [0.1, 0.1])
+        let strong = { (m: [SearchResult]) in m.filter { $0.videoId == 1 && $0.score > 0.5 }.map { [$0.start, $0.end] } }
+        XCTAssertEqual(strong(PerVideoMerge.merge(video)), [[3, 9]])
+        XCTAssertEqual(strong(PerVideoMerge.merge(video, cuts: [1: [6]])), [[3, 6], [6, 9]])
+        // Cuts of another video change nothing here; a video without stored cuts is one shot.
+        XCTAssertEqual(strong(PerVideoMerge.merge(video, cuts: [2: [6]])), [[3, 9]])
+    }
+
     func testOverlappingWindowsJoinAndAGapInTimeSplits() {
         // Windows of 4 s every 2 s: overlapping windows of one run are one moment.
         var overlapping = hits(1, [0.1, 0.8, 0.9, 0.85, 0.1, 0.1], length: 2)

@@ -57,7 +57,7 @@ enum IngestBenchmark {
             for (label, options, dropping) in variants {
                 var pixels: [[Float]] = []
                 var decoded = 0
-                let (t, cpu) = try timeWithCPU(repeats: 3) {
+                let (t, cpu) = try Measure.timeWithCPU(repeats: 3) {
                     (pixels, decoded) = try decode(clip.path, plan: plan, options: options, preprocessor: preprocessor, dropping: dropping,
                                                    fastColour: label == "fast_colour")
                 }
@@ -82,7 +82,7 @@ enum IngestBenchmark {
                 }
             }
             if clip.label == "1080p" || clip.label == "2160p" {
-                let (t, _) = try timeWithCPU(repeats: 3) {
+                let (t, _) = try Measure.timeWithCPU(repeats: 3) {
                     _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor, dropping: true)
                 }
                 let wall = t.median / Double(plan.segments.count)
@@ -98,7 +98,7 @@ enum IngestBenchmark {
         var modelCPU: [ProductEngine: Double] = [:]
         for engine in engines {
             ProductEngine.current = engine
-            let (t, cpu) = try timeWithCPU(repeats: 3) { _ = try model.encodeVideos(pixels) }
+            let (t, cpu) = try Measure.timeWithCPU(repeats: 3) { _ = try model.encodeVideos(pixels) }
             modelCPU[engine] = cpu / 4
             report.add("ingest.model.\(engine.rawValue)", t.median / 4, "s/segment", timing: t,
                        note: String(format: "B/32, batch 4, %.3f CPU-s/segment", cpu / 4))
@@ -110,7 +110,7 @@ enum IngestBenchmark {
             Parallel.cores = 1
             let one = Tensor(shape: [1, 8, 3, 224, 224])
             one.data.update(from: pixels.data, count: one.count)
-            let (t, cpu) = try timeWithCPU(repeats: 5) { _ = try model.encodeVideos(one) }
+            let (t, cpu) = try Measure.timeWithCPU(repeats: 5) { _ = try model.encodeVideos(one) }
             Parallel.cores = budget
             report.add("ingest.model.\(engineBefore.rawValue).worker", t.median, "s/segment", timing: t,
                        ratio: modelCPU[engineBefore]! / cpu, ratioTo: "batch 4 on every core (CPU, x less)",
@@ -221,23 +221,5 @@ enum IngestBenchmark {
             if !(cosine >= worst) { worst = cosine.isNaN ? -1 : cosine }
         }
         return worst
-    }
-
-    /// Wall timing of `body` and the process's CPU-seconds (user + system) per run, median.
-    private static func timeWithCPU(repeats: Int, _ body: () throws -> Void) throws -> (Measure.Timing, Double) {
-        var cpu: [Double] = []
-        let t = try Measure.time(repeats: repeats, warmup: 1) {
-            let before = processCPU()
-            try body()
-            cpu.append(processCPU() - before)
-        }
-        let runs = cpu.dropFirst().sorted()  // the warm-up run is not one of them
-        return (t, runs[runs.count / 2])
-    }
-
-    private static func processCPU() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

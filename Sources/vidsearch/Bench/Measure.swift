@@ -129,4 +129,22 @@ enum Measure {
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
         return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, flags \(flags.joined(separator: "+"))"
     }
+
+    /// Wall timing of `body` and the process's CPU-seconds (user + system) per run, median.
+    static func timeWithCPU(repeats: Int, _ body: () throws -> Void) throws -> (Measure.Timing, Double) {
+        var cpu: [Double] = []
+        let t = try Measure.time(repeats: repeats, warmup: 1) {
+            let before = processCPU()
+            try body()
+            cpu.append(processCPU() - before)
+        }
+        let runs = cpu.dropFirst().sorted()  // the warm-up run is not one of them
+        return (t, runs[runs.count / 2])
+    }
+
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
 }

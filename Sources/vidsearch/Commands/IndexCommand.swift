@@ -21,6 +21,7 @@ struct IndexCommand: ParsableCommand {
           vidsearch index clip1.mp4 clip2.mkv --index /data/archive-index
           vidsearch index ~/footage --ext mp4,mov --segment-length 6 --json
           vidsearch index ~/footage --dry-run --json     # what would be encoded, nothing written
+          vidsearch index ~/footage --no-cuts            # fixed 4 s windows, no cut detection
         """
     )
 
@@ -42,6 +43,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(help: "Seconds between segment starts (less than the length: overlapping segments).")
     var segmentStride: Double?
+
+    @Flag(help: "Fixed windows from the video's start, which may straddle a cut. By default cuts are found while decoding and every segment stays inside one shot (a shot shorter than the segment length is one shorter segment).")
+    var noCuts = false
 
     @Option(help: "Decoding threads per file (0: one below 1080p, two from 1080p on; one each while two files are decoded side by side).")
     var decodeThreads: Int = 0
@@ -75,7 +79,7 @@ struct IndexCommand: ParsableCommand {
             let loaded = try LoadedModel(options.model)
             let store = try IndexStore(writingAt: options.indexDirectory, model: loaded.identity, faissFactory: faiss)
             let segments = SegmentOptions(length: segmentLength, stride: segmentStride ?? segmentLength,
-                                          skipLoopFilter: fastDecode == .on, decoderThreads: decodeThreads)
+                                          skipLoopFilter: fastDecode == .on, decoderThreads: decodeThreads, detectCuts: !noCuts)
             let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(),
                                               options: .init(segments: segments))
             return (IndexRun(store: store, pipeline: pipeline), store)
@@ -165,7 +169,7 @@ struct IndexCommand: ParsableCommand {
         }
         for r in rejected { say(r.path, "fail", nil, ("error", r.reason)) }
         for path in files {
-            switch try withIndexOrModel({ try IndexPlan.decide(path: path, store: store) }) {
+            switch try withIndexOrModel({ try IndexPlan.decide(path: path, store: store, detectCuts: !noCuts) }) {
             case let .skip(result, _): say(path, "skip", result.duration)
             case let .fail(result): say(path, "fail", nil, ("error", result.detail ?? "unreadable"))
             case let .move(twin, _, _): say(path, "move", twin.duration, ("from", twin.path))

@@ -47,6 +47,10 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the indexed videos.",
         discussion: """
+        Each video's duration and segments; with --json also its size, codec and the shot cuts
+        found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or before
+        cuts were looked for).
+
         Example:
           vidsearch list --json
         """
@@ -61,8 +65,10 @@ struct ListCommand: ParsableCommand {
         let videos = try withIndexOrModel { try IndexStore(readingAt: options.indexDirectory).videos() }
         for video in videos.sorted(by: { $0.path < $1.path }) {
             if json {
-                Output.json(["path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
-                             "width": video.width, "height": video.height, "codec": video.codec, "id": video.id])
+                var object: [String: Any] = ["path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
+                                             "width": video.width, "height": video.height, "codec": video.codec, "id": video.id]
+                if let cuts = video.cuts { object["cuts"] = cuts }  // absent: indexed without looking for cuts
+                Output.json(object)
             } else {
                 print("\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)")
             }

@@ -1,0 +1,105 @@
+import Foundation
+import Ingest
+import VideoIndex
+import TestSupport
+import XCTest
+
+/// Cut detection on generated edits with known cut times, through the path ingest takes
+/// (SegmentSource with cut detection on): hard cuts, a cross-fade and a fade through black are
+/// found; a white flash, a fast pan and a shaking camera are not cuts; and no segment straddles
+/// a cut.
+final class CutDetectionTests: XCTestCase {
+    private var dir: URL!
+
+    override func setUpWithError() throws { dir = try temporaryDirectory(self) }
+
+    private let normal = "fps=25,format=yuv420p,setsar=1,settb=1/25"
+
+    /// Renders a filter graph whose output pad is [out] to an H.264 file.
+    private func render(_ name: String, _ graph: String) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try ffmpeg(["-filter_complex", graph, "-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path])
+        return path
+    }
+
+    private func segments(_ path: String, detectCuts: Bool = true) throws -> (segments: [SegmentRecord], cuts: [Double]?) {
+        var small = PreprocessorConfiguration()
+        (small.shortestEdge, small.cropWidth, small.cropHeight) = (32, 32, 32)
+        let preprocessor = FramePreprocessor(small)
+        return try SegmentSource(preprocessor: preprocessor, frames: 8,
+                                 options: SegmentOptions(decoderThreads: 1, detectCuts: detectCuts)).segments(path: path)
+    }
+
+    private func assertCuts(_ found: [Double], _ truth: [(time: Double, tolerance: Double)], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(found.count, truth.count, "found \(found), expected \(truth.map(\.time))", file: file, line: line)
+        for (f, t) in zip(found, truth) {
+            XCTAssertEqual(f, t.time, accuracy: t.tolerance, "found \(found), expected \(truth.map(\.time))", file: file, line: line)
+        }
+    }
+
+    private func assertNoStraddle(_ segments: [SegmentRecord], _ cuts: [Double], file: StaticString = #filePath, line: UInt = #line) {
+        for s in segments {
+            XCTAssertFalse(cuts.contains { $0 > s.start + 1e-6 && $0 < s.end - 1e-6 }, "\(s.start)-\(s.end) straddles one of \(cuts)",
+                           file: file, line: line)
+            XCTAssertTrue(s.frameTimes.allSatisfy { $0 >= s.start - 0.05 && $0 <= s.end + 0.05 },
+                          "frames of \(s.start)-\(s.end) outside it: \(s.frameTimes)", file: file, line: line)
+        }
+    }
+
+    func testHardCutsAndFadesAreFound() throws {
+        // 3 s shots: a hard cut at 3.0, a 1 s cross-fade centred on 5.5, a 1 s fade through black
+        // centred on 7.5; 10 s in all.
+        let path = try render("transitions.mp4", """
+            testsrc2=s=160x90:r=25:d=3,\(normal)[a];\
+            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t,\(normal)[b];\
+            mandelbrot=s=160x90:r=25,trim=duration=3,\(normal)[c];\
+            gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[d];\
+            [a][b]concat=n=2:v=1:a=0,settb=1/25[ab];\
+            [ab][c]xfade=transition=fade:duration=1:offset=5,settb=1/25[abc];\
+            [abc][d]xfade=transition=fadeblack:duration=1:offset=7,settb=1/25[out]
+            """)
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts)
+        assertCuts(found, [(3.0, 0.1), (5.5, 0.4), (7.5, 0.4)])
+        assertNoStraddle(segments, found)
+        XCTAssertEqual(segments.first?.start, 0)
+        XCTAssertEqual(try XCTUnwrap(segments.last?.end), 10, accuracy: 0.05)
+        // No gaps: every moment is in a segment.
+        for (a, b) in zip(segments, segments.dropFirst()) { XCTAssertLessThanOrEqual(b.start, a.end + 1e-9) }
+    }
+
+    func testAFlashAPanAndAShakingCameraAreNoCuts() throws {
+        // 4 s shots, hard cuts at 4 and 8: a still test card with a two-frame white flash at
+        // 1.44 s, a fast pan across a large card, a camera shaking over colour bars.
+        let path = try render("motion.mp4", """
+            testsrc2=s=160x90:r=25:d=4,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n\\,36\\,37)',\(normal)[a];\
+            testsrc2=s=640x180:r=25:d=4,crop=160:90:x='min(iw-160\\,t*iw/5)':y=45,\(normal)[b];\
+            smptebars=s=160x90:r=25:d=4,scale=200:112,crop=160:90:x='20+16*sin(t*19)':y='11+9*cos(t*23)',\(normal)[c];\
+            [a][b][c]concat=n=3:v=1:a=0,settb=1/25[out]
+            """)
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts)
+        assertCuts(found, [(4.0, 0.1), (8.0, 0.1)])
+        assertNoStraddle(segments, found)
+    }
+
+    func testACutJustBeforeTheEndLeavesNoSliver() throws {
+        // A cut 0.5 s before the end (under the 1 s minimum segment): the last shot joins the one before.
+        let path = try render("tail.mp4", "testsrc2=s=160x90:r=25:d=4,\(normal)[a];smptebars=s=160x90:r=25:d=0.5,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
+        let (segments, cuts) = try segments(path)
+        XCTAssertEqual(cuts, [])
+        XCTAssertEqual(segments.count, 1, "\(segments.map { [$0.start, $0.end] })")
+        XCTAssertEqual(segments.first?.start, 0)
+        XCTAssertEqual(try XCTUnwrap(segments.first?.end), 4.5, accuracy: 0.05)
+    }
+
+    func testWithoutDetectionTheWindowsAreFixedAndNoCutsAreRecorded() throws {
+        let path = try render("plain.mp4", "testsrc2=s=160x90:r=25:d=3,\(normal)[a];smptebars=s=160x90:r=25:d=6,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
+        let (fixed, none) = try segments(path, detectCuts: false)
+        XCTAssertNil(none)
+        XCTAssertEqual(fixed.map { [$0.start, $0.end] }, [[0, 4], [4, 9]])
+        let (shots, cuts) = try segments(path)
+        XCTAssertEqual(try XCTUnwrap(cuts).count, 1)
+        XCTAssertEqual(shots.map { [$0.start, $0.end] }, [[0, 3], [3, 7], [5, 9]], "the second shot planned as a video: a window flush with its end")
+    }
+}
