@@ -16,10 +16,11 @@
 /// segment's shot is the one its middle falls in.
 enum PerVideoMerge {
     /// How far below its video's peak a segment may fall, as a fraction of that peak's height
-    /// above the query's lower-quartile score, and still be part of a moment. Chosen by running
-    /// Benchmarks/eval_moments.py (shots of 5 to 12 s) at 0.1, 0.3 and 0.5: 0.3 put the most
-    /// moments on their shot (BENCHMARKS.md, moments, has the default's figures).
-    static let margin: Float = 0.3
+    /// above the query's lower-quartile score, and still be part of a moment. Chosen with
+    /// shot-aware segments (a run stops at a cut, so a wide margin no longer spills into the next
+    /// shot) on Benchmarks/eval_moments.py's videos: the mean IoU rose up to 0.6 and no further
+    /// on the bundled clips (BENCHMARKS.md, moments, has the default's figures).
+    static let margin: Float = 0.6
 
     /// `cuts`: each video's shot boundaries, ascending (absent: no cuts known).
     static func merge(_ results: [SearchResult], cuts: [UInt64: [Double]] = [:]) -> [SearchResult] {
