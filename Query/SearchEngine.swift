@@ -51,9 +51,10 @@ public final class SearchEngine {
         // First stage: cosine against the stored (normalized) video embeddings.
         var candidates = try firstStage(VectorCache.normalized(textEmbedding), options: options)
 
-        // Second stage: the video-specific prompt for each candidate.
+        // Second stage: the video-specific prompt for each candidate (X-CLIP; a CLIP checkpoint
+        // has none, and its first stage is the answer).
         // In chunks, so that the prompt tokens held at once stay bounded whatever is asked.
-        if options.rerank {
+        if options.rerank && model.reranks {
             for chunk in stride(from: 0, to: candidates.count, by: Self.rerankChunk) {
                 let range = chunk..<min(chunk + Self.rerankChunk, candidates.count)
                 let scores = try reranker.scores(text: textEmbedding, segments: candidates[range].map(\.segmentId), store: store)

@@ -11,17 +11,26 @@ public struct ReferenceCheck {
         public let problem: String?
     }
 
-    /// The outputs a dump of this format carries, in the order of the forward pass.
-    public static let outputNames = [
-        "out.vision_last_hidden_state", "out.vision_pooled", "out.mit_last_hidden_state", "out.mit_pooled",
-        "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
-        "out.logits_per_video", "out.logits_per_text",
-    ]
+    /// The outputs a dump of this format carries, in the order of the forward pass. A CLIP dump
+    /// has each frame's projected embedding instead of the MIT's outputs, and its text embeddings
+    /// are [texts, projection] (no video prompts them).
+    public static func outputNames(for family: ModelFamily) -> [String] {
+        switch family {
+        case .xclip:
+            return ["out.vision_last_hidden_state", "out.vision_pooled", "out.mit_last_hidden_state", "out.mit_pooled",
+                    "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
+                    "out.logits_per_video", "out.logits_per_text"]
+        case .clip:
+            return ["out.vision_last_hidden_state", "out.vision_pooled", "out.frame_embeds",
+                    "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
+                    "out.logits_per_video", "out.logits_per_text"]
+        }
+    }
 
     /// Runs the model on the dump's inputs and measures each output's error.
     public static func run(model: XCLIPModel, reference: SafeTensorsFile) throws -> [Result] {
         let ours = try outputs(model: model, reference: reference)
-        var names = outputNames
+        var names = outputNames(for: model.configuration.family)
         names += reference.entries.keys.filter { $0.hasPrefix("out.") && !names.contains($0) }.sorted()
         return try names.map { name in
             guard reference.entries[name] != nil else {
@@ -63,23 +72,39 @@ public struct ReferenceCheck {
         }
 
         let videoEmbeds = Tensor(shape: [videos, p])
-        let textEmbeds = Tensor(shape: [videos, texts, p])
+        let prompted = model.reranks
+        let textEmbeds = Tensor(shape: prompted ? [videos, texts, p] : [texts, p])
         let logitsPerVideo = Tensor(shape: [videos, texts])
         let logitsPerText = Tensor(shape: [texts, videos])
         for b in 0..<videos {
             let v = video.embeddings.row(b)
             let vNorm = norm(v, count: p)
             for i in 0..<p { videoEmbeds.row(b)[i] = v[i] / vNorm }
-            let prompted = model.promptedTextEmbeddings(textRows, promptTokens: video.promptTokens.data + b * model.promptTokenCount * p)
+            // X-CLIP: each text prompted by this video; CLIP: the texts as they are.
+            let rows = prompted ? model.promptedTextEmbeddings(textRows, promptTokens: video.promptTokens.data + b * model.promptTokenCount * p)
+                                : textRows
             for k in 0..<texts {
-                let e = prompted[k]
+                let e = rows[k]
                 let eNorm = e.withUnsafeBufferPointer { norm($0.baseAddress!, count: p) }
-                let dst = textEmbeds.data + (b * texts + k) * p
+                let dst = textEmbeds.data + ((prompted ? b * texts : 0) + k) * p
                 for i in 0..<p { dst[i] = e[i] / eNorm }
                 let logit = model.logitScale * dot(videoEmbeds.row(b), dst, count: p)
                 logitsPerVideo[b * texts + k] = logit
                 logitsPerText[k * videos + b] = logit
             }
+        }
+        if !prompted {
+            return [
+                "out.vision_last_hidden_state": video.visionLastHiddenState,
+                "out.vision_pooled": video.visionPooled,
+                "out.frame_embeds": video.frameEmbeddings,
+                "out.video_features": video.embeddings,
+                "out.video_embeds": videoEmbeds,
+                "out.text_features": textFeatures,
+                "out.text_embeds": textEmbeds,
+                "out.logits_per_video": logitsPerVideo,
+                "out.logits_per_text": logitsPerText,
+            ]
         }
         return [
             "out.vision_last_hidden_state": video.visionLastHiddenState,

@@ -1,27 +1,36 @@
 import Tensor
 
 /// The vision tower: patch embeddings, class token and positions, pre layer norm, the
-/// cross-frame layers, and the post layer norm of the class token (spec 4.2-4.5).
+/// cross-frame layers, and the post layer norm of the class token (spec 4.2-4.5). For a CLIP
+/// checkpoint the same tower without message tokens: plain encoder layers, each frame alone.
 struct VisionTransformer {
     let config: VisionConfiguration
+    /// X-CLIP's cross-frame communication: the layers exchange message tokens.
+    let crossFrame: Bool
     /// The patch convolution as a matrix [width, channels * patch * patch].
     let patchEmbedding: Tensor
     let classEmbedding: Tensor
     let positionEmbedding: Tensor
     let preLayerNorm: LayerNorm
     let layers: [CrossFrameLayer]
+    /// A CLIP checkpoint's layers (`layers` is empty then).
+    let plainLayers: [EncoderLayer]
     let postLayerNorm: LayerNorm
 
-    init(_ weights: WeightStore, _ config: VisionConfiguration) throws {
+    init(_ weights: WeightStore, _ config: VisionConfiguration, crossFrame: Bool = true) throws {
         self.config = config
+        self.crossFrame = crossFrame
         let c = config.hiddenSize, p = config.patchSize, eps = config.layerNormEps
         let conv = try weights.tensor("vision_model.embeddings.patch_embedding.weight", [c, config.numChannels, p, p])
         patchEmbedding = conv.reshaped([c, config.numChannels * p * p])
         classEmbedding = try weights.tensor("vision_model.embeddings.class_embedding", [c])
         positionEmbedding = try weights.tensor("vision_model.embeddings.position_embedding.weight", [config.tokens, c])
-        preLayerNorm = try weights.layerNorm("vision_model.pre_layernorm", width: c, epsilon: eps)
-        layers = try (0..<config.numHiddenLayers).map {
-            try CrossFrameLayer(weights, "vision_model.encoder.layers.\($0)", config)
+        // transformers spells CLIP's "pre_layrnorm" so, and X-CLIP's "pre_layernorm".
+        preLayerNorm = try weights.layerNorm(crossFrame ? "vision_model.pre_layernorm" : "vision_model.pre_layrnorm", width: c, epsilon: eps)
+        let prefixes = (0..<config.numHiddenLayers).map { "vision_model.encoder.layers.\($0)" }
+        layers = crossFrame ? try prefixes.map { try CrossFrameLayer(weights, $0, config) } : []
+        plainLayers = crossFrame ? [] : try prefixes.map {
+            try EncoderLayer(weights, $0, width: c, hidden: config.intermediateSize, heads: config.numAttentionHeads, epsilon: eps)
         }
         postLayerNorm = try weights.layerNorm("vision_model.post_layernorm", width: c, epsilon: eps)
     }
@@ -37,7 +46,7 @@ struct VisionTransformer {
     func forward(_ pixels: UnsafePointer<Float>, videos: Int) -> Output {
         let frames = config.numFrames, frameCount = videos * frames
         let c = config.hiddenSize, p = config.patchSize, g = config.grid, size = config.imageSize
-        let channels = config.numChannels, tokens = config.tokens, slots = tokens + 1
+        let channels = config.numChannels, tokens = config.tokens, slots = crossFrame ? tokens + 1 : tokens
         let patchLength = channels * p * p
 
         // Patch convolution = im2col then one product for all frames.
@@ -61,7 +70,7 @@ struct VisionTransformer {
                   a: columns.data, lda: patchLength, b: patchEmbedding.data, ldb: patchLength,
                   c: patches.data, ldc: c)
 
-        // The stream, with one spare slot per frame for the message token.
+        // The stream, with one spare slot per frame for the message token (X-CLIP).
         let stream = Tensor(uninitialized: [frameCount, slots, c])
         for f in 0..<frameCount {
             let frame = stream.data + f * slots * c
@@ -73,6 +82,9 @@ struct VisionTransformer {
 
         for layer in layers {
             layer.apply(stream.data, videos: videos, frames: frames, tokens: tokens)
+        }
+        for layer in plainLayers {
+            layer.apply(stream.data, sequences: frameCount, length: tokens, causal: false)
         }
 
         let last = Tensor(uninitialized: [frameCount, tokens, c])

@@ -39,9 +39,21 @@ public struct TextConfiguration: Equatable {
     public init() {}
 }
 
-/// An XCLIPConfig: config.json of a Hugging Face X-CLIP checkpoint, with the reference
-/// defaults (those of microsoft/xclip-base-patch32) for absent fields.
+/// Which checkpoints a model directory holds: both load the same towers and tokenizer.
+public enum ModelFamily: String, Equatable {
+    /// `XCLIPModel`: cross-frame communication, the MIT, and the video-specific prompt generator.
+    case xclip = "x-clip"
+    /// `CLIPModel` (openai/clip-vit-*, and checkpoints of the same format): the image tower run on
+    /// each frame, no message tokens, no MIT, no prompts; a segment is the mean of its normalized
+    /// projected frame embeddings (the paper's CLIP-mean baseline).
+    case clip
+}
+
+/// An XCLIPConfig (or a CLIPConfig, `family`): config.json of a Hugging Face X-CLIP or CLIP
+/// checkpoint, with the reference defaults (those of microsoft/xclip-base-patch32, which CLIP
+/// ViT-B/32 shares) for absent fields. A CLIP config names no frame count: 8 frames a segment.
 public struct XCLIPConfiguration: Equatable {
+    public var family = ModelFamily.xclip
     public var vision = VisionConfiguration()
     public var text = TextConfiguration()
     public var projectionDim = 512
@@ -69,6 +81,16 @@ public struct XCLIPConfiguration: Equatable {
         var textFields = (root["text_config"] as? [String: Any]) ?? [:]
         textFields.merge((root["text_config_dict"] as? [String: Any]) ?? [:]) { _, new in new }
 
+        // model_type is "xclip" or "clip"; older configs name only their architecture.
+        let architectures = (root["architectures"] as? [String]) ?? []
+        if let type = root["model_type"] as? String {
+            guard let known = ["xclip": ModelFamily.xclip, "clip": .clip][type] else {
+                throw ModelError.badConfiguration(path: path, reason: "model_type \"\(type)\" is neither an X-CLIP (xclip) nor a CLIP (clip) checkpoint")
+            }
+            family = known
+        } else if architectures.contains("CLIPModel") {
+            family = .clip
+        }
         reader.read(&projectionDim, "projection_dim", in: root)
         reader.read(&promptLayers, "prompt_layers", in: root)
         reader.read(&promptNumAttentionHeads, "prompt_num_attention_heads", in: root)
@@ -125,12 +147,14 @@ public struct XCLIPConfiguration: Equatable {
         try require(vision.mitNumHiddenLayers >= 0 && promptLayers >= 0, "layer counts must not be negative")
         try require(vision.hiddenSize % vision.numAttentionHeads == 0, "vision hidden_size \(vision.hiddenSize) is not divisible by \(vision.numAttentionHeads) heads")
         try require(text.hiddenSize % text.numAttentionHeads == 0, "text hidden_size \(text.hiddenSize) is not divisible by \(text.numAttentionHeads) heads")
-        try require(vision.mitHiddenSize % vision.mitNumAttentionHeads == 0, "mit_hidden_size is not divisible by its heads")
-        try require(projectionDim % promptNumAttentionHeads == 0, "projection_dim is not divisible by prompt heads")
-        try require(vision.mitHiddenSize == projectionDim, "mit_hidden_size \(vision.mitHiddenSize) must equal projection_dim \(projectionDim)")
+        if family == .xclip {  // the MIT and the prompt generator: X-CLIP's alone
+            try require(vision.mitHiddenSize % vision.mitNumAttentionHeads == 0, "mit_hidden_size is not divisible by its heads")
+            try require(projectionDim % promptNumAttentionHeads == 0, "projection_dim is not divisible by prompt heads")
+            try require(vision.mitHiddenSize == projectionDim, "mit_hidden_size \(vision.mitHiddenSize) must equal projection_dim \(projectionDim)")
+        }
         try require(vision.imageSize % vision.patchSize == 0, "image_size \(vision.imageSize) is not a multiple of patch_size \(vision.patchSize)")
         for act in [vision.hiddenAct, text.hiddenAct, promptHiddenAct] {
-            try require(act == "quick_gelu", "activation \(act) is not supported (X-CLIP uses quick_gelu)")
+            try require(act == "quick_gelu", "activation \(act) is not supported (X-CLIP and OpenAI's CLIP use quick_gelu)")
         }
     }
 }

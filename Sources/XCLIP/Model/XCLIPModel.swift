@@ -6,27 +6,37 @@ public struct VideoEncoding {
     /// [videos, projection]: the video embedding (MIT mean, not normalized).
     public let embeddings: Tensor
     /// [videos, patches, projection]: the frame-mean of the projected patch tokens, which the
-    /// prompt generator attends to when a text is compared with this video.
+    /// prompt generator attends to when a text is compared with this video ([videos, 0, projection]
+    /// for a CLIP checkpoint, which has no prompt generator).
     public let promptTokens: Tensor
+    /// [videos * frames, projection]: each frame's projected class token.
+    public let frameEmbeddings: Tensor
     /// Intermediate results, kept for parity checks.
     public let visionLastHiddenState: Tensor
     public let visionPooled: Tensor
+    /// X-CLIP's MIT output [videos, frames, projection]; for CLIP the normalized frame embeddings.
     public let mitLastHiddenState: Tensor
 }
 
 /// An X-CLIP model (Hugging Face `XCLIPModel` layout) running on the CPU.
 /// The forward pass, top to bottom, is spec sections 4.2 to 4.10.
+///
+/// The same class runs a CLIP checkpoint (`CLIPModel`, `configuration.family == .clip`) as the
+/// paper's CLIP-mean baseline: the vision tower without message tokens on each frame, the
+/// normalized projected frame embeddings averaged, the same text tower, and no video-specific
+/// prompt (`reranks` is false).
 public final class XCLIPModel {
     public let configuration: XCLIPConfiguration
     let vision: VisionTransformer
     let visualProjection: Linear
-    let mit: MultiFrameIntegration
-    let promptsVisualLayerNorm: LayerNorm
+    /// X-CLIP's video-specific parts; nil for a CLIP checkpoint.
+    let mit: MultiFrameIntegration?
+    let promptsVisualLayerNorm: LayerNorm?
     /// [vision width, projection], applied without a transpose.
-    let promptsVisualProjection: Tensor
+    let promptsVisualProjection: Tensor?
     let text: TextTransformer
     let textProjection: Linear
-    let promptGenerator: PromptGenerator
+    let promptGenerator: PromptGenerator?
     /// exp of the stored logit_scale.
     public let logitScale: Float
 
@@ -42,22 +52,25 @@ public final class XCLIPModel {
         self.configuration = configuration
         let weights = WeightStore(source: source)
         let v = configuration.vision, p = configuration.projectionDim
-        vision = try VisionTransformer(weights, v)
+        let xclip = configuration.family == .xclip
+        vision = try VisionTransformer(weights, v, crossFrame: xclip)
         visualProjection = try weights.linear("visual_projection", in: v.hiddenSize, out: p, bias: false)
-        mit = try MultiFrameIntegration(weights, v)
-        promptsVisualLayerNorm = try weights.layerNorm("prompts_visual_layernorm", width: v.hiddenSize, epsilon: v.layerNormEps)
-        promptsVisualProjection = try weights.tensor("prompts_visual_projection", [v.hiddenSize, p])
+        mit = xclip ? try MultiFrameIntegration(weights, v) : nil
+        promptsVisualLayerNorm = xclip ? try weights.layerNorm("prompts_visual_layernorm", width: v.hiddenSize, epsilon: v.layerNormEps) : nil
+        promptsVisualProjection = xclip ? try weights.tensor("prompts_visual_projection", [v.hiddenSize, p]) : nil
         text = try TextTransformer(weights, configuration.text)
         textProjection = try weights.linear("text_projection", in: configuration.text.hiddenSize, out: p, bias: false)
-        promptGenerator = try PromptGenerator(weights, width: p, layers: configuration.promptLayers,
-                                              heads: configuration.promptNumAttentionHeads)
+        promptGenerator = xclip ? try PromptGenerator(weights, width: p, layers: configuration.promptLayers,
+                                                      heads: configuration.promptNumAttentionHeads) : nil
         logitScale = Foundation.exp(try weights.tensor("logit_scale", [])[0])
         TensorMemory.freeKept()
     }
 
     public var embeddingSize: Int { configuration.projectionDim }
-    /// Visual tokens per segment handed to the prompt generator.
-    public var promptTokenCount: Int { configuration.vision.grid * configuration.vision.grid }
+    /// Whether a text's embedding is prompted by each video (X-CLIP); a CLIP checkpoint's is not.
+    public var reranks: Bool { promptGenerator != nil }
+    /// Visual tokens per segment handed to the prompt generator (none for CLIP).
+    public var promptTokenCount: Int { reranks ? configuration.vision.grid * configuration.vision.grid : 0 }
 
     /// Encodes `videos` segments of pixel values [videos, frames, channels, size, size].
     public func encodeVideos(_ pixels: Tensor) throws -> VideoEncoding {
@@ -74,6 +87,9 @@ public final class XCLIPModel {
         let visionOut = vision.forward(pixels.data, videos: videos)
         // 4.5-4.6: projected class tokens through the MIT, mean over frames.
         let frameEmbeddings = visualProjection(visionOut.pooled)
+        guard let mit, let promptsVisualLayerNorm, let promptsVisualProjection else {
+            return clipMean(visionOut, frameEmbeddings: frameEmbeddings, videos: videos)
+        }
         let mitOut = mit.forward(frameEmbeddings, videos: videos)
 
         // 4.7: prompt tokens. The projection is linear, so the frame mean is taken before it:
@@ -93,9 +109,27 @@ public final class XCLIPModel {
         BLAS.parallelGemm(m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
                   b: promptsVisualProjection.data, ldb: p, c: promptTokens.data, ldc: p)
 
-        return VideoEncoding(embeddings: mitOut.pooled, promptTokens: promptTokens,
+        return VideoEncoding(embeddings: mitOut.pooled, promptTokens: promptTokens, frameEmbeddings: frameEmbeddings,
                              visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
                              mitLastHiddenState: mitOut.lastHiddenState)
+    }
+
+    /// A CLIP checkpoint's segment: the mean of its frames' normalized projected embeddings
+    /// (each frame weighs the same, whatever its norm), and no prompt tokens.
+    private func clipMean(_ visionOut: VisionTransformer.Output, frameEmbeddings: Tensor, videos: Int) -> VideoEncoding {
+        let p = configuration.projectionDim, frames = configuration.vision.numFrames
+        let normalized = Tensor(shape: [videos, frames, p])
+        let means = Tensor(shape: [videos, p])
+        for f in 0..<(videos * frames) {
+            let row = frameEmbeddings.row(f), out = normalized.data + f * p
+            let length = norm(row, count: p)
+            for i in 0..<p { out[i] = length > 0 ? row[i] / length : 0 }
+            add(out, into: means.row(f / frames), count: p)
+        }
+        scale(means.data, by: 1 / Float(frames), count: means.count)
+        return VideoEncoding(embeddings: means, promptTokens: Tensor(shape: [videos, 0, p]), frameEmbeddings: frameEmbeddings,
+                             visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
+                             mitLastHiddenState: normalized)
     }
 
     /// The text embedding (projected, not normalized, no prompt) of one row of token ids.
@@ -106,6 +140,7 @@ public final class XCLIPModel {
     /// The text embedding conditioned on one video: T + alpha * PromptGenerator(T, video tokens).
     /// `promptTokens` is one video's [patches, projection] block.
     public func promptedTextEmbeddings(_ texts: [[Float]], promptTokens: UnsafePointer<Float>) -> [[Float]] {
+        guard let promptGenerator else { preconditionFailure("a CLIP checkpoint has no prompt generator (see reranks)") }
         let p = embeddingSize
         let flat = texts.flatMap { $0 }
         precondition(flat.count == texts.count * p, "text embeddings must have \(p) values")

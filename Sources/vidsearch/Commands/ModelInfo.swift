@@ -35,6 +35,7 @@ struct ModelInfo: ParsableCommand {
         if json {
             var object: [String: Any] = [
                 "directory": loaded.directory.path, "fingerprint": loaded.identity.fingerprint,
+                "family": c.family.rawValue, "rerank": Self.rerank(loaded.model),
                 "embedding": loaded.model.embeddingSize, "prompt_tokens": loaded.model.promptTokenCount,
                 "vision": ["image_size": v.imageSize, "patch_size": v.patchSize, "width": v.hiddenSize, "layers": v.numHiddenLayers,
                            "frames": v.numFrames, "mit_layers": v.mitNumHiddenLayers],
@@ -51,8 +52,14 @@ struct ModelInfo: ParsableCommand {
         }
         print("model:        \(loaded.directory.path)")
         print("identity:     \(loaded.identity.description)")
-        print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, \(v.numFrames) frames; MIT \(v.mitNumHiddenLayers) layer(s)")
-        print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; prompt generator \(c.promptLayers) layers")
+        print("family:       \(c.family.rawValue); rerank: \(Self.rerank(loaded.model))")
+        if c.family == .xclip {
+            print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, \(v.numFrames) frames; MIT \(v.mitNumHiddenLayers) layer(s)")
+            print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; prompt generator \(c.promptLayers) layers")
+        } else {
+            print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, each of \(v.numFrames) frames alone; no MIT")
+            print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; no prompt generator")
+        }
         print("embedding:    \(loaded.model.embeddingSize) values, \(loaded.model.promptTokenCount) prompt tokens per segment")
         print("products:     \(ProductEngine.reason)")
         print("preprocess:   short side \(preprocessing.shortestEdge), crop \(preprocessing.cropWidth)x\(preprocessing.cropHeight)")
@@ -66,5 +73,12 @@ struct ModelInfo: ParsableCommand {
             }
         }
         if let real = training["real_path_eval"] as? String { print("through the product: \(real)") }
+    }
+
+    /// What the second stage of a search does with this model.
+    static func rerank(_ model: XCLIPModel) -> String {
+        model.reranks
+            ? "each candidate's text embedding prompted by its video (X-CLIP's video-specific prompt)"
+            : "none: a CLIP checkpoint has no prompt generator, so the vector index's cosine (CLIP-mean) is the score"
     }
 }

@@ -125,6 +125,9 @@ struct SearchCommand: ParsableCommand {
                 let store = try IndexStore(readingAt: directory, model: loaded.identity)
                 let engine = try SearchEngine(model: loaded.model, tokenizer: tokenizer, store: store)
                 if let notice = engine.vectors.notice, !json { Output.error(notice) }
+                if !loaded.model.reranks, !noRerank, !json, directory == options.indexDirectories.first {
+                    Output.error("note: \(loaded.directory.lastPathComponent) is a CLIP checkpoint: no video-specific prompt, so no rerank (scores are CLIP-mean cosines)")
+                }
                 return engine
             }
         }

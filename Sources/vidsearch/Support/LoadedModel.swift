@@ -36,7 +36,7 @@ struct IndexOptions: ParsableArguments {
     @Option(help: "Index directory. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
     var index: String?
 
-    @Option(help: "Model directory (Hugging Face X-CLIP layout). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
+    @Option(help: "Model directory (a Hugging Face X-CLIP or CLIP checkpoint). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
     var model: String?
 
     var indexDirectory: URL { Defaults.indexDirectory(index) }
@@ -47,7 +47,7 @@ struct SearchIndexOptions: ParsableArguments {
     @Option(parsing: .singleValue, help: "Index directory; repeat it to search several as one. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
     var index: [String] = []
 
-    @Option(help: "Model directory (Hugging Face X-CLIP layout). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
+    @Option(help: "Model directory (a Hugging Face X-CLIP or CLIP checkpoint). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
     var model: String?
 
     var indexDirectories: [URL] { index.isEmpty ? [Defaults.indexDirectory(nil)] : index.map { Defaults.indexDirectory($0) } }

@@ -1,0 +1,59 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A CLIP checkpoint through the binary: it indexes and searches with the same commands as
+/// X-CLIP, skips the rerank and says so, and `model info` names its family.
+final class CLIPModelTests: XCTestCase {
+    /// The clip-tiny fixture (transformers' CLIPModel layout, random weights) as a model directory.
+    private func clipModel() throws -> URL {
+        let dir = try temporaryDirectory(self).appendingPathComponent("clip")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let fixture = CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny")
+        for name in ["model.safetensors", "config.json"] {
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        try #"{"size": 64, "crop_size": 64, "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711]}"#
+            .write(to: dir.appendingPathComponent("preprocessor_config.json"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"),
+                                         to: dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz"))
+        return dir
+    }
+
+    func testACLIPCheckpointIndexesAndSearchesWithoutRerank() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try clipModel()
+        for (name, color) in [("red.mp4", "red"), ("blue.mp4", "blue")] {
+            try makeClip(dir.appendingPathComponent(name).path, color: color, seconds: 5)
+        }
+        let index = dir.appendingPathComponent("index").path
+        let info = try CLI.run(["model", "info", "--model", model.path, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertEqual(info.json.first?["family"] as? String, "clip")
+        XCTAssertEqual(info.json.first?["prompt_tokens"] as? Int, 0)
+        XCTAssertTrue((info.json.first?["rerank"] as? String)?.hasPrefix("none") == true, info.stdout)
+
+        let indexed = try CLI.run(["index", dir.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let stats = try CLI.run(["stats", "--index", index, "--json"])
+        XCTAssertEqual(stats.json.first?["videos"] as? Int, 2, stats.stdout)
+
+        let search = try CLI.run(["search", "a red box", "--index", index, "--model", model.path])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertTrue(search.stderr.contains("CLIP checkpoint: no video-specific prompt"), search.stderr)
+        // With and without --no-rerank the scores are the same: the first stage is the answer.
+        let json = try CLI.run(["search", "a red box", "--index", index, "--model", model.path, "--json", "-k", "10"])
+        let plain = try CLI.run(["search", "a red box", "--index", index, "--model", model.path, "--json", "-k", "10", "--no-rerank"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let scores = json.json.compactMap { $0["score"] as? Double }
+        XCTAssertFalse(scores.isEmpty, json.stdout)
+        XCTAssertTrue(scores.allSatisfy { $0.isFinite && $0 >= -1 && $0 <= 1 }, "\(scores)")
+        XCTAssertEqual(scores, plain.json.compactMap { $0["score"] as? Double })
+        let verify = try CLI.run(["verify", "--index", index])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+
+        // An index made with the CLIP model refuses the X-CLIP one, naming both.
+        let other = try CLI.run(["search", "a red box", "--index", index, "--model", try tinyModel(self).path])
+        XCTAssertEqual(other.status, 3, other.stderr)
+    }
+}

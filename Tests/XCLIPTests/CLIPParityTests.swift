@@ -1,0 +1,56 @@
+import Foundation
+import Tensor
+import XCLIP
+import XCTest
+
+/// A CLIP checkpoint (transformers' CLIPModel layout) as the paper's CLIP-mean encoder, against
+/// transformers on the clip-tiny fixture (random weights stored in f16, 2 videos x 8 frames,
+/// 3 texts; Tools/clip_reference.py): every output within 1e-4 relative to its largest value.
+final class CLIPParityTests: XCTestCase {
+    static var fixture: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/clip-tiny") }
+
+    override func setUp() { ProductEngine.choose(precision: "f32", source: "test") }
+
+    func testTheConfigurationNamesTheFamily() throws {
+        let configuration = try XCLIPConfiguration(contentsOf: Self.fixture.appendingPathComponent("config.json"))
+        XCTAssertEqual(configuration.family, .clip)
+        XCTAssertEqual(configuration.vision.numFrames, 8, "a CLIP config names no frame count")
+        XCTAssertEqual(try XCLIPConfiguration(contentsOf: ParityTests.fixture.appendingPathComponent("config.json")).family, .xclip)
+        XCTAssertThrowsError(try XCLIPConfiguration(json: ["model_type": "siglip"])) { error in
+            XCTAssertTrue("\(error)".contains("siglip"), "\(error)")
+        }
+    }
+
+    func testEveryOutputMatchesTheReference() throws {
+        let model = try XCLIPModel(directory: Self.fixture)
+        XCTAssertFalse(model.reranks, "a CLIP checkpoint has no prompt generator")
+        XCTAssertEqual(model.promptTokenCount, 0)
+        let reference = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)
+        let results = try ReferenceCheck.run(model: model, reference: reference)
+        XCTAssertEqual(results.map(\.name), ReferenceCheck.outputNames(for: .clip))
+        for result in results {
+            XCTAssertNil(result.problem, "\(result.name): \(result.problem ?? "")")
+            let error = try XCTUnwrap(result.error, result.name)
+            XCTAssertLessThanOrEqual(error, 1e-4, "\(result.name) relative error \(error)")
+        }
+    }
+
+    func testBF16StaysCloseToTheReference() throws {
+        guard ProductEngine.cpuHasBF16 else {
+            throw XCTSkip("this CPU has no bf16 instructions (oneDNN ISA \(ProductEngine.oneDNNISA)): the bf16 path is not tested here")
+        }
+        ProductEngine.choose(precision: "bf16", source: "test")
+        defer { ProductEngine.choose(precision: "f32", source: "test") }
+        let model = try XCLIPModel(directory: Self.fixture)
+        let reference = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io.safetensors").path)
+        let ours = try ReferenceCheck.outputs(model: model, reference: reference)
+        for name in ["out.video_embeds", "out.text_embeds"] {
+            let mine = try XCTUnwrap(ours[name]), theirs = try reference.floatTensor(name)
+            let p = mine.columns
+            for r in 0..<mine.rows {
+                let cosine = dot(mine.row(r), theirs.row(r), count: p) / (norm(mine.row(r), count: p) * norm(theirs.row(r), count: p))
+                XCTAssertTrue(cosine >= 0.999, "\(name) row \(r): cosine \(cosine)")  // a NaN fails too
+            }
+        }
+    }
+}
