@@ -8,7 +8,8 @@ Development only: the product never runs Python.
   vidsearch model check --model /tmp/b32 --reference /tmp/b32/io.safetensors
 
 OUT_DIR gets config.json, model.safetensors (f16 for tiny, which keeps the fixture small; the
-reference runs in f32 on the same rounded values) and io.safetensors in the xclip-tiny format:
+reference runs in f32 on the same rounded values; tiny also gets the same weights as
+pytorch_model.bin, written by torch.save) and io.safetensors in the xclip-tiny format:
 input.pixel_values [videos, frames, 3, size, size], input.input_ids [texts, 77], and
 out.vision_last_hidden_state, out.vision_pooled (every frame), out.frame_embeds (the projected
 class token of each frame), out.video_features (the mean of each video's normalized frame
@@ -65,6 +66,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if half else v).contiguous() for k, v in model.state_dict().items() if "position_ids" not in k}
     save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    if half:  # the same weights as torch.save writes them, for the pytorch_model.bin reader
+        torch.save(state, out / "pytorch_model.bin")
     written = json.loads(config.to_json_string())
     written["architectures"] = ["CLIPModel"]
     (out / "config.json").write_text(json.dumps(written, indent=2, sort_keys=True))

@@ -20,13 +20,17 @@ public struct ModelIdentity: Codable, Equatable {
 
     /// Fingerprints everything in `directory` that changes an embedding: config.json,
     /// preprocessor_config.json (mean, std, sizes; absent means the official defaults) and
-    /// model.safetensors (its size and sampled bytes).
+    /// the weights file (model.safetensors or pytorch_model.bin: its size and sampled bytes).
     public init(directory: URL, dimension: Int, promptTokens: Int) throws {
         let config = directory.appendingPathComponent("config.json")
         guard let configBytes = FileManager.default.contents(atPath: config.path) else {
             throw IndexError.unreadable(path: config.path, reason: "missing")
         }
-        let weights = try Fingerprint.file(directory.appendingPathComponent("model.safetensors").path)
+        // The weights the model loads: model.safetensors, else pytorch_model.bin (XCLIPModel's rule).
+        var weightsPath = directory.appendingPathComponent("model.safetensors").path
+        let torch = directory.appendingPathComponent("pytorch_model.bin").path
+        if !FileManager.default.fileExists(atPath: weightsPath), FileManager.default.fileExists(atPath: torch) { weightsPath = torch }
+        let weights = try Fingerprint.file(weightsPath)
         var parts = [Array(configBytes), Array(weights.utf8)]
         let legacy = Fingerprint.bytes(parts)
         if let preprocessing = FileManager.default.contents(atPath: directory.appendingPathComponent("preprocessor_config.json").path) {

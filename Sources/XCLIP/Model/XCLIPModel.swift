@@ -40,11 +40,30 @@ public final class XCLIPModel {
     /// exp of the stored logit_scale.
     public let logitScale: Float
 
-    /// Loads config.json and model.safetensors from a checkpoint directory.
+    /// Loads config.json and the weights from a checkpoint directory: model.safetensors, or
+    /// where there is none, pytorch_model.bin (torch.save's format, read without running it).
     public convenience init(directory: URL) throws {
         let configuration = try XCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
-        let weights = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        let weights: TensorSource
+        switch Self.weightsFile(in: directory) {
+        case let .safetensors(path): weights = try SafeTensorsFile(path: path)
+        case let .torch(path): weights = try TorchCheckpoint(path: path)
+        }
         try self.init(configuration: configuration, source: weights)
+    }
+
+    public enum WeightsFile: Equatable {
+        case safetensors(String), torch(String)
+        public var path: String { switch self { case let .safetensors(p), let .torch(p): return p } }
+    }
+
+    /// The weights file a checkpoint directory holds: model.safetensors, else pytorch_model.bin
+    /// (and model.safetensors, missing, is what an error names when there is neither).
+    public static func weightsFile(in directory: URL) -> WeightsFile {
+        let safetensors = directory.appendingPathComponent("model.safetensors").path
+        let torch = directory.appendingPathComponent("pytorch_model.bin").path
+        if !FileManager.default.fileExists(atPath: safetensors), FileManager.default.fileExists(atPath: torch) { return .torch(torch) }
+        return .safetensors(safetensors)
     }
 
     public init(configuration: XCLIPConfiguration, source: TensorSource) throws {

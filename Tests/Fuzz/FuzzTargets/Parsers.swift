@@ -9,7 +9,8 @@ import Foundation
 /// binary (FuzzParsers, scripts/fuzz) and by CorpusTests, which replays the saved inputs.
 public enum Parsers {
     public static let names = ["safetensors", "config.json", "preprocessor_config.json", "tokenizer text",
-                               "prompt-token codec", "segment record", "video record", "vocab.json + merges.txt"]
+                               "prompt-token codec", "segment record", "video record", "vocab.json + merges.txt",
+                               "pytorch_model.bin"]
 
     static let tokenizer: CLIPTokenizer? = {
         let vocab = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -38,12 +39,17 @@ public enum Parsers {
             _ = out.withUnsafeMutableBufferPointer { PromptTokenCodec.decode(Array(input.dropFirst()), into: $0.baseAddress!, tokens: tokens, width: width) }
         case 5: _ = SegmentRecord(id: 1, encoded: input)
         case 6: _ = try? JSONDecoder().decode(VideoRecord.self, from: Data(input))
-        default:
+        case 7:
             let split = input.firstIndex(of: 0) ?? input.count
             withFile(Array(input[..<split])) { vocab in
                 withFile(Array(input[min(split + 1, input.count)...])) { merges in
                     _ = try? BPEVocabulary(vocabJSON: URL(fileURLWithPath: vocab), merges: URL(fileURLWithPath: merges))
                 }
+            }
+        default:
+            withFile(input) { path in
+                guard let checkpoint = try? TorchCheckpoint(path: path) else { return }
+                for name in checkpoint.names { _ = try? checkpoint.floatTensor(name) }
             }
         }
     }
