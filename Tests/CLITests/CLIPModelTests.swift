@@ -57,3 +57,41 @@ final class CLIPModelTests: XCTestCase {
         XCTAssertEqual(other.status, 3, other.stderr)
     }
 }
+
+/// `--model ORG/NAME[@REVISION]`: a checkpoint already in the Hugging Face cache, laid out as
+/// huggingface_hub lays it (blobs, refs, snapshots of links), is used without a download.
+final class HubCacheModelTests: XCTestCase {
+    func testACachedCheckpointIsFoundByItsRepositoryName() throws {
+        let home = try temporaryDirectory(self).appendingPathComponent("hf")
+        let repo = home.appendingPathComponent("hub/models--openai--clip-tiny")
+        let commit = "0123456789abcdef0123456789abcdef01234567"
+        let snapshot = repo.appendingPathComponent("snapshots/\(commit)")
+        let fm = FileManager.default
+        try fm.createDirectory(at: snapshot, withIntermediateDirectories: true)
+        try fm.createDirectory(at: repo.appendingPathComponent("blobs"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
+        try (commit + "\n").write(to: repo.appendingPathComponent("refs/main"), atomically: true, encoding: .utf8)
+        let fixture = CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny")
+        let files = [("config.json", fixture.appendingPathComponent("config.json")),
+                     ("pytorch_model.bin", fixture.appendingPathComponent("pytorch_model.bin")),
+                     ("bpe_simple_vocab_16e6.txt.gz", CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"))]
+        for (i, (name, source)) in files.enumerated() {
+            let blob = repo.appendingPathComponent("blobs/blob\(i)")
+            try fm.copyItem(at: source, to: blob)
+            try fm.createSymbolicLink(atPath: snapshot.appendingPathComponent(name).path, withDestinationPath: "../../blobs/blob\(i)")
+        }
+        let environment = ["HF_HOME": home.path, "HF_HUB_CACHE": ""]
+        for name in ["openai/clip-tiny", "openai/clip-tiny@main", "openai/clip-tiny@\(commit)"] {
+            let info = try CLI.run(["model", "info", "--model", name, "--json"], environment: environment)
+            XCTAssertEqual(info.status, 0, "\(name): \(info.stderr)")
+            XCTAssertEqual(info.json.first?["family"] as? String, "clip", name)
+            XCTAssertEqual(info.json.first?["directory"] as? String, snapshot.path, name)
+        }
+        // Not cached: a clear error that names the repository, the revision and the cache.
+        for name in ["openai/clip-tiny@v2", "openai/absent"] {
+            let missing = try CLI.run(["model", "info", "--model", name], environment: environment)
+            XCTAssertEqual(missing.status, 3, missing.stderr)
+            XCTAssertTrue(missing.stderr.contains("not in the Hugging Face cache") && missing.stderr.contains(home.path), missing.stderr)
+        }
+    }
+}

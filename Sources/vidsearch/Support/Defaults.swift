@@ -1,13 +1,14 @@
 import Foundation
+import XCLIP
 
 /// Where vidsearch looks when no flag says: documented in the README and in `--help`.
 enum Defaults {
     /// --model, else $VIDSEARCH_MODEL, else the bundled Models/xclip-demo found beside the
     /// executable's checkout (walking up from the binary), else ~/.local/share/vidsearch/model.
     static func modelDirectory(_ flag: String?) -> URL {
-        if let flag { return URL(fileURLWithPath: flag) }
+        if let flag { return model(flag) }
         if let env = ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
+            return model(env)
         }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
@@ -19,6 +20,15 @@ enum Defaults {
             dir.deleteLastPathComponent()
         }
         return dataHome.appendingPathComponent("model")
+    }
+
+    /// A model named by path, or as `ORG/NAME[@REVISION]` already in the Hugging Face cache (a path
+    /// that exists wins over a repository of the same spelling).
+    static func model(_ value: String) -> URL {
+        let path = URL(fileURLWithPath: (value as NSString).expandingTildeInPath)
+        guard !FileManager.default.fileExists(atPath: path.path), let repo = HubCache.repository(value),
+              let snapshot = HubCache.snapshot(repo.id, revision: repo.revision) else { return path }
+        return snapshot
     }
 
     /// The bundled sample clips (Samples/demo-clips), found beside the executable's checkout.

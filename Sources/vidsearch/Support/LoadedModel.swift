@@ -15,6 +15,11 @@ struct LoadedModel {
     init(_ flag: String?) throws {
         directory = Defaults.modelDirectory(flag)
         guard FileManager.default.fileExists(atPath: directory.path) else {
+            let named = flag ?? ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"] ?? ""
+            if let repo = HubCache.repository(named) {
+                throw ModelError.missingFile(path: "\(named): no such folder, and \(repo.id) at \(repo.revision) is not in the Hugging Face cache (\(HubCache.root().path)); "
+                    + "fetch it there first, for example with `huggingface-cli download \(repo.id)`")
+            }
             throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
         }
         // A command keeps one engine: the vision layers' f32 weights can go once oneDNN has its copy.
