@@ -4,6 +4,7 @@ transformers' own CLIPModel, for the parity checks of vidsearch's CLIP family (C
 Development only: the product never runs Python.
 
   Tools/clip_reference.py OUT_DIR --shape tiny        # the test fixture (Tests/XCLIPTests/Fixtures/clip-tiny)
+  Tools/clip_reference.py OUT_DIR --shape tiny --act gelu   # io-gelu.safetensors: the same weights with LAION's gelu
   Tools/clip_reference.py /tmp/b32 --shape B/32       # openai/clip-vit-base-patch32's shapes, then:
   vidsearch model check --model /tmp/b32 --reference /tmp/b32/io.safetensors
 
@@ -37,14 +38,16 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     parser.add_argument("--seed", type=int, default=31)
+    parser.add_argument("--act", choices=["quick_gelu", "gelu"], default="quick_gelu",
+                        help="the activation (gelu: LAION's checkpoints); with gelu only io-gelu.safetensors is written, the weights being the same")
     args = parser.parse_args()
     shape = SHAPES[args.shape]
     (vw, vl, vh, patch, image), (tw, tl, th) = shape["vision"], shape["text"]
     config = CLIPConfig(
         vision_config=dict(hidden_size=vw, intermediate_size=4 * vw, num_hidden_layers=vl, num_attention_heads=vh,
-                           patch_size=patch, image_size=image, hidden_act="quick_gelu"),
+                           patch_size=patch, image_size=image, hidden_act=args.act),
         text_config=dict(hidden_size=tw, intermediate_size=4 * tw, num_hidden_layers=tl, num_attention_heads=th,
-                         vocab_size=49408, max_position_embeddings=77, hidden_act="quick_gelu",
+                         vocab_size=49408, max_position_embeddings=77, hidden_act=args.act,
                          bos_token_id=49406, eos_token_id=49407, pad_token_id=0),
         projection_dim=shape["projection"])
     torch.manual_seed(args.seed)
@@ -64,7 +67,12 @@ def main():
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    gelu = args.act == "gelu"
     state = {k: (v.half() if half else v).contiguous() for k, v in model.state_dict().items() if "position_ids" not in k}
+    if gelu:
+        dump(model, shape, image, args, out / "io-gelu.safetensors")
+        print(f"wrote {out / 'io-gelu.safetensors'}")
+        return
     save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
     if half:  # the same weights as torch.save writes them, for the pytorch_model.bin reader
         torch.save(state, out / "pytorch_model.bin")
@@ -72,6 +80,12 @@ def main():
     written["architectures"] = ["CLIPModel"]
     (out / "config.json").write_text(json.dumps(written, indent=2, sort_keys=True))
 
+    dump(model, shape, image, args, out / "io.safetensors")
+    print(f"wrote {out}: CLIP {args.shape}, {sum(p.numel() for p in model.parameters())} parameters")
+
+
+def dump(model, shape, image, args, path):
+    """One forward pass of transformers' CLIPModel on seeded inputs, in the xclip-tiny format."""
     videos, frames = 2, shape["frames"]
     generator = torch.Generator().manual_seed(args.seed + 1)
     pixels = torch.randn(videos, frames, 3, image, image, generator=generator)
@@ -92,7 +106,7 @@ def main():
         video_embeds = video_features / video_features.norm(dim=-1, keepdim=True)
         text_embeds = text_features / text_features.norm(dim=-1, keepdim=True)
         logits_per_video = model.logit_scale.exp() * video_embeds @ text_embeds.t()
-    dump = {
+    outputs = {
         "input.pixel_values": pixels,
         "input.input_ids": ids.to(torch.int32),
         "input.attention_mask": mask.to(torch.int32),
@@ -106,8 +120,7 @@ def main():
         "out.logits_per_video": logits_per_video,
         "out.logits_per_text": logits_per_video.t(),
     }
-    save_file({k: v.contiguous() for k, v in dump.items()}, str(out / "io.safetensors"))
-    print(f"wrote {out}: CLIP {args.shape}, {sum(p.numel() for p in model.parameters())} parameters")
+    save_file({k: v.contiguous() for k, v in outputs.items()}, str(path))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,14 @@ private func quickGELUChunk(_ x: UnsafeMutablePointer<Float>, count: Int) {
     }
 }
 
+/// gelu(x) = x * Phi(x) with the exact normal CDF (erf), PyTorch's default GELU, which LAION's CLIP
+/// checkpoints use ("hidden_act": "gelu"), in place.
+public func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    parallelChunks(count) { range in
+        for i in range { x[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * 0.70710678118654752)) }
+    }
+}
+
 /// Softmax of each `columns`-wide row in place (max-subtracted).
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
     for r in 0..<rows {

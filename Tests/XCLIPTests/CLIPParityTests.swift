@@ -35,6 +35,32 @@ final class CLIPParityTests: XCTestCase {
         }
     }
 
+    func testLAIONsExactGELUMatchesTheReference() throws {
+        // The same weights with "hidden_act": "gelu" (LAION's checkpoints) against transformers.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-gelu-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixture.appendingPathComponent("config.json"))) as? [String: Any])
+        for tower in ["vision_config", "text_config"] {
+            var fields = try XCTUnwrap(config[tower] as? [String: Any])
+            fields["hidden_act"] = "gelu"
+            config[tower] = fields
+        }
+        try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
+        try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        let reference = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io-gelu.safetensors").path)
+        for result in try ReferenceCheck.run(model: try XCLIPModel(directory: dir), reference: reference) {
+            XCTAssertNil(result.problem, "\(result.name): \(result.problem ?? "")")
+            XCTAssertLessThanOrEqual(try XCTUnwrap(result.error, result.name), 1e-4, result.name)
+        }
+        // quick_gelu would not pass for it (near zero the two are close, so this fixture tells them
+        // apart in the text tower by a few 1e-4).
+        let quick = try ReferenceCheck.run(model: try XCLIPModel(directory: Self.fixture), reference: reference)
+        XCTAssertTrue(quick.contains { ($0.error ?? 0) > 2e-4 }, "\(quick.map { ($0.name, $0.error ?? -1) })")
+        // X-CLIP stays quick_gelu only.
+        XCTAssertThrowsError(try XCLIPConfiguration(json: ["model_type": "xclip", "vision_config": ["hidden_act": "gelu"]]))
+    }
+
     func testBF16StaysCloseToTheReference() throws {
         guard ProductEngine.cpuHasBF16 else {
             throw XCTSkip("this CPU has no bf16 instructions (oneDNN ISA \(ProductEngine.oneDNNISA)): the bf16 path is not tested here")

@@ -10,11 +10,11 @@ struct EncoderLayer {
 
     /// `compact`: weights packed in panels for few-row products, f16 where stored so (the text tower, see Linear).
     init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float,
-         compact: Bool = false) throws {
+         activation: String = "quick_gelu", compact: Bool = false) throws {
         layerNorm1 = try weights.layerNorm(prefix + ".layer_norm1", width: width, epsilon: epsilon)
         attention = try SelfAttention(weights, prefix + ".self_attn", width: width, heads: heads, compact: compact)
         layerNorm2 = try weights.layerNorm(prefix + ".layer_norm2", width: width, epsilon: epsilon)
-        mlp = try MLP(weights, prefix + ".mlp", width: width, hidden: hidden, compact: compact)
+        mlp = try MLP(weights, prefix + ".mlp", width: width, hidden: hidden, activation: activation, compact: compact)
     }
 
     /// Updates x [sequences * length, width] in place.

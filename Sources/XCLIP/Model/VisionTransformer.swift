@@ -30,7 +30,8 @@ struct VisionTransformer {
         let prefixes = (0..<config.numHiddenLayers).map { "vision_model.encoder.layers.\($0)" }
         layers = crossFrame ? try prefixes.map { try CrossFrameLayer(weights, $0, config) } : []
         plainLayers = crossFrame ? [] : try prefixes.map {
-            try EncoderLayer(weights, $0, width: c, hidden: config.intermediateSize, heads: config.numAttentionHeads, epsilon: eps)
+            try EncoderLayer(weights, $0, width: c, hidden: config.intermediateSize, heads: config.numAttentionHeads, epsilon: eps,
+                             activation: config.hiddenAct)
         }
         postLayerNorm = try weights.layerNorm("vision_model.post_layernorm", width: c, epsilon: eps)
     }

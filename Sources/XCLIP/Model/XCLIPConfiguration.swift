@@ -153,8 +153,11 @@ public struct XCLIPConfiguration: Equatable {
             try require(vision.mitHiddenSize == projectionDim, "mit_hidden_size \(vision.mitHiddenSize) must equal projection_dim \(projectionDim)")
         }
         try require(vision.imageSize % vision.patchSize == 0, "image_size \(vision.imageSize) is not a multiple of patch_size \(vision.patchSize)")
-        for act in [vision.hiddenAct, text.hiddenAct, promptHiddenAct] {
-            try require(act == "quick_gelu", "activation \(act) is not supported (X-CLIP and OpenAI's CLIP use quick_gelu)")
+        // X-CLIP uses quick_gelu throughout; CLIP checkpoints use quick_gelu (OpenAI) or gelu (LAION).
+        let acts = family == .xclip ? [vision.hiddenAct, text.hiddenAct, promptHiddenAct] : [vision.hiddenAct, text.hiddenAct]
+        for act in acts {
+            try require(act == "quick_gelu" || (family == .clip && act == "gelu"),
+                        "activation \(act) is not supported (X-CLIP uses quick_gelu; CLIP checkpoints quick_gelu or gelu)")
         }
     }
 }
