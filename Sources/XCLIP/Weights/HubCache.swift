@@ -4,7 +4,7 @@ import Foundation
 /// `ORG/NAME@REVISION` (a branch, a tag, or a commit). The cache is the one Python's
 /// huggingface_hub fills (`$HF_HUB_CACHE`, else `$HF_HOME/hub`, else ~/.cache/huggingface/hub):
 /// `models--ORG--NAME/refs/REVISION` holds the commit and `snapshots/COMMIT/` the files, so a model
-/// that `huggingface-cli download` or transformers fetched is used as it is, offline.
+/// that `hf download` or transformers fetched is used as it is, offline.
 public enum HubCache {
     /// The cache folder, from the environment as huggingface_hub reads it.
     public static func root(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
