@@ -93,24 +93,9 @@ public struct ReferenceCheck {
                 logitsPerText[k * videos + b] = logit
             }
         }
-        if !prompted {
-            return [
-                "out.vision_last_hidden_state": video.visionLastHiddenState,
-                "out.vision_pooled": video.visionPooled,
-                "out.frame_embeds": video.frameEmbeddings,
-                "out.video_features": video.embeddings,
-                "out.video_embeds": videoEmbeds,
-                "out.text_features": textFeatures,
-                "out.text_embeds": textEmbeds,
-                "out.logits_per_video": logitsPerVideo,
-                "out.logits_per_text": logitsPerText,
-            ]
-        }
-        return [
+        var outputs = [
             "out.vision_last_hidden_state": video.visionLastHiddenState,
             "out.vision_pooled": video.visionPooled,
-            "out.mit_last_hidden_state": video.mitLastHiddenState,
-            "out.mit_pooled": video.embeddings,
             "out.video_features": video.embeddings,
             "out.video_embeds": videoEmbeds,
             "out.text_features": textFeatures,
@@ -118,5 +103,12 @@ public struct ReferenceCheck {
             "out.logits_per_video": logitsPerVideo,
             "out.logits_per_text": logitsPerText,
         ]
+        if prompted {
+            outputs["out.mit_last_hidden_state"] = video.mitLastHiddenState
+            outputs["out.mit_pooled"] = video.embeddings
+        } else {
+            outputs["out.frame_embeds"] = video.frameEmbeddings
+        }
+        return outputs
     }
 }

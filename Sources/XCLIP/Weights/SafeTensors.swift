@@ -16,8 +16,8 @@ public final class SafeTensorsFile {
     public let path: String
     public let entries: [String: Entry]
     public let metadata: [String: String]
-    private let base: UnsafeMutableRawPointer
-    private let mappedLength: Int
+    private let file: MappedFile
+    private var base: UnsafeMutableRawPointer { file.base }
     private let dataStart: Int
 
     static let dtypeSizes = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
@@ -26,41 +26,21 @@ public final class SafeTensorsFile {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw ModelError.missingFile(path: path) }
-            throw ModelError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        file = try MappedFile(path: path, minimum: 8) {
+            ModelError.malformedFile(path: path, reason: "file of \($0) bytes is shorter than the 8-byte header length")
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw ModelError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        let size = file.length, mapped = file.base
+        let headerLength = Int(clamping: UInt64(littleEndian: mapped.loadUnaligned(as: UInt64.self)))
+        guard headerLength <= size - 8 else {
+            throw ModelError.malformedFile(path: path, reason: "header length \(headerLength) runs past the end of the \(size)-byte file")
         }
-        let size = Int(info.st_size)
-        guard size >= 8 else { throw ModelError.malformedFile(path: path, reason: "file of \(size) bytes is shorter than the 8-byte header length") }
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw ModelError.unreadableFile(path: path, reason: "mmap: \(String(cString: strerror(errno)))")
+        dataStart = 8 + headerLength
+        let headerData = Data(bytes: mapped + 8, count: headerLength)
+        guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
+            throw ModelError.malformedFile(path: path, reason: "header is not a JSON object")
         }
-        base = mapped
-        mappedLength = size
-        do {
-            let headerLength = Int(clamping: UInt64(littleEndian: mapped.loadUnaligned(as: UInt64.self)))
-            guard headerLength <= size - 8 else {
-                throw ModelError.malformedFile(path: path, reason: "header length \(headerLength) runs past the end of the \(size)-byte file")
-            }
-            dataStart = 8 + headerLength
-            let headerData = Data(bytes: mapped + 8, count: headerLength)
-            guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
-                throw ModelError.malformedFile(path: path, reason: "header is not a JSON object")
-            }
-            (entries, metadata) = try SafeTensorsFile.parse(header: header, dataSize: size - dataStart, path: path)
-        } catch {
-            munmap(mapped, size)
-            throw error
-        }
+        (entries, metadata) = try SafeTensorsFile.parse(header: header, dataSize: size - dataStart, path: path)
     }
-
-    deinit { munmap(base, mappedLength) }
 
     private static func parse(header: [String: Any], dataSize: Int, path: String) throws -> ([String: Entry], [String: String]) {
         var entries: [String: Entry] = [:]

@@ -13,32 +13,15 @@ final class ZipArchive {
 
     let path: String
     private(set) var members: [String: Member] = [:]
-    private let base: UnsafeMutableRawPointer
-    private let length: Int
+    private let file: MappedFile
+    private var base: UnsafeMutableRawPointer { file.base }
+    private var length: Int { file.length }
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw ModelError.missingFile(path: path) }
-            throw ModelError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ModelError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
-        length = Int(info.st_size)
-        guard length >= 22 else { throw Self.malformed(path, "\(length) bytes is too short for a ZIP archive") }
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw ModelError.unreadableFile(path: path, reason: "mmap: \(String(cString: strerror(errno)))")
-        }
-        base = mapped
-        do { try readDirectory() } catch {
-            munmap(mapped, length)
-            throw error
-        }
+        file = try MappedFile(path: path, minimum: 22) { Self.malformed(path, "\($0) bytes is too short for a ZIP archive") }
+        try readDirectory()
     }
-
-    deinit { munmap(base, length) }
 
     /// A member's bytes, valid while the archive is alive.
     func bytes(_ member: Member) -> UnsafeRawBufferPointer {

@@ -30,7 +30,7 @@ struct ModelCheck: ParsableCommand {
 
     @OptionGroup var products: PrecisionOption
 
-    @Option(help: "Checkpoint directory (config.json, model.safetensors).")
+    @Option(help: "Checkpoint directory (config.json, model.safetensors or pytorch_model.bin), or ORG/NAME[@REVISION] in the Hugging Face cache.")
     var model: String
 
     @Option(help: "Reference dump (safetensors with input.* and out.* tensors).")
