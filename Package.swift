@@ -1,10 +1,10 @@
 // swift-tools-version:5.10
 // vidsearch: natural-language search over video archives with X-CLIP.
 // Dependencies point one way (docs/ARCHITECTURE.md draws the same graph):
-//   vidsearch -> {Server, Ingest, Query, XCLIP, DNNLBridge}; Server -> {Query, VideoIndex, Ingest};
+//   vidsearch -> {Server, Ingest, Query, XCLIP, Hub, DNNLBridge}; Server -> {Query, VideoIndex, Ingest};
 //   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg}; Query -> {VideoIndex, XCLIP};
 //   VideoIndex -> {Tensor, CLMDB, FaissBridge}; XCLIP -> {Tensor, CIntrinsics, CZlib};
-//   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}.
+//   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}; Hub -> {}.
 import PackageDescription
 
 // Numeric code is unusable at -Onone; these targets are optimized in every configuration
@@ -65,12 +65,14 @@ let package = Package(
                 swiftSettings: optimized),
         .target(name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",
                 swiftSettings: optimized),
+        // Checkpoints from the Hugging Face hub into its cache (optimized: it hashes whole files).
+        .target(name: "Hub", path: "Sources/Hub", swiftSettings: optimized),
         // `vidsearch serve`: the HTTP API and the page (its files embedded in the binary).
         .target(name: "Server", dependencies: ["Query", "VideoIndex", "Ingest", .product(name: "Hummingbird", package: "hummingbird")],
                 path: "Sources/Server",
                 resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .executableTarget(name: "vidsearch",
-                          dependencies: ["Ingest", "Query", "XCLIP", "Server", "DNNLBridge",
+                          dependencies: ["Ingest", "Query", "XCLIP", "Hub", "Server", "DNNLBridge",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
@@ -87,6 +89,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "XCLIP", "VideoIndex", "TestSupport"], path: "Tests/IngestTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "TestSupport"], path: "Tests/HubTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
         .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport", .product(name: "Yams", package: "Yams")],
                     path: "Tests/CLITests"),

@@ -6,8 +6,8 @@ import XCLIP
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Inspect and verify X-CLIP checkpoints.",
-        subcommands: [ModelCheck.self, ModelInfo.self]
+        abstract: "Inspect, verify and pull X-CLIP and CLIP checkpoints.",
+        subcommands: [ModelCheck.self, ModelInfo.self, ModelPull.self]
     )
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import XCLIP
+import Hub
 
 /// Where vidsearch looks when no flag says: documented in the README and in `--help`.
 enum Defaults {

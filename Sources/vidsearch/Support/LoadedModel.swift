@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hub
 import Ingest
 import VideoIndex
 import Query
@@ -18,7 +19,7 @@ struct LoadedModel {
             let named = flag ?? ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"] ?? ""
             if let repo = HubCache.repository(named) {
                 throw ModelError.missingFile(path: "\(named): no such folder, and \(repo.id) at \(repo.revision) is not in the Hugging Face cache (\(HubCache.root().path)); "
-                    + "fetch it there first, for example with `hf download \(repo.id)` (pip install huggingface_hub)")
+                    + "fetch it first with `vidsearch model pull \(named)`")
             }
             throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
         }
