@@ -15,6 +15,32 @@ enum ModelBenchmark {
         return 2 * (patch + Double(v.numHiddenLayers) * perLayer + mit + heads)
     }
 
+    /// A CLIP checkpoint's segment in the same shape (CLIP-mean: the vision tower without message
+    /// tokens, no MIT, no prompt tokens) beside X-CLIP's, both on this CPU's default products, in
+    /// alternating runs.
+    static func clipSegment(shape: String, config: XCLIPConfiguration, xclip: XCLIPModel, report: Report) throws {
+        var clipConfig = config
+        clipConfig.family = .clip
+        let clip = try XCLIPModel(configuration: clipConfig, source: RandomTensorSource(seed: 42))
+        var rng = SeededRandom(seed: 11)
+        let pixels = rng.tensor([1, 8, 3, 224, 224])
+        var xclipTimes: [Double] = [], clipTimes: [Double] = []
+        _ = try xclip.encodeVideos(pixels)
+        _ = try clip.encodeVideos(pixels)
+        for _ in 0..<(shape == "B/16" ? 3 : 5) {
+            let a = Date()
+            _ = try xclip.encodeVideos(pixels)
+            let b = Date()
+            _ = try clip.encodeVideos(pixels)
+            xclipTimes.append(b.timeIntervalSince(a))
+            clipTimes.append(Date().timeIntervalSince(b))
+        }
+        let x = xclipTimes.sorted()[xclipTimes.count / 2], c = clipTimes.sorted()[clipTimes.count / 2]
+        report.add("model.\(shape).clip_segment", c, "s/segment", ratio: x / c, ratioTo: "X-CLIP's segment, same products (x faster)",
+                   note: String(format: "CLIP-mean, batch 1, %@ products; X-CLIP %.4f s in alternating runs (medians of %d)",
+                                ProductEngine.current.rawValue, x, clipTimes.count))
+    }
+
     static func run(shapes: [String], report: Report) throws {
         let sgemm = report.sgemm
         let bandwidth = Measure.memoryBandwidth()
@@ -55,6 +81,7 @@ enum ModelBenchmark {
                 }
             }
             ProductEngine.current = engineBefore
+            try clipSegment(shape: shape, config: config, xclip: model, report: report)
             let ids = [49406, 320, 1929, 8617, 320, 45768, 530, 49407]  // "a dog catching a frisbee in" (8 tokens)
             let t = try Measure.time(repeats: 50, warmup: 3) { _ = try model.encodeText(ids) }
             // Bound by reading the text weights: stated against the machine's read bandwidth.
