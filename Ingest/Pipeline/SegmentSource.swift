@@ -155,18 +155,23 @@ public struct SegmentSource {
         let margin = 1.5 * frameTime + 0.05
         var decodedEnd: Double?
         var sampled = 0
-        // At least one sample: a photo or a clip shorter than the grid's step is one segment too.
-        while segmenter.nextTime < duration || sampled == 0 {
-            let t = sampled == 0 ? min(segmenter.nextTime, duration / 2) : segmenter.nextTime
-            let frame = try decoder.sample(times: [t], seekThreshold: options.seekThreshold)[0]
-            // Past the decodable end the decoder repeats the last frame: nothing to sample there.
-            if decoder.reachedEnd, let last = decoder.furthestFrameTime, t > last + margin, sampled > 0 {
-                if duration - last > margin + 0.25 { decodedEnd = last + frameTime }
-                break
+        // A window's worth of grid times per decoder call: the decoder then knows which frames
+        // between them no time shows, and drops those it can. At least one sample: a photo or a
+        // clip shorter than the grid's step is one segment too.
+        sampling: while segmenter.nextTime < duration || sampled == 0 {
+            var times = segmenter.upcomingTimes(frames).filter { $0 < duration }
+            if times.isEmpty { times = [min(segmenter.nextTime, duration / 2)] }
+            let decoded = try decoder.sample(times: times, seekThreshold: options.seekThreshold)
+            for (t, frame) in zip(times, decoded) {
+                // Past the decodable end the decoder repeats the last frame: nothing to sample there.
+                if decoder.reachedEnd, let last = decoder.furthestFrameTime, t > last + margin, sampled > 0 {
+                    if duration - last > margin + 0.25 { decodedEnd = last + frameTime }
+                    break sampling
+                }
+                let pixels = preprocessor.process([frame.image])
+                segmenter.add(GridSample(time: frame.time, pixels: pixels, small: ThumbnailSource.reduce(frame.image)))
+                sampled += 1
             }
-            let pixels = preprocessor.process([frame.image])
-            segmenter.add(GridSample(time: frame.time, pixels: pixels, small: ThumbnailSource.reduce(frame.image)))
-            sampled += 1
             // A cut within the shortest segment of the end would leave a sliver after it.
             for cut in found where cut.time <= duration - options.minimumLength { send(segmenter.cut(at: cut.time)) }
             found = []

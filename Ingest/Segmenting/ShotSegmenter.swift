@@ -46,6 +46,12 @@ struct ShotSegmenter<Sample> {
     /// When the next sample is wanted.
     var nextTime: Double { shotStart + (Double(gridIndex) + 0.5) * step }
 
+    /// The next `count` sample times, as long as no cut comes (a cut found meanwhile keeps the
+    /// samples taken past it for the next shot).
+    func upcomingTimes(_ count: Int) -> [Double] {
+        (0..<count).map { shotStart + (Double(gridIndex + $0) + 0.5) * step }
+    }
+
     /// The sample for `nextTime`.
     mutating func add(_ sample: Sample) {
         held.append((nextTime, sample))
