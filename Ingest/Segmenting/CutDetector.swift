@@ -29,8 +29,9 @@ public struct CutDetector {
     static let fadeSpan = 1.0
     static let fadeMinimum: Float = 0.35
     static let fadeLinearity: Float = 0.25
-    /// Two cuts closer than this are one transition (a quick dissolve seen as both kinds).
-    static let minimumGap = 0.5
+    /// Two cuts closer than this are one transition (a quick dissolve seen as both kinds, or a fade
+    /// through black seen at its drop and its middle); ShotSegmenter keeps no shorter shot anyway.
+    static let minimumGap = 1.0
     /// How long after its time a cut may still be reported.
     public static let delay = fadeSpan + flashWindow + 0.25
 
@@ -146,7 +147,10 @@ public struct CutDetector {
         let first = frames[a].luma, middle = frames[m].luma
         let apart = first.gridDistance(end.luma)
         // No hard cut inside the span: one frame carrying most of the change is a cut, not a fade.
-        let steep = frames[(a + 1)...i].contains { ($0.score ?? 0) >= Self.hardMinimum }
+        // Judged on the grid (where things are), since a fade over smooth gradients moves whole
+        // histograms across bin edges from one frame to the next.
+        let whole = frames[a].luma.gridDistance(end.luma)
+        let steep = ((a + 1)...i).contains { frames[$0].luma.gridDistance(frames[$0 - 1].luma) >= 0.5 * whole }
         guard !steep, first.difference(end.luma) >= Self.fadeMinimum, apart > 0.02 else {
             endFade()
             return

@@ -68,6 +68,20 @@ final class CutDetectionTests: XCTestCase {
         for (a, b) in zip(segments, segments.dropFirst()) { XCTAssertLessThanOrEqual(b.start, a.end + 1e-9) }
     }
 
+    func testAShortCrossFadeIntoASmoothGradientIsFound() throws {
+        // 0.6 s from colour bars into a smooth gradient, centred on 2.7 s: the gradient's histogram
+        // jumps from frame to frame while the picture changes little, which must not hide the fade.
+        let path = try render("gradient-fade.mp4", """
+            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t,\(normal)[a];\
+            gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[b];\
+            [a][b]xfade=transition=fade:duration=0.6:offset=2.4,settb=1/25[out]
+            """)
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts)
+        assertCuts(found, [(2.7, 0.4)])
+        assertNoStraddle(segments, found)
+    }
+
     func testAFlashAPanAndAShakingCameraAreNoCuts() throws {
         // 4 s shots, hard cuts at 4 and 8: a still test card with a two-frame white flash at
         // 1.44 s, a fast pan across a large card, a camera shaking over colour bars.
