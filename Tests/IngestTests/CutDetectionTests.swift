@@ -51,7 +51,7 @@ final class CutDetectionTests: XCTestCase {
         // centred on 7.5; 10 s in all.
         let path = try render("transitions.mp4", """
             testsrc2=s=160x90:r=25:d=3,\(normal)[a];\
-            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t,\(normal)[b];\
+            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[b];\
             mandelbrot=s=160x90:r=25,trim=duration=3,\(normal)[c];\
             gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[d];\
             [a][b]concat=n=2:v=1:a=0,settb=1/25[ab];\
@@ -72,7 +72,7 @@ final class CutDetectionTests: XCTestCase {
         // 0.6 s from colour bars into a smooth gradient, centred on 2.7 s: the gradient's histogram
         // jumps from frame to frame while the picture changes little, which must not hide the fade.
         let path = try render("gradient-fade.mp4", """
-            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t,\(normal)[a];\
+            smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[a];\
             gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[b];\
             [a][b]xfade=transition=fade:duration=0.6:offset=2.4,settb=1/25[out]
             """)
