@@ -53,7 +53,7 @@ final class CutDetectionTests: XCTestCase {
             testsrc2=s=160x90:r=25:d=3,\(normal)[a];\
             smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[b];\
             mandelbrot=s=160x90:r=25,trim=duration=3,\(normal)[c];\
-            gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[d];\
+            gradients=s=160x90:r=25:d=3:speed=0.00001:nb_colors=2:c0=0x2040a0:c1=0xe0c040:x0=0:y0=0:x1=159:y1=89,\(normal)[d];\
             [a][b]concat=n=2:v=1:a=0,settb=1/25[ab];\
             [ab][c]xfade=transition=fade:duration=1:offset=5,settb=1/25[abc];\
             [abc][d]xfade=transition=fadeblack:duration=1:offset=7,settb=1/25[out]
@@ -73,7 +73,7 @@ final class CutDetectionTests: XCTestCase {
         // jumps from frame to frame while the picture changes little, which must not hide the fade.
         let path = try render("gradient-fade.mp4", """
             smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[a];\
-            gradients=s=160x90:r=25:d=3:speed=0.04:seed=1,\(normal)[b];\
+            gradients=s=160x90:r=25:d=3:speed=0.00001:nb_colors=2:c0=0x2040a0:c1=0xe0c040:x0=0:y0=0:x1=159:y1=89,\(normal)[b];\
             [a][b]xfade=transition=fade:duration=0.6:offset=2.4,settb=1/25[out]
             """)
         let (segments, cuts) = try segments(path)

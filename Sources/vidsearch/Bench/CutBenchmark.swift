@@ -71,7 +71,7 @@ enum CutBenchmark {
     static let bars = Shot(source: "smptehdbars=s={SIZE}:r=25:d={LEN},noise=alls=10:allf=t:all_seed=7", seconds: 3)
     static let test = Shot(source: "testsrc2=s={SIZE}:r=25:d={LEN}", seconds: 3)
     static let zoom = Shot(source: "mandelbrot=s={SIZE}:r=25", seconds: 3)
-    static let gradient = Shot(source: "gradients=s={SIZE}:r=25:d={LEN}:speed=0.04:seed=1", seconds: 3)
+    static let gradient = Shot(source: "gradients=s={SIZE}:r=25:d={LEN}:speed=0.04:nb_colors=2:c0=0x2040a0:c1=0xe0c040:x0=0:y0=0:x1={W}:y1={H}", seconds: 3)
     static let drift = Shot(source: "rgbtestsrc=s={SIZE}:r=25:d={LEN},hue=H=t", seconds: 3)
     static let life = Shot(source: "life=s={SIZE}:r=25:seed=7:mold=10:ratio=0.2:death_color=#303080:life_color=#f0c040,trim=duration={LEN}", seconds: 3)
     static let pan = Shot(source: "testsrc2=s={BIG}:r=25:d={LEN},crop={W}:{H}:x='min(iw-{W}\\,t*iw/5)':y={H}/2", seconds: 3)
