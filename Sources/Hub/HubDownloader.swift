@@ -158,7 +158,7 @@ public struct HubDownloader {
                 throw HubError.http(url: url.absoluteString, status: answer.status)
             }
         }
-        throw HubError.http(url: url.absoluteString, status: 310)
+        throw HubError.network(url: url.absoluteString, reason: "more than 10 redirects")
     }
 
     private func metadata(_ answer: HubHTTP.Response, url: URL, file: String) throws -> Metadata {
@@ -269,7 +269,7 @@ public struct HubDownloader {
                 throw HubError.http(url: url.absoluteString, status: answer.status)
             }
         }
-        throw HubError.http(url: url.absoluteString, status: 310)
+        throw HubError.network(url: url.absoluteString, reason: "more than 10 redirects")
     }
 
     private func link(folder: URL, commit: String, file: String, etag: String) throws {

@@ -21,8 +21,6 @@ final class HubHTTP: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private var failure: Error?
     private var handler: ((Response, UnsafeRawBufferPointer) throws -> Void)?
     private var handlerError: Error?
-    /// Body bytes that came before the response.
-    private var pending: [Data] = []
 
     override init() {
         super.init()
@@ -40,7 +38,6 @@ final class HubHTTP: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// body, in order (nil: the body is discarded).
     func send(_ request: URLRequest, body: ((Response, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> Response {
         response = nil
-        pending = []
         failure = nil
         handlerError = nil
         handler = body
@@ -69,36 +66,19 @@ final class HubHTTP: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         self.response = response as? HTTPURLResponse
-        flushPending(dataTask)
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        // URLSession on Linux can hand over the first bytes before the response: they wait for it.
-        guard response != nil else {
-            pending.append(data)
-            return
-        }
-        deliver(data, task: dataTask)
-    }
-
-    private func deliver(_ data: Data, task: URLSessionTask) {
         guard handlerError == nil, let handler, let response else { return }
         do { try data.withUnsafeBytes { try handler(Self.response(response), $0) } } catch {
             handlerError = error
-            task.cancel()
+            dataTask.cancel()
         }
-    }
-
-    private func flushPending(_ task: URLSessionTask) {
-        let waiting = pending
-        pending = []
-        for data in waiting { deliver(data, task: task) }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         if response == nil, let http = task.response as? HTTPURLResponse { response = http }
-        flushPending(task)
         if let error, handlerError == nil { failure = error }
         done.signal()
     }
