@@ -3,7 +3,7 @@
 // Dependencies point one way (docs/ARCHITECTURE.md draws the same graph):
 //   vidsearch -> {Server, Ingest, Query, XCLIP, Hub, DNNLBridge}; Server -> {Query, VideoIndex, Ingest};
 //   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg}; Query -> {VideoIndex, XCLIP};
-//   VideoIndex -> {Tensor, CLMDB, FaissBridge}; XCLIP -> {Tensor, CIntrinsics, CZlib};
+//   VideoIndex -> {Tensor, CLMDB, FaissBridge, CSQLite}; XCLIP -> {Tensor, CIntrinsics, CZlib};
 //   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}; Hub -> {}.
 import PackageDescription
 
@@ -38,6 +38,8 @@ let package = Package(
                        providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
         // FAISS through a narrow extern "C" surface; Debian's libfaiss.a has no c_api symbols.
@@ -59,7 +61,7 @@ let package = Package(
                 swiftSettings: optimized),
         .target(name: "XCLIP", dependencies: ["Tensor", "CIntrinsics", "CZlib"], path: "Sources/XCLIP",
                 swiftSettings: optimized),
-        .target(name: "VideoIndex", dependencies: ["Tensor", "CLMDB", "FaissBridge"], path: "Index",
+        .target(name: "VideoIndex", dependencies: ["Tensor", "CLMDB", "FaissBridge", "CSQLite"], path: "Index",
                 swiftSettings: optimized),
         .target(name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "Tensor", "CFFmpeg"], path: "Ingest",
                 swiftSettings: optimized),

@@ -47,11 +47,10 @@ enum PerVideoMerge {
                     run = hit
                     continue
                 }
-                let best = hit.score > current.score ? hit : current
-                current = SearchResult(path: best.path, videoId: best.videoId, segmentId: best.segmentId,
-                                       start: min(current.start, hit.start), end: max(current.end, hit.end),
-                                       score: best.score, thumbnail: best.thumbnail)
-                run = current
+                var best = hit.score > current.score ? hit : current  // its score, segment, thumbnail and line
+                best.start = min(current.start, hit.start)
+                best.end = max(current.end, hit.end)
+                run = best
             }
             if let run { moments.append(run) }
         }

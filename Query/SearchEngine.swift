@@ -3,14 +3,18 @@ import Tensor
 import VideoIndex
 import XCLIP
 
-/// Answers text queries over an index: text -> tokens -> text embedding -> FAISS top
-/// candidates -> each candidate's video-specific prompt over its stored tokens -> cosine with
-/// its video embedding -> the best k. Same index and query, same results in the same order.
+/// Answers text queries over an index. The pictures: text -> tokens -> text embedding -> FAISS
+/// top candidates -> each candidate's video-specific prompt over its stored tokens -> cosine
+/// with its video embedding. The words said: the text cache's BM25 over subtitle and transcript
+/// cues -> the segments each cue is shown over. Both lists fused by reciprocal rank (RankFusion),
+/// then the best k. Same index and query, same results in the same order.
 public final class SearchEngine {
     public let model: XCLIPModel
     public let tokenizer: CLIPTokenizer
     public let store: IndexStore
     public private(set) var vectors: VectorCache
+    /// The full-text cache of the index's subtitle and transcript cues.
+    public private(set) var text: TextCache
     public let reranker: PromptReranker
     /// Candidates reranked at once, so that the prompt tokens held at once stay bounded (a
     /// candidate holds promptTokenCount x embeddingSize floats: 49 x 512 at B/32).
@@ -21,6 +25,7 @@ public final class SearchEngine {
         self.tokenizer = tokenizer
         self.store = store
         vectors = try VectorCache.open(store)
+        text = try TextCache.open(store)
         reranker = PromptReranker(model: model)
     }
 
@@ -29,6 +34,7 @@ public final class SearchEngine {
     public func refresh() throws {
         if !store.isWriter { try store.reloadMeta() }
         vectors = try vectors.caughtUp(store)
+        text = try text.caughtUp(store)
     }
 
     /// The CLIP ids of a query: special-token strings typed by the user, in any spelling that
@@ -40,12 +46,66 @@ public final class SearchEngine {
         return ids
     }
 
+    /// The pictures and the words said (`options.signals`), fused.
     public func search(_ text: String, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
-        try search(tokens: try tokens(text), options: options)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw QueryError.emptyQuery }
+        let visual = options.signals.visual ? try ranked(tokens: try tokens(text), options: options) : []
+        let speech = options.signals.speech ? try spoken(TextQuery(text), options: options) : []
+        return try finish(RankFusion.fuse(visual: visual, speech: speech), options: options)
     }
 
-    /// A search from token ids as the model reads them ([start] + ids + [end]).
+    /// A search of the pictures alone, from token ids as the model reads them ([start] + ids + [end]).
     public func search(tokens ids: [Int], options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
+        try finish(try ranked(tokens: ids, options: options), options: options)
+    }
+
+    /// Moments (with `perVideo`), the best k, thumbnails.
+    private func finish(_ ranked: [SearchResult], options: SearchOptions) throws -> [SearchResult] {
+        var results = ranked
+        if options.perVideo { results = PerVideoMerge.merge(results, cuts: try cuts(of: results)) }
+        results = Array(results.prefix(options.k))
+        if options.thumbnails {
+            for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
+        }
+        return results
+    }
+
+    /// The segments whose subtitle or transcript lines match `query`, best line first (BM25),
+    /// each segment once (under its best line), among those the filters let through; at most
+    /// `max(candidates, k)`. Lines are fetched in pages until enough segments pass.
+    func spoken(_ query: TextQuery, options: SearchOptions) throws -> [SearchResult] {
+        let needed = max(options.candidates, options.k)
+        guard query.expression != nil else { return [] }
+        var results: [SearchResult] = []
+        var seen = Set<Int64>()
+        var offset = 0
+        var page = needed
+        let facts = try options.videos.map { _ in try videoFacts() }
+        while results.count < needed {
+            let hits = try text.search(query, limit: page, offset: offset)
+            let found = try store.lookup(hits.flatMap(\.segments))
+            for hit in hits {
+                if let filter = options.videos {
+                    guard let fact = facts?[hit.videoId], filter.matches(date: fact.date, duration: fact.duration) else { continue }
+                }
+                for id in hit.segments where !seen.contains(id) {
+                    guard let (segment, path) = found[id], options.paths?.matches(path) ?? true else { continue }
+                    seen.insert(id)
+                    var result = SearchResult(path: path, videoId: segment.videoId, segmentId: id, start: segment.start, end: segment.end,
+                                              score: Float(hit.relevance), thumbnail: nil)
+                    result.speech = SpeechMatch(hit)
+                    results.append(result)
+                }
+            }
+            if hits.count < page { break }
+            offset += page
+            page *= 4
+        }
+        return Array(results.prefix(needed))
+    }
+
+    /// The pictures' ranking: the first stage, then the video-specific prompt rerank.
+    func ranked(tokens ids: [Int], options: SearchOptions) throws -> [SearchResult] {
         let textEmbedding = try model.encodeText(ids)
 
         // First stage: cosine against the stored (normalized) video embeddings.
@@ -63,13 +123,11 @@ public final class SearchEngine {
             // A segment removed since the first stage read it scores -inf: it is no hit.
             candidates.removeAll { !$0.score.isFinite }
         }
-        var results = candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }
-        if options.perVideo { results = PerVideoMerge.merge(results, cuts: try cuts(of: results)) }
-        results = Array(results.prefix(options.k))
-        if options.thumbnails {
-            for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
+        return candidates.sorted { ($0.score, -$0.segmentId) > ($1.score, -$1.segmentId) }.map { hit in
+            var hit = hit
+            hit.visualScore = hit.score
+            return hit
         }
-        return results
     }
 
     /// The best `max(candidates, k)` segments by cosine, among those the path filter lets
@@ -134,14 +192,9 @@ public final class SearchEngine {
 
     /// Segments like `source` (from this index or another: it is left out by path and time).
     public func similar(to source: LikeSource, options: SearchOptions = SearchOptions()) throws -> [SearchResult] {
-        var results = try firstStage(VectorCache.normalized(source.embedding), options: options) { hit in
+        let results = try firstStage(VectorCache.normalized(source.embedding), options: options) { hit in
             hit.path == source.path && hit.start < source.end && source.start < hit.end
         }
-        if options.perVideo { results = PerVideoMerge.merge(results, cuts: try cuts(of: results)) }
-        results = Array(results.prefix(options.k))
-        if options.thumbnails {
-            for i in results.indices { results[i].thumbnail = try store.thumbnail(segment: results[i].segmentId) }
-        }
-        return results
+        return try finish(results.map { var hit = $0; hit.visualScore = hit.score; return hit }, options: options)
     }
 }

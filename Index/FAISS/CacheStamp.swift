@@ -17,8 +17,25 @@ struct CacheStamp: Codable, Equatable {
     }
 
     static func read(_ directory: URL, generation: UInt64) -> CacheStamp? {
-        guard let data = FileManager.default.contents(atPath: url(in: directory, generation: generation).path) else { return nil }
+        read(url(in: directory, generation: generation))
+    }
+
+    /// The stamp at `file` (the text cache's: `text-g<generation>.stamp`).
+    static func read(_ file: URL) -> CacheStamp? {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
         return try? JSONDecoder().decode(CacheStamp.self, from: data)
+    }
+
+    /// Stamps the finished, synced cache file `staged` (not yet in place) as `destination`:
+    /// the stamp goes in place first, so a cache file never appears without its stamp.
+    static func write(describing staged: URL, index: String?, generation: UInt64, to destination: URL, staging: URL) throws {
+        let (checksum, bytes) = try checksum(of: staged.path)
+        let stamp = CacheStamp(index: index ?? "", generation: generation, checksum: checksum, bytes: bytes)
+        try JSONEncoder().encode(stamp).write(to: staging)
+        try VectorCache.fsync(staging.path)
+        guard rename(staging.path, destination.path) == 0 else {
+            throw IndexError.unreadable(path: destination.path, reason: "rename: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Why `file` cannot be trusted for an LMDB environment of id `index`, or nil when it can.

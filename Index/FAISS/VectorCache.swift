@@ -213,14 +213,9 @@ public final class VectorCache {
         try index.write(to: temporary.path)
         try VectorCache.fsync(temporary.path)
         // The stamp goes in place before the file it describes, like the tombstones.
-        let (checksum, bytes) = try CacheStamp.checksum(of: temporary.path)
-        let stamp = CacheStamp(index: indexId ?? "", generation: generation, checksum: checksum, bytes: bytes)
-        let stampStaging = directory.appendingPathComponent("stamp.tmp-\(getpid())")
-        try JSONEncoder().encode(stamp).write(to: stampStaging)
-        try VectorCache.fsync(stampStaging.path)
-        guard rename(stampStaging.path, CacheStamp.url(in: directory, generation: generation).path) == 0 else {
-            throw IndexError.unreadable(path: CacheStamp.url(in: directory, generation: generation).path, reason: "rename: \(String(cString: strerror(errno)))")
-        }
+        try CacheStamp.write(describing: temporary, index: indexId, generation: generation,
+                             to: CacheStamp.url(in: directory, generation: generation),
+                             staging: directory.appendingPathComponent("stamp.tmp-\(getpid())"))
         let final = directory.appendingPathComponent("vectors-g\(generation).faiss")
         guard rename(temporary.path, final.path) == 0 else {
             throw IndexError.unreadable(path: final.path, reason: "rename: \(String(cString: strerror(errno)))")

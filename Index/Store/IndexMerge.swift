@@ -7,7 +7,7 @@ import Foundation
 /// - the same path with other content is replaced by the newer (modification time) of the two;
 /// - the same content under another path is a moved file when the held path no longer exists
 ///   (one copy, under the shard's path), and a second file otherwise;
-/// - everything else is copied: segment records, vectors, prompt tokens, thumbnails. Nothing is
+/// - everything else is copied: segment records, vectors, prompt tokens, thumbnails, subtitles. Nothing is
 ///   encoded again.
 /// A shard of another model is refused before anything is written. The FAISS cache is left to the
 /// caller, to be rebuilt once at the end.
@@ -54,7 +54,9 @@ public struct IndexMerge {
             }
             var record = video
             record.segmentIds = []
-            try store.put(video: record, segments: segments)
+            // The shard's text comes along (a record without any keeps its nil summary: read next run).
+            let subtitles = video.subtitles == nil ? nil : try shard.subtitles(videoId: video.id) ?? VideoSubtitles()
+            try store.put(video: record, segments: segments, subtitles: subtitles)
         }
     }
 }

@@ -6,7 +6,8 @@ import Tensor
 ///
 /// LMDB named databases: meta ("meta" -> IndexMeta JSON), videos (id -> VideoRecord JSON),
 /// paths (path -> video id), fingerprints (fingerprint -> video id), segments (id -> times),
-/// vectors (id -> f32), prompts (id -> 8-bit prompt tokens), thumbnails (id -> JPEG).
+/// vectors (id -> f32), prompts (id -> 8-bit prompt tokens), thumbnails (id -> JPEG),
+/// subtitles (video id -> VideoSubtitles JSON: the cues of its subtitles and transcripts).
 /// Ids are big-endian keys. One video's records change in one write transaction, so after a
 /// crash a video is wholly present or wholly absent.
 public final class IndexStore {
@@ -204,6 +205,13 @@ public final class IndexStore {
         }
     }
 
+    /// A video's segment records, in one snapshot, in time order.
+    public func segments(of video: VideoRecord) throws -> [SegmentRecord] {
+        try environment.read { txn in
+            try video.segmentIds.compactMap { id in try txn.get(Key.id(id), in: "segments").flatMap { SegmentRecord(id: id, encoded: $0) } }
+        }.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+    }
+
     public func embedding(segment id: Int64) throws -> [Float]? {
         try environment.read { txn in try txn.get(Key.id(id), in: "vectors").map(Self.floats) }
     }
@@ -246,6 +254,13 @@ public final class IndexStore {
                                           thumbnail: try txn.get(Key.id(id), in: "thumbnails") ?? []))
             }
             return out
+        }
+    }
+
+    /// A video's subtitles and transcripts (nil: none stored).
+    public func subtitles(videoId: UInt64) throws -> VideoSubtitles? {
+        try environment.read { txn in
+            try txn.get(Key.id(videoId), in: "subtitles").flatMap { try? JSONDecoder().decode(VideoSubtitles.self, from: Data($0)) }
         }
     }
 
@@ -299,8 +314,10 @@ public final class IndexStore {
 
     /// Stores a video and its segments in one transaction, replacing whatever the index held
     /// for the same path (the old segments leave in the same transaction). Returns the record stored.
+    /// `subtitles`: what the video says; nil where it was not read (the record's summary is then
+    /// nil too, and the next run reads it).
     @discardableResult
-    public func put(video: VideoRecord, segments: [EncodedSegment]) throws -> VideoRecord {
+    public func put(video: VideoRecord, segments: [EncodedSegment], subtitles: VideoSubtitles? = nil) throws -> VideoRecord {
         requireWriter()
         let model = meta.model
         for s in segments {
@@ -324,6 +341,10 @@ public final class IndexStore {
             record.id = meta.nextVideoId
             meta.nextVideoId += 1
             record.segmentIds = []
+            record.subtitles = subtitles?.summary
+            if let subtitles, !subtitles.isEmpty || !subtitles.sources.isEmpty {
+                try txn.put(try JSONEncoder().encode(subtitles).bytes, for: Key.id(record.id), in: "subtitles")
+            }
             for (s, prompts) in zip(segments, encodedPrompts) {
                 let id = meta.nextSegmentId
                 meta.nextSegmentId += 1
@@ -347,6 +368,25 @@ public final class IndexStore {
         }
         meta = newMeta
         return stored
+    }
+
+    /// Replaces a video's subtitles and transcripts (a sidecar added or edited, or a record made
+    /// before they were read), its segments and vectors untouched.
+    public func setSubtitles(videoId: UInt64, _ subtitles: VideoSubtitles) throws {
+        requireWriter()
+        meta = try environment.write { txn in
+            var meta = try Self.currentMeta(txn, fallback: self.meta)
+            guard var record = try Self.video(Key.id(videoId), txn) else { return meta }
+            record.subtitles = subtitles.summary
+            try txn.delete(Key.id(videoId), in: "subtitles")
+            if !subtitles.isEmpty || !subtitles.sources.isEmpty {
+                try txn.put(try JSONEncoder().encode(subtitles).bytes, for: Key.id(videoId), in: "subtitles")
+            }
+            try txn.put(try JSONEncoder().encode(record).bytes, for: Key.id(videoId), in: "videos")
+            meta.generation += 1  // the text cache catches up to it
+            try txn.put(try JSONEncoder().encode(meta).bytes, for: Self.metaKey, in: "meta")
+            return meta
+        }
     }
 
     /// Records a video's creation_time read after it was indexed (older records), nothing encoded again.
@@ -413,6 +453,7 @@ public final class IndexStore {
             for db in ["segments", "vectors", "prompts", "thumbnails"] { try txn.delete(Key.id(id), in: db) }
         }
         try txn.delete(Key.id(record.id), in: "videos")
+        try txn.delete(Key.id(record.id), in: "subtitles")
         if let owner = try txn.get(Key.path(record.path), in: "paths"), owner == Key.id(record.id) {
             try txn.delete(Key.path(record.path), in: "paths")
         }

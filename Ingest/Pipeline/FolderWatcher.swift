@@ -117,6 +117,7 @@ public final class FolderWatcher {
             let cache = try VectorCache.open(run.store)
             let final = try cache.needsRebuild(run.store) ? try VectorCache.rebuild(run.store) : cache
             try final.save(in: run.store.directory)
+            try TextCache.open(run.store).save(in: run.store.directory)
             events(.committed)
         }
     }

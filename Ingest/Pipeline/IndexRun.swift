@@ -6,7 +6,9 @@ import VideoIndex
 /// size and modification time) are skipped, a moved or renamed file is recognized by its
 /// fingerprint and keeps its segments, new and changed files are encoded. Each video is
 /// committed in its own transaction as soon as it is encoded, so an interrupted run keeps
-/// every finished video and a re-run finishes the rest.
+/// every finished video and a re-run finishes the rest. A video's subtitles and transcripts
+/// (SubtitleReader) are stored with it; an unchanged video whose sidecar files changed, or
+/// that was indexed before they were read, has only its text read again.
 public final class IndexRun {
     public enum Outcome: String { case indexed, skipped, moved, failed }
 
@@ -18,6 +20,8 @@ public final class IndexRun {
         public var detail: String?
         /// Indexed, but not all of it: the file is shorter than its header says (exit status 1).
         public var partial = false
+        /// Subtitle and transcript cues stored for it in this run (nil: its text was not read).
+        public var cues: Int?
 
         public init(path: String, outcome: Outcome, segments: Int = 0, duration: Double = 0, detail: String? = nil) {
             self.path = path
@@ -52,12 +56,18 @@ public final class IndexRun {
             switch try IndexPlan.decide(path: path, store: store, detectCuts: pipeline.options.segments.detectCuts) {
             case let .skip(result, known):
                 try readDateIfMissing(known)
+                var result = result
+                if let cues = try readTextIfChanged(known) {
+                    result.cues = cues
+                    result.detail = "unchanged; subtitles read again (\(cues) cue\(cues == 1 ? "" : "s"))"
+                }
                 results.append(result); progress(.file(result))
             case let .fail(result):
                 results.append(result); progress(.file(result))
             case let .move(twin, size, mtime):
                 try store.move(videoId: twin.id, to: path, size: size, mtime: mtime)
-                let result = FileResult(path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
+                var result = FileResult(path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
+                if let moved = try store.video(id: twin.id) { result.cues = try readTextIfChanged(moved) }
                 results.append(result); progress(.file(result))
             case let .encode(size, mtime, fingerprint, _):
                 stats[path] = (size, mtime, fingerprint)
@@ -86,10 +96,13 @@ public final class IndexRun {
                                          frameRate: video.info.frameRate, rotation: video.info.rotation,
                                          recorded: video.info.creationTime, dateRead: true,
                                          precision: video.precision, cuts: video.cuts)
-                let stored = try store.put(video: record, segments: video.segments)
+                let subtitles = SubtitleReader.read(video: video.path)
+                let stored = try store.put(video: record, segments: video.segments, subtitles: subtitles)
+                let warnings = video.warnings + SubtitleReader.notes(subtitles)
                 var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
-                                        duration: record.duration, detail: video.warnings.isEmpty ? nil : video.warnings.joined(separator: "; "))
+                                        duration: record.duration, detail: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
                 result.partial = video.partial
+                result.cues = subtitles.cues.count
                 results.append(result)
                 progress(.file(result))
             case let .failed(error):
@@ -99,6 +112,18 @@ public final class IndexRun {
             }
         }
         return results
+    }
+
+    /// An unchanged video whose text may have changed: read before subtitles were kept (every
+    /// source is read), or with sidecar files added, removed or edited since (only the sidecars
+    /// are read again; the streams' stored cues stay). Returns the cues stored, nil when nothing changed.
+    private func readTextIfChanged(_ known: VideoRecord) throws -> Int? {
+        let summary = known.subtitles
+        if let summary, summary.sidecars == SubtitleReader.sidecarStamps(video: known.path) { return nil }
+        let stored = summary == nil ? nil : try store.subtitles(videoId: known.id)
+        let subtitles = SubtitleReader.read(video: known.path, streams: summary == nil, keeping: stored ?? VideoSubtitles())
+        try store.setSubtitles(videoId: known.id, subtitles)
+        return subtitles.cues.count
     }
 
     /// An unchanged video indexed before dates were kept: its container's creation_time is read

@@ -115,9 +115,12 @@ struct IndexCommand: ParsableCommand {
             let cache = try VectorCache.open(store)
             let final = try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache
             try final.save(in: store.directory)
-            notice = cache.notice
+            let text = try TextCache.open(store)
+            try text.save(in: store.directory)
+            notice = [cache.notice, text.notice].compactMap { $0 }.joined(separator: "; ")
+            if notice?.isEmpty == true { notice = nil }
         } catch {
-            notice = "the vector cache could not be written (\(error)); every video reported as indexed is committed "
+            notice = "the vector or text cache could not be written (\(error)); every video reported as indexed is committed "
                 + "in LMDB, and the cache is rebuilt from it on the next open"
         }
         if let notice, !json { FileHandle.standardError.write(Data("vidsearch: \(notice)\n".utf8)) }

@@ -31,6 +31,7 @@ struct RemoveCommand: ParsableCommand {
             }
             let cache = try VectorCache.open(store)
             try (try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache).save(in: store.directory)
+            try TextCache.open(store).save(in: store.directory)
             return outcomes
         }
         for (path, removed) in outcomes {

@@ -9,14 +9,25 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Find the segments that match a description.",
         discussion: """
-        The best candidates from the vector index are reranked with X-CLIP's video-specific
-        prompt (the text embedding adapted to each candidate video), as the model was trained.
-        Scores are cosine similarities in [-1, 1].
+        Two signals, fused. The pictures: the best candidates from the vector index are
+        reranked with X-CLIP's video-specific prompt (the text embedding adapted to each
+        candidate video), as the model was trained. The words said: subtitle streams, and
+        .srt/.vtt/Whisper .json files beside the videos, searched as full text (BM25). The two
+        ranked lists are fused by reciprocal rank: a segment both find ranks above one that
+        either finds alone. "Quoted words" must appear in a line exactly; other words are
+        alternatives. --visual or --speech uses one signal.
+
+        Scores: cosine similarities in [-1, 1] where only the pictures ranked (always, in an
+        index without subtitles); with a line matched, the fused score (sum of 1/(60 + rank)).
+        Each hit says why it matched: the line, with the matched words in [brackets], and/or
+        the visual score.
 
         Exit status: 0 ok (also when nothing matches), 2 empty or unreadable query, 3 index or model error.
 
         Examples:
           vidsearch search "a dog catching a frisbee"
+          vidsearch search '"good boy" a dog running'             # a spoken phrase and the pictures
+          vidsearch search "frisbee" --speech                     # only what is said
           vidsearch search "a red circle moving left" -k 5 --per-video
           vidsearch search "someone opening a door" --json | jq .path
           vidsearch search "a dog" --index /data/shard1 --index /data/shard2
@@ -51,6 +62,12 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Each video's moments: the run of segments around its best hit that stay near that peak (and a second run that rises as high), not every hit.")
     var perVideo = false
 
+    @Flag(help: "Only the pictures (X-CLIP), not the words said.")
+    var visual = false
+
+    @Flag(help: "Only the words said (subtitles and transcripts), not the pictures.")
+    var speech = false
+
     @Option(help: "Write each hit's thumbnail JPEG into this folder (named rank-N.jpg).")
     var thumbnails: String?
 
@@ -82,6 +99,8 @@ struct SearchCommand: ParsableCommand {
         let given = [query != nil, queries != nil, like != nil, image != nil].filter { $0 }.count
         if given == 0 { throw ValidationError("give a query (or --queries FILE, --like SEGMENT, --image PHOTO)") }
         if given > 1 { throw ValidationError("give one of a query, --queries FILE, --like SEGMENT and --image PHOTO") }
+        if visual && speech { throw ValidationError("--visual and --speech together are the default: give one, or neither") }
+        if speech && (like != nil || image != nil) { throw ValidationError("--speech searches words: it needs a text query, not --like or --image") }
         try Limits.check(k, "-k", 1...Limits.maxResults)
         try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
         if let after, RecordingDate.parse(after) == nil { throw ValidationError("--after \(after): not a date (2024-05-01 or 2024-05-01T12:00:00Z)") }
@@ -125,6 +144,7 @@ struct SearchCommand: ParsableCommand {
                 let store = try IndexStore(readingAt: directory, model: loaded.identity)
                 let engine = try SearchEngine(model: loaded.model, tokenizer: tokenizer, store: store)
                 if let notice = engine.vectors.notice, !json { Output.error(notice) }
+                if let notice = engine.text.notice, !json { Output.error(notice) }
                 if !loaded.model.reranks, !noRerank, !json, directory == options.indexDirectories.first {
                     Output.error("note: \(loaded.directory.lastPathComponent) is a CLIP checkpoint: no video-specific prompt, so no rerank (scores are CLIP-mean cosines)")
                 }
@@ -135,7 +155,8 @@ struct SearchCommand: ParsableCommand {
                                           thumbnails: thumbnails != nil, paths: path.map(PathFilter.init),
                                           videos: VideoFilter(after: after.flatMap { RecordingDate.bound($0, endOfDay: false) },
                                                               before: before.flatMap { RecordingDate.bound($0, endOfDay: true) },
-                                                              minDuration: minDuration, maxDuration: maxDuration))
+                                                              minDuration: minDuration, maxDuration: maxDuration),
+                                          signals: visual ? .visualOnly : speech ? .speechOnly : .both)
         func ranked(_ all: [SearchResult]) -> [SearchResult] {
             Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
         }
@@ -180,6 +201,13 @@ struct SearchCommand: ParsableCommand {
                 var object: [String: Any] = ["rank": rank + 1, "score": Double(hit.score), "path": hit.path, "start": hit.start,
                                              "end": hit.end, "segment": hit.segmentId]
                 if labelled { object["query"] = text }
+                object["signals"] = hit.signals
+                if let visual = hit.visualScore { object["visual_score"] = Double(visual) }
+                if let line = hit.speech {
+                    var speech: [String: Any] = ["start": line.start, "end": line.end, "text": line.text, "parts": line.parts]
+                    if let language = line.language { speech["language"] = language }
+                    object["speech"] = speech
+                }
                 if let folder = thumbnails, hit.thumbnail != nil { object["thumbnail"] = "\(folder)/rank-\(rank + 1).jpg" }
                 Output.json(object)
             }
@@ -187,13 +215,20 @@ struct SearchCommand: ParsableCommand {
         }
         if labelled { print("\n\(text)") }
         if results.isEmpty {
-            print(path == nil ? "no matches (the index is empty)" : "no matches under \(path!)")
+            print(speech ? "no line matches" : path == nil ? "no matches (the index is empty)" : "no matches under \(path!)")
             return
         }
         print("rank  score   time             path")
         for (rank, hit) in results.enumerated() {
             let range = "\(Formatting.time(hit.start, precise: true))-\(Formatting.time(hit.end, precise: true))"
             print("\(Formatting.pad(String(rank + 1), 4))  \(String(format: "%.3f", hit.score))  \(Formatting.pad(range, 15))  \(hit.path)")
+            if let line = hit.speech {
+                // The line that matched, the found words in brackets, where it is said.
+                let marked = line.parts.enumerated().map { $0.offset % 2 == 1 ? "[\($0.element)]" : $0.element }.joined()
+                let language = line.language.map { ", \($0)" } ?? ""
+                let visual = hit.visualScore.map { String(format: "; visual %.3f", $0) } ?? ""
+                print("      \"\(marked)\" (said \(Formatting.time(line.start, precise: true))-\(Formatting.time(line.end, precise: true))\(language)\(visual))")
+            }
         }
     }
 }

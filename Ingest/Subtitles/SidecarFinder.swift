@@ -1,0 +1,47 @@
+import Foundation
+
+/// The subtitle and transcript files beside a video that share its base name: `video.srt`,
+/// `video.en.vtt`, `video.de.srt`, `video.pt-BR.srt` (yt-dlp's `--write-subs` names), and
+/// Whisper's `video.json`, `video.srt`, `video.vtt`. The part between the base name and the
+/// extension is the language when it reads as a language tag.
+enum SidecarFinder {
+    struct Sidecar: Equatable {
+        let path: String
+        let name: String
+        let format: String
+        let language: String?
+        let size: UInt64
+        let mtime: Double
+    }
+
+    static let formats = ["srt": "subrip", "vtt": "webvtt", "json": "whisper-json"]
+
+    static func sidecars(of video: String) -> [Sidecar] {
+        let url = URL(fileURLWithPath: video)
+        let folder = url.deletingLastPathComponent()
+        let base = url.deletingPathExtension().lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var found: [Sidecar] = []
+        for name in names.sorted() where name.hasPrefix(base + ".") {
+            let ext = (name as NSString).pathExtension.lowercased()
+            guard let format = formats[ext] else { continue }
+            let middle = String(name.dropFirst(base.count + 1).dropLast(ext.count + 1))
+            let language: String?
+            if middle.isEmpty { language = nil } else if isLanguageTag(middle) { language = middle } else { continue }
+            let path = folder.appendingPathComponent(name).path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  (attributes[.type] as? FileAttributeType) == .typeRegular else { continue }
+            found.append(Sidecar(path: path, name: name, format: format, language: language,
+                                 size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0,
+                                 mtime: (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
+        }
+        return found
+    }
+
+    /// `en`, `deu`, `pt-BR`, `zh-Hans`, `en-orig`: letters, then dash-separated letters or digits.
+    static func isLanguageTag(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
+        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+}
