@@ -95,6 +95,7 @@ public enum Verifier {
                 }
             }
             try verifyVectors(store, segmentIds: segmentIds, report: &report)
+            try verifyText(store, txn: txn, videoIds: videoIds, report: &report)
             if report.precisions.count > 1 {
                 let counts = report.precisions.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }.joined(separator: ", ")
                 report.notes.append("vectors of mixed precision (\(counts) videos): allowed, the two agree within cosine 0.999")
@@ -173,6 +174,49 @@ public enum Verifier {
             if !missing.isEmpty { report.problems.append("vector cache: \(missing.count) segments without a vector, e.g. \(missing.sorted().prefix(5))") }
         } else {
             report.notes.append("vector cache at generation \(generation), index at \(store.meta.generation): caught up on the next open")
+        }
+    }
+
+    /// The subtitles: every video's stored cues agree with its record's summary (count and
+    /// digest), none belong to a missing video; and the text cache, like the vector cache, is
+    /// stamped for this index and, at LMDB's generation, holds every cue.
+    private static func verifyText(_ store: IndexStore, txn: LMDBTransaction, videoIds: Set<UInt64>, report: inout Report) throws {
+        var cues = 0
+        try txn.forEach(in: "subtitles") { key, value in
+            guard let id = Key.decodeId(key, as: UInt64.self), videoIds.contains(id) else {
+                report.problems.append("subtitles: stored under key \(key) for no video")
+                return true
+            }
+            guard let subtitles = try? JSONDecoder().decode(VideoSubtitles.self, from: Data(value)) else {
+                report.problems.append("video \(id): subtitles unreadable")
+                return true
+            }
+            if let video = try IndexStore.video(key, txn), video.subtitles != subtitles.summary {
+                report.problems.append("video \(id): stored subtitles (\(subtitles.cues.count) cues) disagree with its record's summary")
+            }
+            cues += subtitles.cues.count
+            return true
+        }
+        let (file, generation) = TextCache.newestFile(in: store.directory)
+        guard let file else {
+            if cues > 0 { report.notes.append("no text cache file yet: it is built on the next open") }
+            return
+        }
+        guard let stamp = CacheStamp.read(TextCache.stampURL(in: store.directory, generation: generation)) else {
+            report.problems.append("text cache \(file.lastPathComponent): no stamp; the next index run rebuilds it from LMDB")
+            return
+        }
+        if let problem = stamp.problem(file: file, index: store.meta.indexId) {
+            report.problems.append("text cache \(file.lastPathComponent): \(problem); the next index run rebuilds it from LMDB")
+            return
+        }
+        if generation > store.meta.generation {
+            report.problems.append("text cache: generation \(generation) is ahead of the index's \(store.meta.generation)")
+        } else if generation == store.meta.generation {
+            let held = try TextCache.open(store).count()
+            if held != cues { report.problems.append("text cache: \(held) cues, LMDB holds \(cues)") }
+        } else {
+            report.notes.append("text cache at generation \(generation), index at \(store.meta.generation): caught up on the next open")
         }
     }
 }

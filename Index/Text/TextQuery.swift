@@ -14,6 +14,11 @@ public struct TextQuery: Equatable {
     public var phrases: [String]
     public var words: [String]
 
+    public init(phrases: [String], words: [String]) {
+        self.phrases = phrases
+        self.words = words
+    }
+
     public init(_ text: String) {
         var phrases: [String] = [], words: [String] = []
         var inQuote = false

@@ -1,0 +1,102 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Subtitles through the binary: an embedded stream and sidecars are found by `search`, fused
+/// with the pictures; a sidecar edited after indexing is read again without encoding the video;
+/// a deleted or damaged text cache is rebuilt from LMDB; `verify` checks it all.
+final class SubtitleSearchTests: XCTestCase {
+    func testEmbeddedAndSidecarSubtitlesSearchedFusedAndKeptCurrent() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try tinyModel(self)
+        let footage = dir.appendingPathComponent("footage")
+        try FileManager.default.createDirectory(at: footage, withIntermediateDirectories: true)
+        // Three clips of 8 s (two 4 s segments each): one with a SubRip stream, one with a
+        // sidecar, one with nothing said.
+        let srt = dir.appendingPathComponent("stream.srt").path
+        try "1\n00:00:05,000 --> 00:00:06,000\nThe zebra crossing is closed\n".write(toFile: srt, atomically: true, encoding: .utf8)
+        let embedded = footage.appendingPathComponent("embedded.mkv").path
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=8", "-i", srt, "-map", "0", "-map", "1", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-c:s", "srt", "-metadata:s:s:0", "language=eng", embedded])
+        let sidecarVideo = footage.appendingPathComponent("talk.mp4").path
+        try makeClip(sidecarVideo, color: "red", seconds: 8)
+        let sidecar = footage.appendingPathComponent("talk.en.srt").path
+        try "1\n00:00:01,000 --> 00:00:02,000\nWelcome to the <b>harbour</b> tour\n".write(toFile: sidecar, atomically: true, encoding: .utf8)
+        try makeClip(footage.appendingPathComponent("silent.mp4").path, color: "blue", seconds: 8)
+        let index = dir.appendingPathComponent("index").path
+        let first = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+
+        func search(_ query: String, _ extra: [String] = []) throws -> [[String: Any]] {
+            let result = try CLI.run(["search", query, "--index", index, "--model", model.path, "--json"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.json
+        }
+        // The stream's line, in the second segment (4-8 s), with its words marked.
+        let zebra = try search("zebra", ["--speech"])
+        XCTAssertEqual(zebra.count, 1, "\(zebra)")
+        XCTAssertEqual(zebra.first?["path"] as? String, embedded)
+        XCTAssertEqual(zebra.first?["start"] as? Double, 4)
+        let line = try XCTUnwrap(zebra.first?["speech"] as? [String: Any])
+        XCTAssertEqual(line["parts"] as? [String], ["The ", "zebra", " crossing is closed"])
+        XCTAssertEqual(line["language"] as? String, "eng")
+        XCTAssertEqual(line["start"] as? Double, 5)
+        XCTAssertEqual(zebra.first?["signals"] as? [String], ["speech"])
+
+        // Fused: the segment both signals find is first; the rest come from the pictures alone.
+        let both = try search("harbour", ["-k", "6"])
+        XCTAssertEqual(both.count, 6)
+        XCTAssertEqual(both.first?["path"] as? String, sidecarVideo)
+        XCTAssertEqual(both.first?["signals"] as? [String], ["visual", "speech"])
+        XCTAssertTrue(both.dropFirst().allSatisfy { $0["signals"] as? [String] == ["visual"] }, "\(both)")
+        XCTAssertNotNil(both.first?["visual_score"] as? Double)
+        // The pictures alone: cosine scores, no line.
+        let visual = try search("harbour", ["--visual", "-k", "6"])
+        XCTAssertTrue(visual.allSatisfy { $0["speech"] == nil && ($0["score"] as? Double).map { (-1...1).contains($0) } == true }, "\(visual)")
+        // An exact phrase: in that order only.
+        XCTAssertEqual(try search(#""the harbour tour""#, ["--speech"]).count, 1)
+        XCTAssertEqual(try search(#""tour harbour""#, ["--speech"]).count, 0)
+
+        // The sidecar is edited: only the text is read again, the vectors stay.
+        let segmentsBefore = try CLI.run(["export", "--index", index]).json.compactMap { $0["segment"] as? Int }.sorted()
+        Thread.sleep(forTimeInterval: 0.01)
+        try "1\n00:00:05,500 --> 00:00:06,500\nThe lighthouse is open\n".write(toFile: sidecar, atomically: true, encoding: .utf8)
+        let second = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let talk = try XCTUnwrap(second.json.first { $0["path"] as? String == sidecarVideo })
+        XCTAssertEqual(talk["status"] as? String, "skipped")
+        XCTAssertEqual(talk["detail"] as? String, "unchanged; subtitles read again (1 cue)")
+        XCTAssertEqual(try CLI.run(["export", "--index", index]).json.compactMap { $0["segment"] as? Int }.sorted(), segmentsBefore)
+        XCTAssertEqual(try search("harbour", ["--speech"]).count, 0)
+        let lighthouse = try search("lighthouse", ["--speech"])
+        XCTAssertEqual(lighthouse.first?["path"] as? String, sidecarVideo)
+        XCTAssertEqual(lighthouse.first?["start"] as? Double, 4)
+        // And a third run reads nothing.
+        let third = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(third.json.first { $0["path"] as? String == sidecarVideo }?["detail"] as? String, "unchanged")
+        var verify = try CLI.run(["verify", "--index", index])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+
+        // The text cache deleted, then damaged: searches rebuild it from LMDB and say so.
+        let cache = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index).first { $0.hasPrefix("text-g") && $0.hasSuffix(".sqlite") })
+        let cachePath = "\(index)/\(cache)"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: cachePath))
+        bytes[bytes.count - 100] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: cachePath))
+        verify = try CLI.run(["verify", "--index", index])
+        XCTAssertNotEqual(verify.status, 0, "verify finds the damaged text cache")
+        XCTAssertTrue((verify.stdout + verify.stderr).contains("text cache \(cache): checksum mismatch"), verify.stdout + verify.stderr)
+        var damaged = try CLI.run(["search", "lighthouse", "--speech", "--index", index, "--model", model.path])
+        XCTAssertEqual(damaged.status, 0, damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains("text cache \(cache) is checksum mismatch (the file is damaged): rebuilt from LMDB"), damaged.stderr)
+        XCTAssertTrue(damaged.stdout.contains("[lighthouse]"), damaged.stdout)
+        try FileManager.default.removeItem(atPath: cachePath)
+        damaged = try CLI.run(["search", "lighthouse", "--speech", "--index", index, "--model", model.path])
+        XCTAssertTrue(damaged.stderr.contains("text cache missing: rebuilt from LMDB"), damaged.stderr)
+        XCTAssertTrue(damaged.stdout.contains("[lighthouse]"), damaged.stdout)
+        // The next index run writes it again.
+        _ = try CLI.run(["index", footage.path, "--index", index, "--model", model.path])
+        verify = try CLI.run(["verify", "--index", index])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+    }
+}
