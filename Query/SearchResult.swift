@@ -32,6 +32,13 @@ public struct SpeechMatch: Equatable {
     /// BM25 of the line for the query (higher is better).
     public var relevance: Double
 
+    /// As the CLI's `--json` and the API write it.
+    public var json: [String: Any] {
+        var object: [String: Any] = ["start": start, "end": end, "text": text, "parts": parts]
+        if let language { object["language"] = language }
+        return object
+    }
+
     init(_ hit: CueHit) {
         start = hit.start
         end = hit.end

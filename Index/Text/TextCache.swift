@@ -256,6 +256,19 @@ public struct CueHit: Equatable {
     /// BM25, higher is better.
     public var relevance: Double
 
+    public init(videoId: UInt64, cue: Int, start: Double, end: Double, language: String?, segments: [Int64], text: String,
+                parts: [String], relevance: Double) {
+        self.videoId = videoId
+        self.cue = cue
+        self.start = start
+        self.end = end
+        self.language = language
+        self.segments = segments
+        self.text = text
+        self.parts = parts
+        self.relevance = relevance
+    }
+
     static func parts(_ highlighted: String) -> [String] {
         var parts = [""]
         for character in highlighted.unicodeScalars {

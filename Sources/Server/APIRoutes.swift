@@ -61,6 +61,12 @@ struct APIRoutes {
         if let r = query.get("rerank") { o.rerank = try Parameters.bool(r, "rerank") }
         if let p = query.get("per_video") { o.perVideo = try Parameters.bool(p, "per_video") }
         if let path = query.get("path"), !path.isEmpty { o.paths = PathFilter(path) }
+        if let s = query.get("signals"), !s.isEmpty {
+            guard let signals = SearchSignals(parsing: s) else {
+                throw APIError(.badRequest, "signals must be visual, speech or visual,speech, not \"\(s.prefix(40))\"")
+            }
+            o.signals = signals
+        }
         var videos = VideoFilter()
         if let after = query.get("after"), !after.isEmpty { videos.after = try Parameters.date(after, "after", endOfDay: false) }
         if let before = query.get("before"), !before.isEmpty { videos.before = try Parameters.date(before, "before", endOfDay: true) }

@@ -7,11 +7,14 @@ import VideoIndex
 enum HitJSON {
     static func hit(_ r: SearchResult, rank: Int) -> [String: Any] {
         let url = URL(fileURLWithPath: r.path)
-        return ["rank": rank, "segment": r.segmentId, "video": r.videoId, "file": url.lastPathComponent,
+        var object: [String: Any] = ["rank": rank, "segment": r.segmentId, "video": r.videoId, "file": url.lastPathComponent,
                 "folder": url.deletingLastPathComponent().path, "start": r.start, "end": r.end, "score": Double(r.score),
                 "thumbnail": "/api/segments/\(r.segmentId)/thumbnail", "media": "/api/videos/\(r.videoId)/media",
                 "clip": "/api/segments/\(r.segmentId)/clip.mp4",
-                "similar": "/api/similar/\(r.segmentId)"]
+                "similar": "/api/similar/\(r.segmentId)", "signals": r.signals]
+        if let visual = r.visualScore { object["visual_score"] = Double(visual) }
+        if let line = r.speech { object["speech"] = line.json }
+        return object
     }
 
     static func video(_ v: VideoRecord) -> [String: Any] {

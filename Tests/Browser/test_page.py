@@ -47,6 +47,9 @@ class PageTests(unittest.TestCase):
         cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
         footage = os.path.join(cls.tmp, "footage")
         shutil.copytree(SAMPLES, footage)
+        # One clip gets a sidecar subtitle: its line is shown under the thumbnail and played from.
+        with open(os.path.join(footage, "clip-00007.en.srt"), "w") as f:
+            f.write("1\n00:00:02,000 --> 00:00:03,000\nThe <i>lighthouse</i> keeper waves\n")
         index = os.path.join(cls.tmp, "index")
         subprocess.run([BIN, "index", footage, "--index", index, "--model", MODEL], check=True, capture_output=True)
         with open(os.path.join(SAMPLES, "labels.jsonl")) as f:
@@ -124,6 +127,30 @@ class PageTests(unittest.TestCase):
         page.call("Page.navigate", url=self.base + "/?q=" + urllib.parse.quote(caption))
         wait("the same grid from the address", lambda: page.evaluate(
             "(document.querySelector('#hits .card .file') || {}).textContent") == first["file"])
+
+    def test_a_spoken_word_shows_its_line_marked_and_plays_from_it(self):
+        page = self.page
+        page.call("Page.navigate", url=self.base + "/?q=lighthouse")
+        wait("the grid", lambda: page.evaluate("document.querySelectorAll('#hits .card').length") > 0)
+        first = page.evaluate("""(() => { const c = document.querySelector('#hits .card'); const said = c.querySelector('.said');
+            return {file: c.querySelector('.file').textContent, said: said && said.textContent,
+                    marked: said ? [...said.querySelectorAll('mark')].map(m => m.textContent) : []}; })()""")
+        self.assertEqual(first, {"file": "clip-00007.mp4", "said": "The lighthouse keeper waves", "marked": ["lighthouse"]})
+        others = page.evaluate("document.querySelectorAll('#hits .card .said').length")
+        self.assertEqual(others, 1, "only the hit found by its words shows a line")
+        api = json.load(urllib.request.urlopen(f"{self.base}/api/search?q=lighthouse&k=3"))
+        self.assertEqual(api["hits"][0]["signals"], ["visual", "speech"])
+        self.assertEqual(api["hits"][0]["speech"]["parts"], ["The ", "lighthouse", " keeper waves"])
+        only = json.load(urllib.request.urlopen(f"{self.base}/api/search?q=lighthouse&signals=speech"))
+        self.assertEqual([h["file"] for h in only["hits"]], ["clip-00007.mp4"])
+        box = page.evaluate("(() => { const r = document.querySelector('#hits .card img').getBoundingClientRect();"
+                            " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        page.click(*box)
+        wait("the player to play", lambda: page.evaluate("document.getElementById('video').dataset.played === '1'"), timeout=20)
+        played = page.evaluate("Number(document.getElementById('video').dataset.playedFrom)")
+        self.assertTrue(abs(played - 2.0) < 0.3, f"played from {played}, the line is said at 2.0")
+        page.call("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+        wait("the player to close", lambda: page.evaluate("document.getElementById('player').hidden"))
 
 
 if __name__ == "__main__":

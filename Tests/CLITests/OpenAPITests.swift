@@ -13,7 +13,11 @@ final class OpenAPITests: XCTestCase {
 
         let dir = try temporaryDirectory(self)
         let index = dir.appendingPathComponent("index").path, model = CLI.repository.appendingPathComponent("Models/xclip-demo").path
-        XCTAssertEqual(try CLI.run(["index", CLI.repository.appendingPathComponent("Samples/demo-clips").path, "--index", index, "--model", model]).status, 0)
+        // The sample clips, one with a subtitle beside it, so that hits with a matched line are checked too.
+        let footage = dir.appendingPathComponent("footage")
+        try FileManager.default.copyItem(at: CLI.repository.appendingPathComponent("Samples/demo-clips"), to: footage)
+        try "1\n00:00:01,000 --> 00:00:02,000\nThe lighthouse keeper waves\n".write(to: footage.appendingPathComponent("clip-00001.en.srt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try CLI.run(["index", footage.path, "--index", index, "--model", model]).status, 0)
         let server = try RunningServer(self, arguments: ["--index", index, "--model", model])
 
         // Requests for each documented path: one that succeeds and, where listed, ones that fail.
@@ -22,7 +26,8 @@ final class OpenAPITests: XCTestCase {
             "/api/health": [Call("/api/health")],
             "/api/stats": [Call("/api/stats")],
             "/api/status": [Call("/api/status")],
-            "/api/search": [Call("/api/search?q=a%20red%20circle&k=3&per_video=true"), Call("/api/search?q="), Call("/api/search?q=red&k=-1")],
+            "/api/search": [Call("/api/search?q=a%20red%20circle&k=3&per_video=true"), Call("/api/search?q=lighthouse&k=3"),
+                            Call("/api/search?q=lighthouse&signals=speech"), Call("/api/search?q=red&signals=sound"), Call("/api/search?q="), Call("/api/search?q=red&k=-1")],
             "/api/search/example": [Call("/api/search/example?k=2", method: "post", headers: ["Content-Type": "image/jpeg"], body: jpeg),
                                     Call("/api/search/example", method: "post", headers: ["Content-Type": "video/mp4"], body: Data("no".utf8)),
                                     Call("/api/search/example", method: "post", headers: ["Content-Type": "text/plain"], body: Data("no".utf8))],

@@ -143,6 +143,7 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(try server.get("/api/search?q=red&k=100000").status, 400)
         XCTAssertEqual(try server.get("/api/search?q=red&candidates=99999999").status, 400)
         XCTAssertEqual(try server.get("/api/search?q=red&rerank=maybe").status, 400)
+        XCTAssertEqual(try server.get("/api/search?q=red&signals=sound").status, 400)
         let long = String(repeating: "red ", count: 2_000).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         XCTAssertEqual(try server.get("/api/search?q=\(long)").status, 200, "a long query is cut before tokenizing, not refused")
         let huge = String(repeating: "red ", count: 60_000).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!

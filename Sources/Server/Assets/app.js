@@ -93,18 +93,39 @@ function show(hits) {
     range.textContent = `${clock(hit.start)} – ${clock(hit.end)}`;
     const score = document.createElement("span");
     score.textContent = hit.score.toFixed(3);
+    score.title = hit.speech ? "fused rank score (pictures and words)" : "visual score (cosine)";
     meta.append(range, score);
     const more = document.createElement("button");
     more.className = "more";
     more.type = "button";
     more.textContent = "more like this";
     more.addEventListener("click", (event) => { event.stopPropagation(); likeThis(hit.segment); });
-    info.append(file, meta, more);
+    info.append(file, meta);
+    if (hit.speech) info.append(line(hit.speech));
+    info.append(more);
     card.append(img, info);
     card.addEventListener("click", () => play(i));
     card.addEventListener("focus", () => select(i, false));
     list.append(card);
   });
+}
+
+// The subtitle or transcript line a hit matched by, its matched words marked (parts: plain,
+// matched, plain, ...); built from text nodes, never from HTML.
+function line(speech) {
+  const said = document.createElement("q");
+  said.className = "said";
+  speech.parts.forEach((part, i) => {
+    if (i % 2 === 1) {
+      const mark = document.createElement("mark");
+      mark.textContent = part;
+      said.append(mark);
+    } else if (part) {
+      said.append(document.createTextNode(part));
+    }
+  });
+  said.title = `said at ${clock(speech.start)}` + (speech.language ? ` (${speech.language})` : "");
+  return said;
 }
 
 function likeThis(segment) {
@@ -143,13 +164,15 @@ function play(i) {
   $("player-range").textContent = `${clock(hit.start)} – ${clock(hit.end)}`;
   $("player-message").textContent = "";
   $("player").hidden = false;
-  video.dataset.start = String(hit.start);
+  // A hit found by its words plays from where the line is said; the rest from the segment's start.
+  const from = hit.speech ? Math.max(0, Math.min(hit.speech.start, hit.end)) : hit.start;
+  video.dataset.start = String(from);
   video.dataset.end = String(hit.end);
   video.dataset.segment = String(hit.segment);
   delete video.dataset.played;
   delete video.dataset.cut;
   delete video.dataset.playedFrom;
-  video.src = `${hit.media}#t=${hit.start},${hit.end}`;
+  video.src = `${hit.media}#t=${from},${hit.end}`;
   const mark = () => {
     const d = video.duration;
     if (!isFinite(d) || d <= 0) return;
@@ -158,13 +181,13 @@ function play(i) {
   };
   video.onloadedmetadata = () => {
     mark();
-    video.currentTime = hit.start;
+    video.currentTime = from;
     video.play().catch(() => { $("player-message").textContent = "Press play to start (the browser held autoplay back)."; });
   };
   video.ontimeupdate = () => {
     video.dataset.currentTime = video.currentTime.toFixed(3);
     if (video.currentTime >= hit.end) {
-      if ($("loop").checked) video.currentTime = hit.start;
+      if ($("loop").checked) video.currentTime = from;
       else video.pause();
     }
   };

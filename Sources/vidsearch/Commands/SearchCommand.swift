@@ -203,11 +203,7 @@ struct SearchCommand: ParsableCommand {
                 if labelled { object["query"] = text }
                 object["signals"] = hit.signals
                 if let visual = hit.visualScore { object["visual_score"] = Double(visual) }
-                if let line = hit.speech {
-                    var speech: [String: Any] = ["start": line.start, "end": line.end, "text": line.text, "parts": line.parts]
-                    if let language = line.language { speech["language"] = language }
-                    object["speech"] = speech
-                }
+                if let line = hit.speech { object["speech"] = line.json }
                 if let folder = thumbnails, hit.thumbnail != nil { object["thumbnail"] = "\(folder)/rank-\(rank + 1).jpg" }
                 Output.json(object)
             }
