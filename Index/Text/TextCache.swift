@@ -58,6 +58,9 @@ public final class TextCache {
             if generation == target {
                 let database = try SQLiteDatabase(path: "file:\(file.path)?immutable=1", readOnly: true)
                 try database.execute("SELECT count(*) FROM videos")  // a file that is not ours fails here
+                // Read through a memory map: a common word's list spans many pages, and through
+                // SQLite's own 2 MB page cache they were read again on every query.
+                try database.execute("PRAGMA mmap_size = 1073741824")
                 return TextCache(database: database, generation: generation, notice: nil, saved: true, indexId: store.meta.indexId)
             }
             let database = try SQLiteDatabase.inMemory(copying: try Data(contentsOf: file))
@@ -169,6 +172,9 @@ public final class TextCache {
     /// Nothing to do when it was opened from that file.
     public func save(in directory: URL) throws {
         if saved { return }
+        // One b-tree per term rather than one per batch of inserts: a term's list is then read
+        // in one pass (FTS5's 'optimize').
+        try database.execute("INSERT INTO cues(cues) VALUES('optimize')")
         let temporary = directory.appendingPathComponent("text.tmp-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         try database.execute("VACUUM INTO '\(Self.escaped(temporary.path))'")
@@ -211,6 +217,32 @@ public final class TextCache {
 
     // MARK: Searching
 
+    /// Lines held, counted once (FTS5 counts by reading every row).
+    private lazy var lines: Int = (try? count()) ?? 0
+    /// Below this many lines no word is common: a small archive ranks every query.
+    static let commonTermMinimumLines = 10_000
+    private var lineFrequencies: [String: Int] = [:]
+    private let frequencyLock = NSLock()
+
+    /// Whether a query word is in more than 1% of the lines (every one of its tokens is).
+    func isCommon(_ word: String) throws -> Bool {
+        frequencyLock.lock()
+        defer { frequencyLock.unlock() }
+        guard lines >= Self.commonTermMinimumLines, !word.hasSuffix("*") else { return false }
+        let tokens = TextQuery.tokens(word)
+        guard !tokens.isEmpty else { return false }
+        if lineFrequencies.isEmpty { try database.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.terms USING fts5vocab(main, cues, 'row')") }
+        for token in tokens {
+            if lineFrequencies[token] == nil {
+                let statement = try database.prepare("SELECT doc FROM temp.terms WHERE term = ?")
+                statement.bind(1, token)
+                lineFrequencies[token] = try statement.step() ? Int(statement.int(0)) : 0
+            }
+            if lineFrequencies[token]! * 100 <= lines { return false }
+        }
+        return true
+    }
+
     /// Cues held.
     public func count() throws -> Int {
         let statement = try database.prepare("SELECT count(*) FROM cues")
@@ -219,10 +251,10 @@ public final class TextCache {
 
     /// The best `limit` cues for `query` by BM25, best first, from `offset` on.
     public func search(_ query: TextQuery, limit: Int, offset: Int = 0) throws -> [CueHit] {
-        guard let expression = query.expression, limit > 0 else { return [] }
+        guard limit > 0, let (expression, ranked) = try query.plan(isCommon: isCommon) else { return [] }
         let statement = try database.prepare("""
             SELECT rowid, video, start, end, language, segments, highlight(cues, 0, char(2), char(3)), bm25(cues), text
-            FROM cues WHERE cues MATCH ? ORDER BY rank LIMIT ? OFFSET ?
+            FROM cues WHERE cues MATCH ? \(ranked ? "ORDER BY rank" : "") LIMIT ? OFFSET ?
             """)
         statement.bind(1, expression)
         statement.bind(2, Int64(limit))

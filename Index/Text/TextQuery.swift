@@ -10,6 +10,12 @@ import Foundation
 ///   words are left out then ("a", "the", ...): in nearly every line, they would make nearly
 ///   every line a hit. A query of nothing else keeps them.
 /// - `word*` matches every word that begins with it.
+/// - Words in more than 1% of the lines of a large archive are common terms, as Elasticsearch's
+///   common terms query split them (its `cutoff_frequency` of 0.01): where the query has any
+///   rarer word, only the rarer ones pick lines; a query of common terms alone needs all of them
+///   in one line, and such lines come in index order rather than by BM25. Ranking a word that
+///   is in tens of thousands of lines costs BM25 on each of them (tens of milliseconds at 1M
+///   cues, BENCHMARKS.md speech), and orders them by little more than their length.
 public struct TextQuery: Equatable {
     public var phrases: [String]
     public var words: [String]
@@ -40,14 +46,28 @@ public struct TextQuery: Equatable {
     public var isEmpty: Bool { phrases.isEmpty && words.isEmpty }
 
     /// The MATCH expression; nil where there is nothing to look for.
-    public var expression: String? {
-        if !phrases.isEmpty { return phrases.map(Self.quoted).joined(separator: " AND ") }
+    public var expression: String? { plan(isCommon: { _ in false })?.expression }
+
+    /// The MATCH expression and whether its lines are ranked by BM25 (false: a query of common
+    /// terms alone, in index order). `isCommon` says whether a word is in over 1% of the lines.
+    func plan(isCommon: (String) throws -> Bool) rethrows -> (expression: String, ranked: Bool)? {
+        if !phrases.isEmpty { return (phrases.map(Self.quoted).joined(separator: " AND "), true) }
         let content = words.filter { !Self.functionWords.contains($0.lowercased()) }
         let chosen = content.isEmpty ? words : content
         guard !chosen.isEmpty else { return nil }
-        return chosen.map { word in
-            word.hasSuffix("*") && word.count > 1 ? Self.quoted(String(word.dropLast())) + "*" : Self.quoted(word)
-        }.joined(separator: " OR ")
+        let rare = try chosen.filter { try !isCommon($0) }
+        if rare.isEmpty { return (chosen.map(Self.term).joined(separator: " AND "), false) }
+        return (rare.map(Self.term).joined(separator: " OR "), true)
+    }
+
+    static func term(_ word: String) -> String {
+        word.hasSuffix("*") && word.count > 1 ? quoted(String(word.dropLast())) + "*" : quoted(word)
+    }
+
+    /// A word's tokens as FTS5's unicode61 tokenizer (diacritics removed) indexes them.
+    static func tokens(_ word: String) -> [String] {
+        word.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+            .split { !($0.isLetter || $0.isNumber) }.map(String.init)
     }
 
     static func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

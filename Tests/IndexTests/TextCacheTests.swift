@@ -1,5 +1,5 @@
 import Foundation
-import VideoIndex
+@testable import VideoIndex
 import XCTest
 
 /// The full-text cache of subtitle cues: built from LMDB, searched by words, phrases and
@@ -125,5 +125,34 @@ final class TextCacheTests: XCTestCase {
         let cache = try TextCache.open(other)
         XCTAssertEqual(cache.notice, "text cache \(name).sqlite is built from another index (its LMDB was made anew): rebuilt from LMDB")
         XCTAssertEqual(try cache.count(), 0)
+    }
+
+    func testCommonTermsInALargeArchiveDoNotPickLines() throws {
+        let (store, _) = try IndexStoreTests.store(self)
+        // 10,000 lines: "often" in 3% of them, "seldom" in 0.5%, both in some.
+        let cues = (0..<10_000).map { i -> SubtitleCue in
+            var words = ["line", "number", "w\(i)"]
+            if i % 33 == 0 { words.append("often") }
+            if i % 200 == 7 || i % 990 == 0 { words.append("seldom") }
+            return SubtitleCue(start: Double(i), end: Double(i) + 0.5, text: words.joined(separator: " "))
+        }
+        try store.put(video: VideoRecord(path: "/v/long.mp4", fingerprint: "fl", size: 1, mtime: 0), segments: IndexStoreTests.segments(2, seed: 3),
+                      subtitles: VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "long.srt", format: "subrip")], cues: cues))
+        let cache = try TextCache.open(store)
+        XCTAssertEqual(try cache.isCommon("often"), true)
+        XCTAssertEqual(try cache.isCommon("Seldom"), false)
+        XCTAssertEqual(try cache.isCommon("often*"), false, "a prefix is never common")
+        // With a rarer word asked, only it picks lines: every hit says "seldom".
+        let mixed = try cache.search(TextQuery("often seldom"), limit: 1000)
+        XCTAssertEqual(mixed.count, cues.filter { $0.text.contains("seldom") }.count)
+        XCTAssertTrue(mixed.allSatisfy { $0.text.contains("seldom") })
+        // Alone, a common word's lines come in index order, all of them reachable page by page.
+        let first = try cache.search(TextQuery("often"), limit: 100)
+        XCTAssertEqual(first.map(\.start), cues.filter { $0.text.contains("often") }.prefix(100).map(\.start))
+        XCTAssertEqual(try cache.search(TextQuery("often"), limit: 1000, offset: 100).count, cues.filter { $0.text.contains("often") }.count - 100)
+        // Common words together must all be in the line.
+        XCTAssertEqual(try cache.search(TextQuery("often line"), limit: 1000).count, cues.filter { $0.text.contains("often") }.count)
+        // A quoted phrase is never thinned.
+        XCTAssertEqual(try cache.search(TextQuery(#""line number""#), limit: 20_000).count, 10_000)
     }
 }

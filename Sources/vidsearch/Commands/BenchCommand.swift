@@ -16,12 +16,13 @@ struct BenchCommand: ParsableCommand {
           vidsearch bench index --vectors 1000000     (about 8 minutes; 8 GB of temporary disk)
           vidsearch bench cuts                        (cut detection on generated edits: recall, precision, cost)
           vidsearch bench quality                     (R@k of the bundled model on the sample clips)
+          vidsearch bench speech                      (subtitle search: R@1 fused and alone, ingest cost, FTS latency at 100k/1M cues)
           vidsearch bench serve                       (HTTP with wrk at 1, 4, 16 clients on 100k segments; also during a watch)
           vidsearch bench model --python ~/venv/bin/python   (PyTorch timed alongside, if it has torch)
         """
     )
 
-    @Argument(help: "What to measure: model, tokenizer, query, index, ingest, cuts, quality, serve, all.")
+    @Argument(help: "What to measure: model, tokenizer, query, index, ingest, cuts, quality, speech, serve, all.")
     var what: String = "all"
 
     @Flag(help: "One JSON object per figure (name, value, unit, ratio, ratio_to).")
@@ -55,7 +56,7 @@ struct BenchCommand: ParsableCommand {
     var markdown: String?
 
     func validate() throws {
-        let known = ["model", "tokenizer", "query", "index", "ingest", "cuts", "quality", "serve", "all"]
+        let known = ["model", "tokenizer", "query", "index", "ingest", "cuts", "quality", "speech", "serve", "all"]
         guard known.contains(what) else { throw ValidationError("unknown benchmark '\(what)'; one of: \(known.joined(separator: ", "))") }
         try Limits.check(segments, "--segments", 1...Limits.maxBenchVectors)
         try Limits.check(vectors, "--vectors", 1...Limits.maxBenchVectors)
@@ -87,6 +88,7 @@ struct BenchCommand: ParsableCommand {
         if all || what == "ingest" { try IngestBenchmark.run(report: report) }
         if all || what == "cuts" { try CutBenchmark.run(report: report) }
         if all || what == "quality" { try QualityBenchmark.run(report: report, model: model) }
+        if all || what == "speech" { try SpeechBenchmark.run(report: report, model: model) }
         if all || what == "serve" { try ServeBenchmark.run(report: report, segments: what == "serve" ? min(vectors, 100_000) : 100_000, model: model) }
         if all || what == "model" || what == "query" {
             let interpreter = python ?? ProcessInfo.processInfo.environment["VIDSEARCH_PYTHON"] ?? "python3"
