@@ -10,7 +10,8 @@ import Foundation
 public enum Parsers {
     public static let names = ["safetensors", "config.json", "preprocessor_config.json", "tokenizer text",
                                "prompt-token codec", "segment record", "video record", "vocab.json + merges.txt",
-                               "pytorch_model.bin"]
+                               "pytorch_model.bin", "subtitle text (SRT, WebVTT, any encoding)", "Whisper JSON",
+                               "subtitle markup and times", "text query"]
 
     static let tokenizer: CLIPTokenizer? = {
         let vocab = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -46,11 +47,25 @@ public enum Parsers {
                     _ = try? BPEVocabulary(vocabJSON: URL(fileURLWithPath: vocab), merges: URL(fileURLWithPath: merges))
                 }
             }
-        default:
+        case 8:
             withFile(input) { path in
                 guard let checkpoint = try? TorchCheckpoint(path: path) else { return }
                 for name in checkpoint.names { _ = try? checkpoint.floatTensor(name) }
             }
+        case 9:
+            let (text, _) = SubtitleText.decode(input)
+            _ = SRTParser.parse(text)
+            _ = WebVTTParser.parse(text)
+        case 10: _ = WhisperTranscript.parse(input)
+        case 11:
+            let text = String(decoding: input, as: UTF8.self)
+            _ = SubtitleMarkup.plain(text)
+            _ = SubtitleTime.range(text)
+            _ = SubtitleStreamReader.dialogueText(text)
+        default:
+            let query = TextQuery(String(decoding: input, as: UTF8.self))
+            _ = query.expression
+            _ = TextQuery.tokens(String(decoding: input, as: UTF8.self))
         }
     }
 
