@@ -17,6 +17,7 @@ DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell VIDSEARCH_NO_AVX512=1 "$bin" ben
 "$bin" bench index --vectors 1000000 --markdown "$tmp/index.md" >/dev/null 2>&1
 "$bin" bench ingest --markdown "$tmp/ingest.md" >/dev/null
 "$bin" bench cuts --markdown "$tmp/cuts.md" >/dev/null
+"$bin" bench speech --markdown "$tmp/speech.md" >/dev/null
 "$bin" bench serve --markdown "$tmp/serve.md" >/dev/null 2>&1 || echo "Skipped: bench serve failed (needs wrk: apt-get install wrk)." > "$tmp/serve.md"
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 Benchmarks/eval_moments.py --binary "$bin" --markdown > "$tmp/moments.md" 2>/dev/null || echo "moment evaluation failed" > "$tmp/moments.md"
@@ -63,6 +64,7 @@ fi
   echo "## Index and whole queries at 1M segments"; echo; cat "$tmp/index.md"; echo
   echo "## Ingest"; echo; cat "$tmp/ingest.md"; echo
   echo "## Cut detection and shot-aware segments"; echo; cat "$tmp/cuts.md"; echo
+  echo "## Subtitles and transcripts: what is said, beside what is seen"; echo; cat "$tmp/speech.md"; echo
   echo "## Serving over HTTP (vidsearch serve, wrk)"; echo; cat "$tmp/serve.md"; echo
   echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo

@@ -167,8 +167,8 @@ enum SpeechBenchmark {
                        note: "\(shots.count) exact-phrase queries (\"two words\" said once), \(signals.name): the first hit is the shot the line is said in")
             if label.isEmpty {
                 errors.sort()
-                report.add("speech.phrase.play_error.max", errors.last ?? .nan, "s",
-                           note: "|where the first hit plays from (its line's start) - when the line is said|, over the \(errors.count) first hits in the right video")
+                report.add("speech.phrase.play_error.max", ((errors.last ?? .nan) * 1000).rounded() / 1000, "s",
+                           note: "largest distance between where the first hit plays from (its line's start) and when the line is said, over the \(errors.count) first hits in the right video")
             }
         }
         // A caption plus a place word: only one shot has both.
@@ -233,8 +233,10 @@ enum SpeechBenchmark {
             }
             samples.sort()
             let timing = Measure.Timing(median: samples[samples.count / 2], min: samples.first!, max: samples.last!)
+            let what = ["rare_word": "one word of rank 5,000-20,000", "common_word": "one word of rank 10-100 (a common term when in over 1% of lines: its first 100 lines in index order)",
+                        "phrase": "a quoted pair of adjacent words from a stored line", "three_words": "three words of rank 200-2,200, any of them"][kind]!
             report.add("speech.text.\(label).\(kind).p50", timing.median, "ms", timing: timing,
-                       note: String(format: "%d queries, the best 100 lines by BM25 (%.0f found on average); p90 %.2f ms", queries.count, Double(hits) / Double(queries.count), samples[samples.count * 9 / 10]))
+                       note: String(format: "%d queries of %@: the best 100 lines by BM25 (%.0f found on average), p90 %.2f ms", queries.count, what, Double(hits) / Double(queries.count), samples[samples.count * 9 / 10]))
         }
     }
 }
