@@ -30,8 +30,9 @@ public final class FolderWatcher {
 
     public let run: IndexRun
     public let options: Options
-    private var observed: [String: (size: UInt64, mtime: Double, since: Double)] = [:]
-    private var handled: [String: (size: UInt64, mtime: Double)] = [:]
+    private var observed: [String: (size: UInt64, mtime: Double, text: String, since: Double)] = [:]
+    /// What each file was when last handed to the run: its size, mtime and sidecars' signature.
+    private var handled: [String: (size: UInt64, mtime: Double, text: String)] = [:]
     private var gone: [String: Double] = [:]  // indexed paths missing from disk, and since when
     private var notify: Int32 = -1
 
@@ -66,18 +67,23 @@ public final class FolderWatcher {
         let now = Date().timeIntervalSince1970
         let (files, _) = FileWalker.expand(options.folders, extensions: options.extensions)
         var present: [String: (UInt64, Double)] = [:]
+        // A subtitle file beside a video changed: the video is handed to the run, which reads its text again.
+        var sidecars: [String: [String: String]] = [:]
         for path in files {
             var info = stat()
             guard stat(path, &info) == 0 else { continue }
             let size = UInt64(info.st_size), mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            let url = URL(fileURLWithPath: path), folder = url.deletingLastPathComponent().path
+            if sidecars[folder] == nil { sidecars[folder] = SidecarFinder.signatures(folder: folder) }
+            let text = sidecars[folder]?[url.deletingPathExtension().lastPathComponent] ?? ""
             present[path] = (size, mtime)
-            if let seen = observed[path], seen.size == size, seen.mtime == mtime { continue }
-            observed[path] = (size, mtime, now)  // new, or still growing: its clock starts again
+            if let seen = observed[path], seen.size == size, seen.mtime == mtime, seen.text == text { continue }
+            observed[path] = (size, mtime, text, now)  // new, or still growing: its clock starts again
         }
         for path in observed.keys where present[path] == nil { observed[path] = nil }
 
         let ready = observed.filter { path, seen in
-            now - seen.since >= options.settle && (handled[path].map { $0 != (seen.size, seen.mtime) } ?? true)
+            now - seen.since >= options.settle && (handled[path].map { $0 != (seen.size, seen.mtime, seen.text) } ?? true)
         }.keys.sorted()
         let waiting = pending() - ready.count  // seen, not yet settled
         if waiting > 0 { events(.waiting(files: waiting)) }
@@ -92,8 +98,8 @@ public final class FolderWatcher {
                 }
             }
             for r in results {
-                if r.outcome != .skipped { changed = true }
-                if let seen = observed[r.path] { handled[r.path] = (seen.size, seen.mtime) }
+                if r.outcome != .skipped || r.cues != nil { changed = true }  // encoded, moved, or its text read again
+                if let seen = observed[r.path] { handled[r.path] = (seen.size, seen.mtime, seen.text) }
             }
         }
         // Gone from disk, and under a watched folder: removed. Not while a new file is still
@@ -123,7 +129,7 @@ public final class FolderWatcher {
     }
 
     private func pending() -> Int {
-        observed.filter { path, seen in handled[path].map { $0 != (seen.size, seen.mtime) } ?? true }.count
+        observed.filter { path, seen in handled[path].map { $0 != (seen.size, seen.mtime, seen.text) } ?? true }.count
     }
 
     private func isWatched(_ path: String) -> Bool {

@@ -38,6 +38,26 @@ enum SidecarFinder {
         return found
     }
 
+    /// For every video base name in `folder`, a string that changes when any of its sidecars is
+    /// added, removed or edited (names, sizes, modification times): what the folder watcher
+    /// compares, listing each folder once however many videos it holds.
+    static func signatures(folder: String) -> [String: String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [:] }
+        var signatures: [String: String] = [:]
+        for name in names.sorted() {
+            let ext = (name as NSString).pathExtension.lowercased()
+            guard formats[ext] != nil else { continue }
+            let stem = String(name.dropLast(ext.count + 1))
+            var bases = [stem]
+            if let dot = stem.lastIndex(of: "."), isLanguageTag(String(stem[stem.index(after: dot)...])) { bases.append(String(stem[..<dot])) }
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0 else { continue }
+            let stamp = "\(name):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec);"
+            for base in bases { signatures[base, default: ""] += stamp }
+        }
+        return signatures
+    }
+
     /// `en`, `deu`, `pt-BR`, `zh-Hans`, `en-orig`: letters, then dash-separated letters or digits.
     static func isLanguageTag(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -237,6 +237,14 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["moved"] as? Int, 1)
         XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["indexed"] as? Int, 1, "not encoded again")
 
+        // A subtitle file dropped beside it: its line is searchable, the video not encoded again.
+        try "1\n00:00:01,000 --> 00:00:02,000\nThe ferry leaves at noon\n".write(to: inbox.appendingPathComponent("renamed.en.srt"), atomically: true, encoding: .utf8)
+        try poll("the sidecar's line") {
+            (try server.get("/api/search?q=ferry&signals=speech").json["hits"] as? [[String: Any]])?.first?["file"] as? String == "renamed.mp4"
+        }
+        XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["indexed"] as? Int, 1, "not encoded again")
+        XCTAssertEqual((try server.get("/api/videos").json["videos"] as? [[String: Any]])?.first?["id"] as? Int, before["id"] as? Int)
+
         // The watcher is the one writer.
         let other = try CLI.run(["index", samples.appendingPathComponent("clip-00001.mp4").path, "--index", fresh, "--model", model])
         XCTAssertEqual(other.status, 3)

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import VideoIndex
 import XCTest
 
 /// Subtitles through the binary: an embedded stream and sidecars are found by `search`, fused
@@ -77,6 +78,16 @@ final class SubtitleSearchTests: XCTestCase {
         var verify = try CLI.run(["verify", "--index", index])
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
 
+        // The filters hold for lines too, and --per-video keeps the line of its moment's peak.
+        XCTAssertEqual(try search("lighthouse", ["--speech", "--path", "*/silent.mp4"]).count, 0)
+        XCTAssertEqual(try search("lighthouse", ["--speech", "--path", "*/talk.mp4"]).count, 1)
+        XCTAssertEqual(try search("lighthouse", ["--speech", "--min-duration", "100"]).count, 0)
+        XCTAssertEqual(try search("lighthouse", ["--speech", "--max-duration", "100"]).count, 1)
+        let moment = try XCTUnwrap(try search("lighthouse", ["--per-video"]).first)
+        XCTAssertEqual(moment["path"] as? String, sidecarVideo)
+        XCTAssertEqual((moment["speech"] as? [String: Any])?["start"] as? Double, 5.5)
+        XCTAssertTrue((moment["start"] as? Double ?? 99) <= 5.5 && (moment["end"] as? Double ?? 0) >= 6.5, "\(moment)")
+
         // The text cache deleted, then damaged: searches rebuild it from LMDB and say so.
         let cache = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index).first { $0.hasPrefix("text-g") && $0.hasSuffix(".sqlite") })
         let cachePath = "\(index)/\(cache)"
@@ -96,6 +107,30 @@ final class SubtitleSearchTests: XCTestCase {
         XCTAssertTrue(damaged.stdout.contains("[lighthouse]"), damaged.stdout)
         // The next index run writes it again.
         _ = try CLI.run(["index", footage.path, "--index", index, "--model", model.path])
+        verify = try CLI.run(["verify", "--index", index])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+
+        // An index made before subtitles were kept (records without them): it still searches,
+        // and its next run reads every video's text without encoding any video again.
+        do {
+            let store = try IndexStore(writingAt: URL(fileURLWithPath: index), model: nil)
+            for video in try store.videos() {
+                var record = video
+                record.subtitles = nil
+                record.segmentIds = []
+                try store.put(video: record, segments: try XCTUnwrap(try store.encodedSegments(of: video)))
+            }
+            try TextCache.open(store).save(in: store.directory)
+        }
+        XCTAssertEqual(try search("lighthouse", ["--speech"]).count, 0, "no text stored yet")
+        XCTAssertEqual(try search("a red box", ["-k", "1"]).count, 1)
+        let upgraded = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(upgraded.status, 0, upgraded.stderr)
+        let details = Dictionary(uniqueKeysWithValues: upgraded.json.compactMap { row in (row["path"] as? String).map { ($0, row["detail"] as? String ?? "") } })
+        XCTAssertEqual(details[sidecarVideo], "unchanged; subtitles read again (1 cue)")
+        XCTAssertEqual(details[embedded], "unchanged; subtitles read again (1 cue)")
+        XCTAssertEqual(details[footage.appendingPathComponent("silent.mp4").path], "unchanged; subtitles read again (0 cues)")
+        XCTAssertEqual(try search("zebra", ["--speech"]).first?["path"] as? String, embedded)
         verify = try CLI.run(["verify", "--index", index])
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
     }
