@@ -44,6 +44,13 @@ final class SubtitleSearchTests: XCTestCase {
         XCTAssertEqual(line["start"] as? Double, 5)
         XCTAssertEqual(zebra.first?["signals"] as? [String], ["speech"])
 
+        // `list --json` names each video's tracks, with their notes.
+        let listed = try CLI.run(["list", "--index", index, "--json"]).json
+        let talkTracks = try XCTUnwrap((listed.first { $0["path"] as? String == sidecarVideo }?["subtitles"] as? [String: Any])?["tracks"] as? [[String: Any]])
+        XCTAssertEqual(talkTracks.map { $0["name"] as? String }, ["talk.en.srt"])
+        XCTAssertEqual(talkTracks.first?["language"] as? String, "en")
+        XCTAssertEqual(((listed.first { $0["path"] as? String == embedded }?["subtitles"] as? [String: Any])?["lines"] as? Int), 1)
+
         // Fused: the segment both signals find is first; the rest come from the pictures alone.
         let both = try search("harbour", ["-k", "6"])
         XCTAssertEqual(both.count, 6)

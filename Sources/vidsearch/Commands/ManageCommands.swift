@@ -48,9 +48,10 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the indexed videos.",
         discussion: """
-        Each video's duration and segments; with --json also its size, codec and the shot cuts
-        found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or before
-        cuts were looked for).
+        Each video's duration, segments and subtitle lines; with --json also its size, codec, the
+        shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or
+        before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar
+        read, its format, language, lines and notes; absent where its text was never read).
 
         Example:
           vidsearch list --json
@@ -63,15 +64,27 @@ struct ListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let videos = try withIndexOrModel { try IndexStore(readingAt: options.indexDirectory).videos() }
+        let store = try withIndexOrModel { try IndexStore(readingAt: options.indexDirectory) }
+        let videos = try withIndexOrModel { try store.videos() }
         for video in videos.sorted(by: { $0.path < $1.path }) {
+            let lines = video.subtitles?.cues ?? 0
             if json {
                 var object: [String: Any] = ["path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
                                              "width": video.width, "height": video.height, "codec": video.codec, "id": video.id]
                 if let cuts = video.cuts { object["cuts"] = cuts }  // absent: indexed without looking for cuts
+                if video.subtitles != nil {  // absent: its text was never read
+                    let tracks = try withIndexOrModel { try store.subtitles(videoId: video.id)?.sources ?? [] }
+                    object["subtitles"] = ["lines": lines, "tracks": tracks.map { track -> [String: Any] in
+                        var entry: [String: Any] = ["kind": track.kind.rawValue, "name": track.name, "format": track.format,
+                                                    "lines": track.cues, "notes": track.notes]
+                        if let language = track.language { entry["language"] = language }
+                        return entry
+                    }] as [String: Any]
+                }
                 Output.json(object)
             } else {
-                print("\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)")
+                let said = lines > 0 ? "  \(lines) subtitle line\(lines == 1 ? "" : "s")" : ""
+                print("\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)\(said)")
             }
         }
     }
