@@ -120,10 +120,7 @@ public final class FolderWatcher {
         }
         for path in gone.keys where present[path] != nil || FileManager.default.fileExists(atPath: path) { gone[path] = nil }
         if changed {
-            let cache = try VectorCache.open(run.store)
-            let final = try cache.needsRebuild(run.store) ? try VectorCache.rebuild(run.store) : cache
-            try final.save(in: run.store.directory)
-            try TextCache.open(run.store).save(in: run.store.directory)
+            try IndexCaches.save(run.store)
             events(.committed)
         }
     }

@@ -31,7 +31,7 @@ enum QualityBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
             .run(files: files) { _ in }
-        try VectorCache.open(store).save(in: directory)
+        try IndexCaches.save(store)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let indexed = results.filter { $0.outcome == .indexed }.count
         let seconds = results.filter { $0.outcome == .indexed }.map(\.duration).reduce(0, +)

@@ -53,7 +53,7 @@ enum QueryBenchmark {
             }
             try store.put(video: VideoRecord(path: "/bench/video\(v).mp4", fingerprint: "b\(v)", size: 1, mtime: 0), segments: batch)
         }
-        try VectorCache.open(store).save(in: dir)
+        try IndexCaches.save(store)
         let bytes = StatsCommand.diskUsage(dir)
         report.add("index.bytes_per_segment.b32", Double(bytes) / Double(segments), "bytes",
                    note: "LMDB + FAISS, \(segments) segments, 8-bit prompt tokens, a \(thumbnail.count)-byte thumbnail each (a noise frame's, the worst case)")

@@ -139,8 +139,7 @@ enum SpeechBenchmark {
         let started = DispatchTime.now().uptimeNanoseconds
         let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
             .run(files: files) { _ in }
-        try VectorCache.open(store).save(in: index)
-        try TextCache.open(store).save(in: index)
+        try IndexCaches.save(store)
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let cues = results.compactMap(\.cues).reduce(0, +)
         let reading = Measure.time(repeats: 3) { for file in files { _ = SubtitleReader.read(video: file) } }

@@ -75,9 +75,7 @@ struct DemoCommand: ParsableCommand {
                 }
             }
             progress.finish()
-            let cache = try VectorCache.open(store)
-            try cache.save(in: store.directory)
-            try TextCache.open(store).save(in: store.directory)
+            try IndexCaches.save(store)
             let indexed = results.filter { $0.outcome == .indexed }.count
             let elapsed = Date().timeIntervalSince(start)
             print("indexed \(indexed) clips (\(results.filter { $0.outcome == .skipped }.count) already there), "

@@ -112,13 +112,8 @@ struct IndexCommand: ParsableCommand {
         // so the run's status is what happened to its inputs, not exit 3.
         var notice: String?
         do {
-            let cache = try VectorCache.open(store)
-            let final = try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache
-            try final.save(in: store.directory)
-            let text = try TextCache.open(store)
-            try text.save(in: store.directory)
-            notice = [cache.notice, text.notice].compactMap { $0 }.joined(separator: "; ")
-            if notice?.isEmpty == true { notice = nil }
+            let notices = try IndexCaches.save(store)
+            notice = notices.isEmpty ? nil : notices.joined(separator: "; ")
         } catch {
             notice = "the vector or text cache could not be written (\(error)); every video reported as indexed is committed "
                 + "in LMDB, and the cache is rebuilt from it on the next open"

@@ -29,9 +29,7 @@ struct RemoveCommand: ParsableCommand {
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 return (absolute, try store.remove(path: absolute))
             }
-            let cache = try VectorCache.open(store)
-            try (try cache.needsRebuild(store) ? try VectorCache.rebuild(store) : cache).save(in: store.directory)
-            try TextCache.open(store).save(in: store.directory)
+            try IndexCaches.save(store)
             return outcomes
         }
         for (path, removed) in outcomes {

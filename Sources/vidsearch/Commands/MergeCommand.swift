@@ -51,9 +51,7 @@ struct MergeCommand: ParsableCommand {
                     }
                 }
             }
-            let cache = try VectorCache.rebuild(store)
-            try cache.save(in: store.directory)
-            try TextCache.open(store).save(in: store.directory)
+            try IndexCaches.save(store, rebuildVectors: true)
         }
         let summary = IndexMerge.Outcome.allCasesInOrder.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if json {
