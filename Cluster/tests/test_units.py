@@ -106,6 +106,21 @@ class StartTests(unittest.TestCase):
             binary.run("/no/such/vidsearch", ["index"])
         self.assertIn("cannot start /no/such/vidsearch", str(raised.exception))
 
+    def test_an_event_line_of_another_version_is_refused_by_name(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "vidsearch")
+            with open(fake, "w") as f:
+                f.write('#!/bin/sh\necho \'{"version": 1, "path": "/a.mp4", "status": "indexed"}\'\n'
+                        'echo \'{"version": 2, "path": "/b.mp4", "status": "indexed"}\'\n')
+            os.chmod(fake, 0o755)
+            with self.assertRaises(binary.VidsearchError) as raised:
+                binary.run(fake, ["index", "--json"])
+            self.assertIn("event line of version 2; this driver reads version 1", str(raised.exception))
+            with open(fake, "w") as f:
+                f.write('#!/bin/sh\necho \'{"version": 1, "summary": true}\'\n')
+            status, objects, _ = binary.run(fake, ["index", "--json"])
+            self.assertEqual((status, objects), (0, [{"version": 1, "summary": True}]))
+
 
 if __name__ == "__main__":
     unittest.main()

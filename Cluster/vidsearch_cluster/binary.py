@@ -8,6 +8,10 @@ import tempfile
 # Exit statuses of vidsearch (and of this driver): see `vidsearch --help`.
 OK, SOME_FAILED, USAGE, INDEX_OR_MODEL = 0, 1, 2, 3
 
+# The version of the JSON lines this driver reads (Ingest/Events/EventLine.swift): every line of
+# `index --json`, `index --dry-run --json` and `merge --json` carries it.
+EVENT_VERSION = 1
+
 
 class VidsearchError(Exception):
     """vidsearch refused or failed (exit status 2 or 3, or it could not be started)."""
@@ -54,6 +58,13 @@ def run(binary, arguments, stdin=None, on_line=None, env=None):
         line = line.strip()
         if line.startswith("{"):
             obj = json.loads(line)
+            if obj.get("version") != EVENT_VERSION:
+                process.kill()
+                process.wait()
+                errors.close()
+                raise VidsearchError(command, INDEX_OR_MODEL,
+                                     f"it printed an event line of version {obj.get('version')}; this driver reads version {EVENT_VERSION} "
+                                     f"(a vidsearch binary and driver of different releases): {line[:200]}")
             objects.append(obj)
             if on_line:
                 on_line(obj)

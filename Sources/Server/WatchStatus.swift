@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 
 /// What the folder watcher beside the server is doing, for `/api/status` and the page: read
 /// from the `vidsearch watch --json` events it prints.
@@ -16,28 +17,27 @@ public final class WatchStatus: @unchecked Sendable {
 
     public init(folders: [String]) { self.folders = folders }
 
-    /// One event line of the watcher; true when it committed (searches should refresh).
+    /// One event of the watcher; true when it committed (searches should refresh).
     @discardableResult
-    public func apply(_ event: [String: Any]) -> Bool {
+    public func apply(_ event: WatchEvent) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        switch event["event"] as? String {
-        case "started": running = true
-        case "waiting": waiting = event["files"] as? Int ?? 0
-        case "encoding": current = event["path"] as? String
-        case "file":
+        switch event {
+        case .started: running = true
+        case let .waiting(files): waiting = files
+        case let .encoding(path, _): current = path
+        case let .file(file):
             current = nil
-            switch event["status"] as? String {
-            case "indexed": indexed += 1; seconds += event["duration"] as? Double ?? 0
-            case "moved": moved += 1
-            case "failed":
-                errors.append(["path": event["path"] ?? "", "error": event["error"] ?? "unknown"])
+            switch IndexRun.Outcome(rawValue: file.status) {
+            case .indexed: indexed += 1; seconds += file.duration
+            case .moved: moved += 1
+            case .failed:
+                errors.append(["path": file.path, "error": file.error ?? "unknown"])
                 if errors.count > 20 { errors.removeFirst() }
-            default: break
+            case .skipped, nil: break
             }
-        case "removed": removed += 1
-        case "committed": waiting = 0; return true
-        default: break
+        case .removed: removed += 1
+        case .committed: waiting = 0; return true
         }
         return false
     }

@@ -122,8 +122,8 @@ struct IndexCommand: ParsableCommand {
         let counts = try withIndexOrModel { try store.counts() }
         let summary = Dictionary(grouping: results, by: \.outcome).mapValues(\.count)
         if json {
-            Output.json(["summary": true, "indexed": summary[.indexed] ?? 0, "skipped": summary[.skipped] ?? 0,
-                         "moved": summary[.moved] ?? 0, "failed": failed, "videos": counts.videos, "segments": counts.segments])
+            Output.line(RunSummary(indexed: summary[.indexed] ?? 0, skipped: summary[.skipped] ?? 0, moved: summary[.moved] ?? 0,
+                                   failed: failed, videos: counts.videos, segments: counts.segments))
         } else {
             FileHandle.standardError.write(Data(("\(summary[.indexed] ?? 0) indexed, \(summary[.skipped] ?? 0) unchanged, "
                 + "\(summary[.moved] ?? 0) moved, \(failed) failed; the index holds \(counts.videos) videos, \(counts.segments) segments\n").utf8))
@@ -156,10 +156,8 @@ struct IndexCommand: ParsableCommand {
         func say(_ path: String, _ action: String, _ duration: Double?, _ note: (String, String)? = nil) {
             counts[action, default: 0] += 1
             if json {
-                var object: [String: Any] = ["path": path, "action": action]
-                if let duration { object["duration"] = duration }
-                if let note { object[note.0] = note.1 }
-                Output.json(object)
+                Output.line(PlanEvent(path: path, action: action, duration: duration, error: note?.0 == "error" ? note?.1 : nil,
+                                      from: note?.0 == "from" ? note?.1 : nil, detail: note?.0 == "detail" ? note?.1 : nil))
             } else {
                 let time = duration.map { " (\(Formatting.time($0)))" } ?? ""
                 FileHandle.standardError.write(Data("\(Formatting.pad(action, 7)) \(path)\(time)\(note.map { ": \($0.1)" } ?? "")\n".utf8))
@@ -182,8 +180,8 @@ struct IndexCommand: ParsableCommand {
         let summary = "\(counts["encode"] ?? 0) to encode (\(Formatting.time(seconds)) of video), \(counts["skip"] ?? 0) unchanged, "
             + "\(counts["move"] ?? 0) moved, \(counts["fail"] ?? 0) unreadable; nothing was written"
         if json {
-            Output.json(["summary": true, "encode": counts["encode"] ?? 0, "skip": counts["skip"] ?? 0, "move": counts["move"] ?? 0,
-                         "fail": counts["fail"] ?? 0, "seconds": seconds])
+            Output.line(PlanSummary(encode: counts["encode"] ?? 0, skip: counts["skip"] ?? 0, move: counts["move"] ?? 0,
+                                    fail: counts["fail"] ?? 0, seconds: seconds))
         } else {
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
@@ -202,11 +200,7 @@ struct IndexCommand: ParsableCommand {
 
     private func report(_ result: IndexRun.FileResult) {
         if json {
-            var object: [String: Any] = ["path": result.path, "status": result.outcome.rawValue,
-                                         "segments": result.segments, "duration": result.duration]
-            if let detail = result.detail { object[result.outcome == .failed ? "error" : "detail"] = detail }
-            if result.partial { object["partial"] = true }
-            Output.json(object)
+            Output.line(FileEvent(result))
         } else {
             FileHandle.standardError.write(Data((line(result) + "\n").utf8))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import VideoIndex
 
 struct MergeCommand: ParsableCommand {
@@ -45,7 +46,7 @@ struct MergeCommand: ParsableCommand {
                 try merge.merge(reader) { result in
                     counts[result.outcome, default: 0] += 1
                     if json {
-                        Output.json(["shard": result.shard, "path": result.path, "status": result.outcome.rawValue, "segments": result.segments])
+                        Output.line(MergeEvent(result))
                     } else if result.outcome != .skipped {
                         FileHandle.standardError.write(Data("\(Formatting.pad(result.outcome.rawValue, 8)) \(result.path) (\(result.segments) segments)\n".utf8))
                     }
@@ -55,9 +56,7 @@ struct MergeCommand: ParsableCommand {
         }
         let summary = IndexMerge.Outcome.allCasesInOrder.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
         if json {
-            var object: [String: Any] = ["summary": true]
-            for outcome in IndexMerge.Outcome.allCasesInOrder { object[outcome.rawValue] = counts[outcome] ?? 0 }
-            Output.json(object)
+            Output.line(MergeSummary(counts))
         } else {
             FileHandle.standardError.write(Data("merged \(shards.count) index(es) into \(target.path): \(summary)\n".utf8))
         }

@@ -122,8 +122,10 @@ struct ServeCommand: ParsableCommand {
                 while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = buffer[buffer.startIndex..<newline]
                     buffer.removeSubrange(buffer.startIndex...newline)
-                    if let event = try? JSONSerialization.jsonObject(with: line) as? [String: Any], status.apply(event) {
-                        try? service.refresh()
+                    do {
+                        if status.apply(try EventLine.decode(WatchEvent.self, from: Data(line))) { try? service.refresh() }
+                    } catch {
+                        Output.error("the watcher printed a line this server cannot read (\(error)): \(String(decoding: line, as: UTF8.self).prefix(200))")
                     }
                 }
             }

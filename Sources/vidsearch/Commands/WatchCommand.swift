@@ -65,26 +65,24 @@ struct WatchCommand: ParsableCommand {
             if let ext { watch.extensions = Set(ext.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             return FolderWatcher(run: IndexRun(store: store, pipeline: pipeline), options: watch)
         }
-        say(["event": "started", "inotify": watcher.usesInotify, "folders": watcher.options.folders],
+        say(.started(folders: watcher.options.folders, inotify: watcher.usesInotify),
             "watching \(watcher.options.folders.joined(separator: ", ")) (\(watcher.usesInotify ? "inotify" : "polling")); Ctrl-C stops")
         try withIndexOrModel {
             let parent = getppid()
             try watcher.watch(stop: { exitWithParent && getppid() != parent }) { event in
                 switch event {
-                case let .waiting(files): say(["event": "waiting", "files": files], nil)
-                case let .encoding(path, seconds): say(["event": "encoding", "path": path, "duration": seconds], nil)
+                case let .waiting(files): say(.waiting(files: files), nil)
+                case let .encoding(path, seconds): say(.encoding(path: path, duration: seconds), nil)
                 case let .file(r):
-                    var object: [String: Any] = ["event": "file", "path": r.path, "status": r.outcome.rawValue, "segments": r.segments, "duration": r.duration]
-                    if let detail = r.detail { object[r.outcome == .failed ? "error" : "detail"] = detail }
-                    say(object, r.outcome == .skipped ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
-                case let .removed(path): say(["event": "removed", "path": path], "removed \(path)")
-                case .committed: say(["event": "committed"], nil)
+                    say(.file(FileEvent(r, event: "file")), r.outcome == .skipped && r.cues == nil ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
+                case let .removed(path): say(.removed(path: path), "removed \(path)")
+                case .committed: say(.committed, nil)
                 }
             }
         }
     }
 
-    private func say(_ object: [String: Any], _ line: String?) {
-        if json { Output.json(object) } else if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    private func say(_ event: WatchEvent, _ line: String?) {
+        if json { Output.line(event) } else if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }

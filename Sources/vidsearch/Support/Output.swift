@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Server
 
 /// Printing for people and for scripts.
@@ -9,6 +10,14 @@ enum Output {
     /// One JSON object on one line (keys sorted so output is stable), flushed at once: a script
     /// reading a pipe sees each finished file as it happens, not all of them at exit. An object
     /// that cannot be written (a non-finite number) becomes an `error` line that says why.
+    /// One event line (Ingest/Events: versioned types other programs read), flushed at once.
+    static func line<T: Encodable>(_ event: T) {
+        let text = EventLine.encode(event)
+        if text.hasPrefix(#"{"error""#) { unwritten += 1 }
+        print(text)
+        fflush(stdout)
+    }
+
     static func json(_ object: [String: Any]) {
         var object = object
         if let problem = JSONCheck.problem(object) {

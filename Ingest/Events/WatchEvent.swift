@@ -1,0 +1,59 @@
+/// A line of `watch --json`, which `serve --watch` reads from its watcher child: `event` names
+/// the case and the other fields are its values.
+public enum WatchEvent: Codable, Equatable {
+    case started(folders: [String], inotify: Bool)
+    /// Files seen but not yet settled.
+    case waiting(files: Int)
+    case encoding(path: String, duration: Double)
+    case file(FileEvent)
+    case removed(path: String)
+    /// The run's videos are committed and the caches written: searches should refresh.
+    case committed
+
+    private enum Keys: String, CodingKey { case version, event, folders, inotify, files, path, duration }
+
+    public func encode(to encoder: Encoder) throws {
+        if case let .file(file) = self {
+            var line = file
+            line.event = "file"
+            try line.encode(to: encoder)
+            return
+        }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(EventLine.version, forKey: .version)
+        switch self {
+        case let .started(folders, inotify):
+            try container.encode("started", forKey: .event)
+            try container.encode(folders, forKey: .folders)
+            try container.encode(inotify, forKey: .inotify)
+        case let .waiting(files):
+            try container.encode("waiting", forKey: .event)
+            try container.encode(files, forKey: .files)
+        case let .encoding(path, duration):
+            try container.encode("encoding", forKey: .event)
+            try container.encode(path, forKey: .path)
+            try container.encode(duration, forKey: .duration)
+        case let .removed(path):
+            try container.encode("removed", forKey: .event)
+            try container.encode(path, forKey: .path)
+        case .committed:
+            try container.encode("committed", forKey: .event)
+        case .file:
+            break
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let event = try container.decode(String.self, forKey: .event)
+        switch event {
+        case "started": self = .started(folders: try container.decode([String].self, forKey: .folders), inotify: try container.decode(Bool.self, forKey: .inotify))
+        case "waiting": self = .waiting(files: try container.decode(Int.self, forKey: .files))
+        case "encoding": self = .encoding(path: try container.decode(String.self, forKey: .path), duration: try container.decode(Double.self, forKey: .duration))
+        case "file": self = .file(try FileEvent(from: decoder))
+        case "removed": self = .removed(path: try container.decode(String.self, forKey: .path))
+        case "committed": self = .committed
+        default: throw DecodingError.dataCorruptedError(forKey: .event, in: container, debugDescription: "unknown watch event \(event)")
+        }
+    }
+}
