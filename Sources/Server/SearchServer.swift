@@ -15,9 +15,10 @@ public enum SearchServer {
         }
     }
 
-    /// Runs until the process is stopped; `listening` gets the address once it is bound.
-    public static func run(service: SearchService, options: ServerOptions, listening: @escaping @Sendable (String) -> Void) async throws {
-        guard options.token != nil || ServerOptions.isLoopback(options.host) else { throw StartError.tokenRequired(host: options.host) }
+    /// Every route and middleware of the server, as Hummingbird's examples build an
+    /// application's router: what `run` serves and what the tests drive in-process
+    /// (HummingbirdTesting's `app.test(.router)`).
+    public static func router(service: SearchService, options: ServerOptions) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: SecurityHeaders())
         router.add(middleware: JSONErrors())
@@ -25,6 +26,13 @@ public enum SearchServer {
         PageRoutes().add(to: router)
         APIRoutes(service: service, options: options).add(to: router)
         MediaRoutes(service: service, options: options).add(to: router)
+        return router
+    }
+
+    /// Runs until the process is stopped; `listening` gets the address once it is bound.
+    public static func run(service: SearchService, options: ServerOptions, listening: @escaping @Sendable (String) -> Void) async throws {
+        guard options.token != nil || ServerOptions.isLoopback(options.host) else { throw StartError.tokenRequired(host: options.host) }
+        let router = router(service: service, options: options)
 
         var logger = Logger(label: "vidsearch.serve")
         logger.logLevel = .warning

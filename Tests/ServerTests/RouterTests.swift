@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Query
+@testable import Server
+import VideoIndex
+import XCLIP
+import XCTest
+
+/// The server's own router, driven in-process (no socket, no child process): the tiny fixture
+/// model over an index of two videos, one with a subtitle line. The tests that start the real
+/// binary (CLITests/ServeTests) stay for what only a process shows: the address handshake,
+/// the watcher child, signals.
+final class RouterTests: XCTestCase {
+    func makeService() throws -> SearchService {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = try XCLIPModel(directory: repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny"))
+        let tokenizer = CLIPTokenizer(vocabulary: try BPEVocabulary(gzippedMerges: repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz")))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let width = model.embeddingSize, tokens = model.promptTokenCount
+        let store = try IndexStore(writingAt: directory, model: ModelIdentity(name: "xclip-tiny", fingerprint: "fixture", dimension: width, promptTokens: tokens))
+        var seed: UInt64 = 7
+        func random() -> Float {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1
+        }
+        for (v, line) in [(0, "The harbour at dawn"), (1, nil)] {
+            let segments = (0..<3).map { s in
+                EncodedSegment(segment: SegmentRecord(start: Double(s) * 4, end: Double(s + 1) * 4, frameTimes: [Double(s) * 4 + 2]),
+                               embedding: (0..<width).map { _ in random() }, promptTokens: (0..<(width * tokens)).map { _ in random() },
+                               thumbnail: [0xFF, 0xD8, 0xFF, 0xD9])
+            }
+            let subtitles = line.map { VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "v\(v).en.srt", format: "subrip", language: "en")],
+                                                      cues: [SubtitleCue(start: 5, end: 6, text: $0)]) } ?? VideoSubtitles()
+            try store.put(video: VideoRecord(path: "/footage/v\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0, duration: 12),
+                          segments: segments, subtitles: subtitles)
+        }
+        return SearchService(engine: try SearchEngine(model: model, tokenizer: tokenizer, store: store))
+    }
+
+    func testTheRoutesAnswerInProcess() async throws {
+        let app = Application(router: SearchServer.router(service: try makeService(), options: ServerOptions()))
+        try await app.test(.router) { client in
+            func json(_ uri: String, _ status: HTTPResponse.Status = .ok) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    XCTAssertEqual(response.status, status, uri)
+                    XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8", uri)
+                    return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any], uri)
+                }
+            }
+            let health = try await json("/api/health")
+            XCTAssertEqual(health["ok"] as? Bool, true)
+            let stats = try await json("/api/stats")
+            XCTAssertEqual(stats["videos"] as? Int, 2)
+            XCTAssertEqual(stats["segments"] as? Int, 6)
+
+            // Fused: the segment whose line says the word is first, and says why.
+            let fused = try await json("/api/search?q=harbour&k=6")
+            let hits = try XCTUnwrap(fused["hits"] as? [[String: Any]])
+            XCTAssertEqual(hits.count, 6)
+            XCTAssertEqual(hits.first?["file"] as? String, "v0.mp4")
+            XCTAssertEqual(hits.first?["start"] as? Double, 4)
+            XCTAssertEqual(hits.first?["signals"] as? [String], ["visual", "speech"])
+            XCTAssertEqual((hits.first?["speech"] as? [String: Any])?["parts"] as? [String], ["The ", "harbour", " at dawn"])
+            let speechOnly = try await json("/api/search?q=harbour&signals=speech")
+            let spoken = try XCTUnwrap(speechOnly["hits"] as? [[String: Any]])
+            XCTAssertEqual(spoken.count, 1)
+            let visualOnly = try await json("/api/search?q=harbour&signals=visual&k=6")
+            let visual = try XCTUnwrap(visualOnly["hits"] as? [[String: Any]])
+            XCTAssertTrue(visual.allSatisfy { $0["speech"] == nil && $0["signals"] as? [String] == ["visual"] })
+
+            // Wrong values are 400s that name them; unknown ids 404s.
+            let badSignals = try await json("/api/search?q=harbour&signals=sound", .badRequest)
+            XCTAssertTrue((badSignals["error"] as? String ?? "").contains("signals"), "\(badSignals)")
+            let badK = try await json("/api/search?q=x&k=0", .badRequest)
+            XCTAssertTrue((badK["error"] as? String ?? "").contains("k must be"), "\(badK)")
+            _ = try await json("/api/search?q=", .badRequest)
+            _ = try await json("/api/videos/424242", .notFound)
+            let listing = try await json("/api/videos")
+            let videos = try XCTUnwrap(listing["videos"] as? [[String: Any]])
+            XCTAssertEqual(videos.map { $0["file"] as? String }, ["v0.mp4", "v1.mp4"])
+
+            // The thumbnail and the page come from the same router.
+            let segment = try XCTUnwrap(hits.first?["segment"] as? Int)
+            try await client.execute(uri: "/api/segments/\(segment)/thumbnail", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(Array(Data(buffer: response.body)), [0xFF, 0xD8, 0xFF, 0xD9])
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertTrue(String(buffer: response.body).contains("<html"))
+            }
+        }
+    }
+}
