@@ -1,5 +1,4 @@
 import CFFmpeg
-import VideoIndex
 import Foundation
 
 /// Facts about a video's best stream.

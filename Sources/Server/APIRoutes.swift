@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Ingest
 import Query
 import VideoIndex
 

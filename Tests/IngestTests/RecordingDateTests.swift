@@ -1,4 +1,4 @@
-import VideoIndex
+import Ingest
 import XCTest
 
 /// creation_time as FFmpeg and cameras write it, and dates as users type them.
