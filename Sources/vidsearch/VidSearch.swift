@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct VidSearch: ParsableCommand {
+struct VidSearch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidsearch",
         abstract: "Search video archives in natural language with X-CLIP.",
@@ -23,12 +23,18 @@ struct VidSearch: ParsableCommand {
                       VerifyCommand.self, MergeCommand.self, ExportCommand.self, ServeCommand.self, WatchCommand.self, TokenizeCommand.self, ModelCommand.self, BenchCommand.self]
     )
 
-    /// ArgumentParser's own usage errors exit 64; vidsearch documents 2 for them.
-    static func main() {
+    /// ArgumentParser's own usage errors exit 64; vidsearch documents 2 for them. The body runs
+    /// on the main thread: a command that blocks (the model's work) blocks it, not the
+    /// concurrency pool that `serve` (an AsyncParsableCommand) answers requests on.
+    static func main() async {
         OpenMPSpinning.shortenIfUnset()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
             if Output.unwritten > 0 { Foundation.exit(ExitCodes.someFailed.rawValue) }
         } catch {
             let code = exitCode(for: error)

@@ -5,7 +5,7 @@ import Query
 import Server
 import VideoIndex
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a search page and a JSON API over the index.",
@@ -61,7 +61,7 @@ struct ServeCommand: ParsableCommand {
         if let token, token.count < 8 { throw ValidationError("--token must be at least 8 characters") }
     }
 
-    func run() throws {
+    func run() async throws {
         products.apply()
         let service = try withIndexOrModel { () -> SearchService in
             let loaded = try LoadedModel(options.model)
@@ -82,22 +82,14 @@ struct ServeCommand: ParsableCommand {
         serverOptions.token = token
         if let clipCache { serverOptions.clipCache = URL(fileURLWithPath: clipCache) }
         serverOptions.clipCacheBytes = clipCacheMb << 20
-        let finished = DispatchSemaphore(value: 0)
-        var failure: Error?
-        Task {
-            do {
-                try await SearchServer.run(service: service, options: serverOptions) { address in
-                    print("vidsearch: serving \(options.indexDirectory.path) at \(address)")
-                    fflush(stdout)
-                }
-            } catch {
-                failure = error
+        let directory = options.indexDirectory.path
+        do {
+            try await SearchServer.run(service: service, options: serverOptions) { address in
+                print("vidsearch: serving \(directory) at \(address)")
+                fflush(stdout)
             }
-            finished.signal()
-        }
-        finished.wait()
-        if let failure {
-            Output.error("cannot serve on \(host):\(port): \(failure)")
+        } catch {
+            Output.error("cannot serve on \(host):\(port): \(error)")
             throw ExitCodes.indexOrModel
         }
     }
