@@ -27,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // NIOPosix's thread pool, for the server's blocking work (Hummingbird depends on it already).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         // Tests only: reads docs/openapi.yaml to check the API against it.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
@@ -70,7 +72,8 @@ let package = Package(
         // Checkpoints from the Hugging Face hub into its cache (optimized: it hashes whole files).
         .target(name: "Hub", path: "Sources/Hub", swiftSettings: optimized),
         // `vidsearch serve`: the HTTP API and the page (its files embedded in the binary).
-        .target(name: "Server", dependencies: ["Query", "VideoIndex", "Ingest", .product(name: "Hummingbird", package: "hummingbird")],
+        .target(name: "Server", dependencies: ["Query", "VideoIndex", "Ingest", .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "NIOPosix", package: "swift-nio")],
                 path: "Sources/Server",
                 resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .executableTarget(name: "vidsearch",

@@ -11,15 +11,18 @@ struct APIRoutes {
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/api/health") { _, _ in JSONResponse.ok(["ok": true]) }
-        router.get("/api/stats") { _, _ in try answer { try stats() } }
+        router.get("/api/stats") { _, _ in try await BlockingWork.respond { try answer { try stats() } } }
         router.get("/api/status") { _, _ in
             try answer { ["watch": service.watch?.json ?? ["watching": false]] as [String: Any] }
         }
-        router.get("/api/search") { request, _ in try answer { try search(request) } }
-        router.get("/api/similar/:segment") { request, context in try answer { try similar(request, context) } }
+        router.get("/api/search") { request, _ in try await BlockingWork.respond { try answer { try search(request) } } }
+        router.get("/api/similar/:segment") { request, context in
+            let id = try Parameters.segmentId(context)
+            return try await BlockingWork.respond { try answer { try similar(request, segment: id) } }
+        }
         router.post("/api/search/example") { request, context in
             do {
-                return JSONResponse.ok(try await example(request, context))
+                return try await example(request, context)
             } catch let error as APIError {
                 return JSONResponse.error(error.status, error.message)
             } catch let error as HTTPResponseError where error.status == .contentTooLarge {
@@ -91,7 +94,7 @@ struct APIRoutes {
 
     /// A clip or a photo, uploaded (multipart, or the raw bytes with a video/* or image/* type),
     /// encoded by the ingest path and searched with; the upload lives only in a temporary file.
-    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> [String: Any] {
+    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let encode = service.encodeExample else { throw APIError(.notImplemented, "this server cannot encode examples") }
         let type = request.headers[.contentType] ?? ""
         if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxUpload {
@@ -120,17 +123,19 @@ struct APIRoutes {
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         let o = try searchOptions(request)
-        let results = try service.withEngine { engine -> [SearchResult] in
-            let vector: [Float]
-            do { vector = try encode(path) } catch { throw APIError(.unprocessableContent, "\(error)") }
-            try engine.refresh()
-            return try engine.similar(to: LikeSource(embedding: vector, path: "", start: 0, end: 0), options: o)
+        let service = service, bytes = file.bytes.count
+        return try await BlockingWork.respond {
+            let results = try service.withEngine { engine -> [SearchResult] in
+                let vector: [Float]
+                do { vector = try encode(path) } catch { throw APIError(.unprocessableContent, "\(error)") }
+                try engine.refresh()
+                return try engine.similar(to: LikeSource(embedding: vector, path: "", start: 0, end: 0), options: o)
+            }
+            return JSONResponse.ok(["bytes": bytes, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }])
         }
-        return ["bytes": file.bytes.count, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
     }
 
-    private func similar(_ request: Request, _ context: BasicRequestContext) throws -> [String: Any] {
-        let id = try Parameters.segmentId(context)
+    private func similar(_ request: Request, segment id: Int64) throws -> [String: Any] {
         let o = try searchOptions(request)
         let results = try service.withEngine { engine -> [SearchResult] in
             try engine.refresh()

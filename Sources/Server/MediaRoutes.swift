@@ -45,10 +45,12 @@ struct MediaRoutes {
         if FileManager.default.fileExists(atPath: path) {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)  // recently used
         } else {
-            do {
-                try ClipWriter.write(source: video.path, start: segment.start, end: segment.end, to: path)
-            } catch {
-                throw APIError(.unprocessableContent, "\(error)")
+            let source = video.path, start = segment.start, end = segment.end
+            _ = try await BlockingWork.respond {  // cutting a clip encodes video: seconds of a core
+                do { try ClipWriter.write(source: source, start: start, end: end, to: path) } catch {
+                    throw APIError(.unprocessableContent, "\(error)")
+                }
+                return Response(status: .ok)
             }
             trimCache(folder, keeping: name)
         }

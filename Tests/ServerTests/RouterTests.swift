@@ -12,7 +12,7 @@ import XCTest
 /// binary (CLITests/ServeTests) stay for what only a process shows: the address handshake,
 /// the watcher child, signals.
 final class RouterTests: XCTestCase {
-    func makeService() throws -> SearchService {
+    func makeService(encodeExample: ((String) throws -> [Float])? = nil) throws -> SearchService {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let model = try XCLIPModel(directory: repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny"))
         let tokenizer = CLIPTokenizer(vocabulary: try BPEVocabulary(gzippedMerges: repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz")))
@@ -36,7 +36,7 @@ final class RouterTests: XCTestCase {
             try store.put(video: VideoRecord(path: "/footage/v\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0, duration: 12),
                           segments: segments, subtitles: subtitles)
         }
-        return SearchService(engine: try SearchEngine(model: model, tokenizer: tokenizer, store: store))
+        return SearchService(engine: try SearchEngine(model: model, tokenizer: tokenizer, store: store), encodeExample: encodeExample)
     }
 
     func testTheRoutesAnswerInProcess() async throws {
@@ -92,5 +92,45 @@ final class RouterTests: XCTestCase {
                 XCTAssertTrue(String(buffer: response.body).contains("<html"))
             }
         }
+    }
+
+    /// Examples encoded on the model (here a stand-in that holds its thread for a second, as a
+    /// real encode does) never hold the threads requests are answered on: with three uploads
+    /// queued on the model, /api/health answers before the first of them is done.
+    func testBlockingWorkDoesNotStallTheServer() async throws {
+        let width = 32  // the tiny model's embedding size (projection_dim)
+        let service = try makeService(encodeExample: { _ in
+            Thread.sleep(forTimeInterval: 1)
+            return [Float](repeating: 0.1, count: width)
+        })
+        let app = Application(router: SearchServer.router(service: service, options: ServerOptions()))
+        final class Counter: @unchecked Sendable {
+            private let lock = NSLock()
+            private var value = 0
+            func add() { lock.lock(); value += 1; lock.unlock() }
+            var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+        }
+        let finished = Counter()
+        try await app.test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await client.execute(uri: "/api/search/example?k=2", method: .post, headers: [.contentType: "image/jpeg"],
+                                                 body: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xD9])) { response in
+                            XCTAssertEqual(response.status, .ok)
+                        }
+                        finished.add()
+                    }
+                }
+                try await Task.sleep(nanoseconds: 200_000_000)  // the uploads are on the model now
+                let uploadsDone = try await client.execute(uri: "/api/health", method: .get) { response -> Int in
+                    XCTAssertEqual(response.status, .ok)
+                    return finished.count
+                }
+                XCTAssertEqual(uploadsDone, 0, "/api/health waited for an upload's model work")
+                try await group.waitForAll()
+            }
+        }
+        XCTAssertEqual(finished.count, 3)
     }
 }
