@@ -84,10 +84,12 @@ public final class IngestPipeline {
         // whatever else the run holds and however many cores there are. Decoding 720p also costs
         // less than the model (BENCHMARKS.md, ingest), and a multi-threaded call beside a decoder
         // either leaves a core idle or waits for one.
-        let budget = Parallel.cores
-        defer { Parallel.cores = budget }
+        let budget = model.settings?.cores ?? Parallel.cores
         let workers = options.modelWorkers > 0 ? options.modelWorkers : budget
-        if workers > 1 { Parallel.cores = 1 }
+        // Beside other workers, each worker and each decoder runs on one core, by settings of its
+        // own (nothing process-wide changes: a server's searches keep their cores meanwhile).
+        let oneCore = RunSettings(engine: model.settings?.engine ?? ProductEngine.current, cores: 1)
+        let threadSettings: RunSettings? = workers > 1 ? oneCore : nil
         // Beside the workers, files are decoded two at a time (or one per two cores): one decoder
         // on 1080p costs more than a segment's model work and its own threads scale poorly
         // (BENCHMARKS.md, ingest: `1080p.decode_preprocess.threads2`), so a folder keeps every core
@@ -100,6 +102,7 @@ public final class IngestPipeline {
         let turns = FileTurns(files: paths.count, decoders: decoders)
         for _ in 0..<decoders {
             let producer = Thread {
+                _ = RunSettings.replace(with: threadSettings)
                 while let file = turns.next() { source.run(path: paths[file], file: file) { queue.push($0) } }
                 if turns.decoderDone() { queue.close() }
             }
@@ -113,7 +116,7 @@ public final class IngestPipeline {
         func finishReady() throws {
             for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
                 files[file] = nil
-                let precision = state.precisions.count == 1 ? state.precisions.first! : state.precisions.isEmpty ? ProductEngine.current.precision : "bf16+f32"
+                let precision = state.precisions.count == 1 ? state.precisions.first! : state.precisions.isEmpty ? (model.settings?.engine ?? ProductEngine.current).precision : "bf16+f32"
                 try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
                                                   warnings: state.warnings, precision: precision, partial: state.partial,
                                                   cuts: state.cuts)))
@@ -149,7 +152,7 @@ public final class IngestPipeline {
         }
 
         if workers > 1 {
-            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode(segment) }
+            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode(segment, settings: oneCore) }
             defer { pool.stop() }
             while let outcome = try pool.next() {
                 switch outcome {
@@ -163,12 +166,12 @@ public final class IngestPipeline {
     }
 
     /// One model call for one prepared segment, on the calling thread's tally.
-    func encode(_ segment: PreparedSegment) throws -> ModelOutput {
+    func encode(_ segment: PreparedSegment, settings: RunSettings? = nil) throws -> ModelOutput {
         _ = ProductTally.take()
         let v = model.configuration.vision
         let pixels = Tensor(uninitialized: [1, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
         segment.pixels.withUnsafeBufferPointer { pixels.data.update(from: $0.baseAddress!, count: pixels.count) }
-        let out = try model.encodeVideos(pixels)
+        let out = try model.encodeVideos(pixels, settings: settings)
         let precision = ProductTally.take().precision
         let p = model.embeddingSize, tokens = model.promptTokenCount
         let encoded = EncodedSegment(segment: segment.record,

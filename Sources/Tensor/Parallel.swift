@@ -24,11 +24,17 @@ public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
 }
 
 public enum Parallel {
-    /// Threads the model uses: every online core, or $VIDSEARCH_THREADS when set; the ingest
-    /// pipeline lowers it while a decoder needs a core. oneDNN follows it.
-    public static var cores: Int = allCores {
-        didSet { vs_dnnl_set_threads(Int32(cores)) }
+    /// Threads the model uses on this thread: its RunSettings' budget while one is applied
+    /// here, else the process's default (every online core, or $VIDSEARCH_THREADS). oneDNN
+    /// follows it. Setting it changes the process's default, which only a command's start does.
+    public static var cores: Int {
+        get { RunSettings.onThisThread?.cores ?? processCores }
+        set {
+            processCores = newValue
+            vs_dnnl_set_threads(Int32(newValue))
+        }
     }
+    private static var processCores: Int = allCores
 
     /// Every online core, or $VIDSEARCH_THREADS when set.
     public static let allCores: Int = {

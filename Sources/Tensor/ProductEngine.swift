@@ -11,11 +11,15 @@ import Foundation
 /// (AVX512_BF16 or AMX); f32 in oneDNN on other AVX-512 CPUs (about 2x OpenBLAS's rate there);
 /// OpenBLAS below AVX-512, where oneDNN f32 measured no faster for the model's shapes
 /// (BENCHMARKS.md, the AVX2 rows).
-public enum ProductEngine: String {
+public enum ProductEngine: String, Sendable {
     case openblas, onednnF32 = "onednn-f32", onednnBF16 = "onednn-bf16"
 
+    /// The engine on this thread: its RunSettings' while one is applied here, else the process's.
     public static var current: ProductEngine {
-        get { lock.lock(); defer { lock.unlock() }; if chosen == nil { chosen = fromEnvironment() }; return chosen!.engine }
+        get {
+            if let local = RunSettings.onThisThread?.engine { return local }
+            lock.lock(); defer { lock.unlock() }; if chosen == nil { chosen = fromEnvironment() }; return chosen!.engine
+        }
         set { lock.lock(); chosen = (newValue, "set by the program"); lock.unlock() }
     }
 

@@ -34,6 +34,8 @@ void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
 
 /// oneDNN's threads for each thread that calls it from now on (0: OpenMP's default).
 void vs_dnnl_set_threads(int threads);
+// This calling thread's budget while > 0 (0: the process's again).
+void vs_dnnl_set_thread_budget_here(int threads);
 
 /// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
 int vs_dnnl_has_bf16(void);

@@ -165,8 +165,10 @@ extension XCLIPModel {
     public func promptedTextEmbedding(_ text: [Float], videos tokens: UnsafePointer<Float>, count: Int) -> Tensor {
         precondition(text.count == embeddingSize, "text embedding must have \(embeddingSize) values")
         guard let promptGenerator else { preconditionFailure("a CLIP checkpoint has no prompt generator (see reranks)") }
-        return text.withUnsafeBufferPointer {
-            promptGenerator.applyFolded(text: $0.baseAddress!, visualTokens: tokens, count: count, tokens: promptTokenCount)
+        return withSettings {
+            text.withUnsafeBufferPointer {
+                promptGenerator.applyFolded(text: $0.baseAddress!, visualTokens: tokens, count: count, tokens: promptTokenCount)
+            }
         }
     }
 }

@@ -25,8 +25,16 @@ public struct VideoEncoding {
 /// paper's CLIP-mean baseline: the vision tower without message tokens on each frame, the
 /// normalized projected frame embeddings averaged, the same text tower, and no video-specific
 /// prompt (`reranks` is false).
+///
+/// Thread safety: the weights are immutable once loaded, but a call keeps its intermediate
+/// results in the model's layers' buffers, so one model runs one call at a time (the ingest
+/// workers and the server each hold their own turn); two models run side by side freely, each
+/// with its own `settings`.
 public final class XCLIPModel {
     public let configuration: XCLIPConfiguration
+    /// The engine and core budget every call of this model runs with (RunSettings); nil: the
+    /// process's defaults at the time of each call.
+    public let settings: RunSettings?
     let vision: VisionTransformer
     let visualProjection: Linear
     /// X-CLIP's video-specific parts; nil for a CLIP checkpoint.
@@ -42,14 +50,14 @@ public final class XCLIPModel {
 
     /// Loads config.json and the weights from a checkpoint directory: model.safetensors, or
     /// where there is none, pytorch_model.bin (torch.save's format, read without running it).
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL, settings: RunSettings? = nil) throws {
         let configuration = try XCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
         let weights: TensorSource
         switch Self.weightsFile(in: directory) {
         case let .safetensors(path): weights = try SafeTensorsFile(path: path)
         case let .torch(path): weights = try TorchCheckpoint(path: path)
         }
-        try self.init(configuration: configuration, source: weights)
+        try self.init(configuration: configuration, source: weights, settings: settings)
     }
 
     public enum WeightsFile: Equatable {
@@ -66,9 +74,13 @@ public final class XCLIPModel {
         return .safetensors(safetensors)
     }
 
-    public init(configuration: XCLIPConfiguration, source: TensorSource) throws {
+    public init(configuration: XCLIPConfiguration, source: TensorSource, settings: RunSettings? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
+        self.settings = settings
+        // Weights are laid out for the engine that will run them (WeightStore.halfPanels).
+        let earlier = settings.map { RunSettings.replace(with: $0) }
+        defer { if let earlier { _ = RunSettings.replace(with: earlier) } }
         let weights = WeightStore(source: source)
         let v = configuration.vision, p = configuration.projectionDim
         let xclip = configuration.family == .xclip
@@ -85,14 +97,25 @@ public final class XCLIPModel {
         TensorMemory.freeKept()
     }
 
+    /// Runs `body` with `call`'s settings, else this model's, where there are any.
+    func withSettings<T>(_ call: RunSettings? = nil, _ body: () throws -> T) rethrows -> T {
+        guard let settings = call ?? settings else { return try body() }
+        return try settings.applied(body)
+    }
+
     public var embeddingSize: Int { configuration.projectionDim }
     /// Whether a text's embedding is prompted by each video (X-CLIP); a CLIP checkpoint's is not.
     public var reranks: Bool { promptGenerator != nil }
     /// Visual tokens per segment handed to the prompt generator (none for CLIP).
     public var promptTokenCount: Int { reranks ? configuration.vision.grid * configuration.vision.grid : 0 }
 
-    /// Encodes `videos` segments of pixel values [videos, frames, channels, size, size].
-    public func encodeVideos(_ pixels: Tensor) throws -> VideoEncoding {
+    /// Encodes `videos` segments of pixel values [videos, frames, channels, size, size], with
+    /// `settings` for this call (an ingest worker's one core), else the model's.
+    public func encodeVideos(_ pixels: Tensor, settings: RunSettings? = nil) throws -> VideoEncoding {
+        try withSettings(settings) { try encodeVideosHere(pixels) }
+    }
+
+    private func encodeVideosHere(_ pixels: Tensor) throws -> VideoEncoding {
         let v = configuration.vision
         let frameShape = [v.numFrames, v.numChannels, v.imageSize, v.imageSize]
         guard pixels.shape.count == 5, Array(pixels.shape.dropFirst()) == frameShape else {
@@ -153,12 +176,16 @@ public final class XCLIPModel {
 
     /// The text embedding (projected, not normalized, no prompt) of one row of token ids.
     public func encodeText(_ ids: [Int]) throws -> [Float] {
-        textProjection(try text.pooled(ids)).array
+        try withSettings { textProjection(try text.pooled(ids)).array }
     }
 
     /// The text embedding conditioned on one video: T + alpha * PromptGenerator(T, video tokens).
     /// `promptTokens` is one video's [patches, projection] block.
     public func promptedTextEmbeddings(_ texts: [[Float]], promptTokens: UnsafePointer<Float>) -> [[Float]] {
+        withSettings { promptedTextEmbeddingsHere(texts, promptTokens: promptTokens) }
+    }
+
+    private func promptedTextEmbeddingsHere(_ texts: [[Float]], promptTokens: UnsafePointer<Float>) -> [[Float]] {
         guard let promptGenerator else { preconditionFailure("a CLIP checkpoint has no prompt generator (see reranks)") }
         let p = embeddingSize
         let flat = texts.flatMap { $0 }
