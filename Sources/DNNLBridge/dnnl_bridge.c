@@ -19,11 +19,11 @@ static __thread int threads_here;  // what this calling thread last told OpenMP
 void omp_set_num_threads(int);
 int omp_get_max_threads(void);
 
-// A calling thread's own budget (RunSettings), over the process's while it is set (> 0).
-static __thread int thread_budget_here;
+// A calling thread's own settings (RunSettings): its budget overrides the process's while > 0.
+__thread int vs_settings_cores;
+__thread int vs_settings_engine;
 
 void vs_dnnl_set_threads(int threads) { thread_budget = threads; }
-void vs_dnnl_set_thread_budget_here(int threads) { thread_budget_here = threads; }
 
 static void make_engine(void) {
     if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = NULL;
@@ -59,7 +59,7 @@ static thread_buffers *this_threads_buffers(void) {
 static int ready(void) {
     pthread_once(&engine_once, make_engine);
     if (!engine) return 0;
-    int budget = thread_budget_here > 0 ? thread_budget_here : thread_budget;
+    int budget = vs_settings_cores > 0 ? vs_settings_cores : thread_budget;
     if (budget > 0 && budget != threads_here) {
         omp_set_num_threads(budget);
         threads_here = budget;

@@ -12,15 +12,18 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, pieces: 
         body(0..<count)
         return
     }
+    let cores = vs_settings_cores_here(), engine = vs_settings_engine_here()
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        body((c * count / chunks)..<((c + 1) * count / chunks))
+        withCallersSettings(cores, engine) { body((c * count / chunks)..<((c + 1) * count / chunks)) }
     }
 }
 
 /// Runs body(0) ..< body(count) at once, one per core.
 @inline(__always)
 public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+    if count == 1 { body(0); return }
+    let cores = vs_settings_cores_here(), engine = vs_settings_engine_here()
+    DispatchQueue.concurrentPerform(iterations: count) { i in withCallersSettings(cores, engine) { body(i) } }
 }
 
 public enum Parallel {
@@ -28,7 +31,7 @@ public enum Parallel {
     /// here, else the process's default (every online core, or $VIDSEARCH_THREADS). oneDNN
     /// follows it. Setting it changes the process's default, which only a command's start does.
     public static var cores: Int {
-        get { RunSettings.onThisThread?.cores ?? processCores }
+        get { RunSettings.coresHere ?? processCores }
         set {
             processCores = newValue
             vs_dnnl_set_threads(Int32(newValue))

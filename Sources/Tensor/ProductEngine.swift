@@ -17,7 +17,7 @@ public enum ProductEngine: String, Sendable {
     /// The engine on this thread: its RunSettings' while one is applied here, else the process's.
     public static var current: ProductEngine {
         get {
-            if let local = RunSettings.onThisThread?.engine { return local }
+            if let local = RunSettings.engineHere { return local }
             lock.lock(); defer { lock.unlock() }; if chosen == nil { chosen = fromEnvironment() }; return chosen!.engine
         }
         set { lock.lock(); chosen = (newValue, "set by the program"); lock.unlock() }

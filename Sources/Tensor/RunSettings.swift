@@ -44,24 +44,45 @@ public struct RunSettings: Equatable, Sendable {
 
     /// The settings applied on this thread, nil where none are.
     public static var onThisThread: RunSettings? {
-        guard let raw = pthread_getspecific(key) else { return nil }
-        return Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue().settings
+        let cores = Int(vs_settings_cores_here())
+        guard cores > 0, let engine = ProductEngine(code: vs_settings_engine_here()) else { return nil }
+        return RunSettings(engine: engine, cores: cores)
     }
 
-    private final class Box {
-        let settings: RunSettings
-        init(_ settings: RunSettings) { self.settings = settings }
-    }
+    /// This thread's engine where settings are applied (what ProductEngine.current reads first).
+    static var engineHere: ProductEngine? { ProductEngine(code: vs_settings_engine_here()) }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { raw in if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() } }
-        return key
-    }()
+    /// This thread's core budget where settings are applied (what Parallel.cores reads first).
+    static var coresHere: Int? {
+        let cores = Int(vs_settings_cores_here())
+        return cores > 0 ? cores : nil
+    }
 
     private static func set(_ settings: RunSettings?) {
-        if let raw = pthread_getspecific(key) { Unmanaged<Box>.fromOpaque(raw).release() }
-        pthread_setspecific(key, settings.map { Unmanaged.passRetained(Box($0)).toOpaque() })
-        vs_dnnl_set_thread_budget_here(Int32(settings?.cores ?? 0))
+        vs_settings_set_here(Int32(settings?.cores ?? 0), settings?.engine.code ?? 0)
     }
+}
+
+extension ProductEngine {
+    /// As the thread-locals hold it (0: none).
+    var code: Int32 { switch self { case .openblas: return 1; case .onednnF32: return 2; case .onednnBF16: return 3 } }
+
+    init?(code: Int32) {
+        switch code {
+        case 1: self = .openblas
+        case 2: self = .onednnF32
+        case 3: self = .onednnBF16
+        default: return nil
+        }
+    }
+}
+
+/// Runs `body` on a Dispatch worker with the calling thread's settings, which Dispatch's threads
+/// do not have: nested work (a product inside a parallel loop) keeps its caller's budget.
+@inline(__always)
+func withCallersSettings(_ cores: Int32, _ engine: Int32, _ body: () -> Void) {
+    let savedCores = vs_settings_cores_here(), savedEngine = vs_settings_engine_here()
+    vs_settings_set_here(cores, engine)
+    body()
+    vs_settings_set_here(savedCores, savedEngine)
 }

@@ -70,6 +70,14 @@ final class RunSettingsTests: XCTestCase {
                 XCTAssertEqual(Parallel.cores, 3)
             }
             XCTAssertEqual(Parallel.cores, 1)
+            // Work split over Dispatch's threads keeps its caller's settings.
+            let lock = NSLock()
+            var seen: [Int] = []
+            parallelFor(4) { _ in
+                let here = (ProductEngine.current, Parallel.cores)
+                lock.lock(); seen.append(here.0 == .openblas ? here.1 : -1); lock.unlock()
+            }
+            XCTAssertEqual(seen, [1, 1, 1, 1])
             // Another thread meanwhile sees the process's defaults.
             var other: (ProductEngine, Int)?
             let thread = Thread { other = (ProductEngine.current, Parallel.cores) }

@@ -34,8 +34,14 @@ void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
 
 /// oneDNN's threads for each thread that calls it from now on (0: OpenMP's default).
 void vs_dnnl_set_threads(int threads);
-// This calling thread's budget while > 0 (0: the process's again).
-void vs_dnnl_set_thread_budget_here(int threads);
+/// The RunSettings applied on the calling thread (Sources/Tensor/RunSettings.swift), as plain
+/// thread-locals so that reading them in the model's loops costs no more than a load: the core
+/// budget (0: none applied; oneDNN then follows the process's) and the engine (0: none).
+extern __thread int vs_settings_cores;
+extern __thread int vs_settings_engine;
+static inline int vs_settings_cores_here(void) { return vs_settings_cores; }
+static inline int vs_settings_engine_here(void) { return vs_settings_engine; }
+static inline void vs_settings_set_here(int cores, int engine) { vs_settings_cores = cores; vs_settings_engine = engine; }
 
 /// What oneDNN runs on this CPU: 1 when it has bf16 instructions (AVX512_BF16 or AMX).
 int vs_dnnl_has_bf16(void);
