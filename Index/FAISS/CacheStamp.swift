@@ -32,7 +32,7 @@ struct CacheStamp: Codable, Equatable {
         let (checksum, bytes) = try checksum(of: staged.path)
         let stamp = CacheStamp(index: index ?? "", generation: generation, checksum: checksum, bytes: bytes)
         try JSONEncoder().encode(stamp).write(to: staging)
-        try VectorCache.fsync(staging.path)
+        try CacheFileKind.fsync(staging.path)
         guard rename(staging.path, destination.path) == 0 else {
             throw IndexError.unreadable(path: destination.path, reason: "rename: \(String(cString: strerror(errno)))")
         }

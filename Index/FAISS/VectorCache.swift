@@ -55,8 +55,8 @@ public final class VectorCache {
 
     /// Lists searched per query for an IVF of `lists` lists: 32 up to 1,024 lists, then lists / 64
     /// (64 of 4,096). Chosen on `vidsearch bench index`'s harder data shape (one video per topic):
-    /// recall@100 0.92 at 100k (IVF1024, nprobe 32); at 1M (IVF4096) 0.74 at nprobe 16, the old
-    /// default, and 0.82 at 64 for 4.6 ms, against 16 ms for a whole query; see BENCHMARKS.md.
+    /// BENCHMARKS.md's `index.100k.search.approximate.*` and `index.1M.search.approximate.*` rows
+    /// give recall@100 and latency at each setting, beside a whole query's.
     public static func probes(lists: Int) -> Int {
         lists <= 1024 ? min(32, lists) : lists / 64
     }
@@ -204,34 +204,14 @@ public final class VectorCache {
         if !tombstoneIds.isEmpty {
             let staging = directory.appendingPathComponent("tombstones.tmp-\(getpid())")
             try tombstoneIds.sorted().map(String.init).joined(separator: "\n").write(to: staging, atomically: false, encoding: .utf8)
-            try VectorCache.fsync(staging.path)
+            try CacheFileKind.fsync(staging.path)
             guard rename(staging.path, tombstoneFile.path) == 0 else {
                 throw IndexError.unreadable(path: tombstoneFile.path, reason: "rename: \(String(cString: strerror(errno)))")
             }
         }
         let temporary = directory.appendingPathComponent("vectors.tmp-\(getpid())")
         try index.write(to: temporary.path)
-        try VectorCache.fsync(temporary.path)
-        // The stamp goes in place before the file it describes, like the tombstones.
-        try CacheStamp.write(describing: temporary, index: indexId, generation: generation,
-                             to: CacheStamp.url(in: directory, generation: generation),
-                             staging: directory.appendingPathComponent("stamp.tmp-\(getpid())"))
-        let final = directory.appendingPathComponent("vectors-g\(generation).faiss")
-        guard rename(temporary.path, final.path) == 0 else {
-            throw IndexError.unreadable(path: final.path, reason: "rename: \(String(cString: strerror(errno)))")
-        }
-        try VectorCache.fsync(directory.path)
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            let g = VectorCache.generation(ofFile: file)
-                ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".tombstones", with: ".faiss"))
-                ?? VectorCache.generation(ofFile: file.replacingOccurrences(of: ".stamp", with: ".faiss"))
-            // Older generations go, and so do the temporary files of writers that died before
-            // their rename (only the writer, which holds the lock, saves: none of them is live).
-            let stray = ["vectors.tmp-", "stamp.tmp-", "tombstones.tmp-"].contains { file.hasPrefix($0) }
-            if (g.map { $0 < generation } ?? false) || (stray && !file.hasSuffix("-\(getpid())")) {
-                try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
-            }
-        }
+        try Self.files.publish(temporary, generation: generation, indexId: indexId, in: directory)
     }
 
     /// The tombstones saved with the FAISS file of `generation` (none if there is no such file).
@@ -241,27 +221,11 @@ public final class VectorCache {
         return Set(text.split(separator: "\n").compactMap { Int64($0) })
     }
 
-    static func newestFile(in directory: URL) -> (URL?, UInt64) {
-        var best: (URL?, UInt64) = (nil, 0)
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            if let g = generation(ofFile: file), best.0 == nil || g > best.1 {
-                best = (directory.appendingPathComponent(file), g)
-            }
-        }
-        return best
-    }
+    /// vectors-g<generation>.faiss, its .stamp and .tombstones.
+    static let files = CacheFileKind(prefix: "vectors-g", suffix: ".faiss", companions: [".stamp", ".tombstones"],
+                                     temporaries: ["vectors.tmp-", "stamp.tmp-", "tombstones.tmp-"], stampStaging: "stamp.tmp-")
 
-    static func generation(ofFile name: String) -> UInt64? {
-        guard name.hasPrefix("vectors-g"), name.hasSuffix(".faiss") else { return nil }
-        return UInt64(name.dropFirst("vectors-g".count).dropLast(".faiss".count))
-    }
-
-    static func fsync(_ path: String) throws {
-        let fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else { throw IndexError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        _ = Foundation.fsync(fd)
-    }
+    static func newestFile(in directory: URL) -> (URL?, UInt64) { files.newest(in: directory) }
 
     public static func normalized(_ v: [Float]) -> [Float] {
         let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()

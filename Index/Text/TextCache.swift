@@ -178,40 +178,18 @@ public final class TextCache {
         let temporary = directory.appendingPathComponent("text.tmp-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         try database.execute("VACUUM INTO '\(Self.escaped(temporary.path))'")
-        try VectorCache.fsync(temporary.path)
-        try CacheStamp.write(describing: temporary, index: indexId, generation: generation,
-                             to: Self.stampURL(in: directory, generation: generation),
-                             staging: directory.appendingPathComponent("text-stamp.tmp-\(getpid())"))
-        let final = directory.appendingPathComponent("text-g\(generation).sqlite")
-        guard rename(temporary.path, final.path) == 0 else {
-            throw IndexError.unreadable(path: final.path, reason: "rename: \(String(cString: strerror(errno)))")
-        }
-        try VectorCache.fsync(directory.path)
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            let g = Self.generation(ofFile: file) ?? Self.generation(ofFile: file.replacingOccurrences(of: ".stamp", with: ".sqlite"))
-            let stray = ["text.tmp-", "text-stamp.tmp-"].contains { file.hasPrefix($0) } && !file.hasSuffix("-\(getpid())")
-            if (g.map { $0 < generation } ?? false) || stray {
-                try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
-            }
-        }
+        try Self.files.publish(temporary, generation: generation, indexId: indexId, in: directory)
     }
+
+    /// text-g<generation>.sqlite and its .stamp.
+    static let files = CacheFileKind(prefix: "text-g", suffix: ".sqlite", companions: [".stamp"],
+                                     temporaries: ["text.tmp-", "text-stamp.tmp-"], stampStaging: "text-stamp.tmp-")
 
     static func stampURL(in directory: URL, generation: UInt64) -> URL {
-        directory.appendingPathComponent("text-g\(generation).stamp")
+        files.url(in: directory, generation: generation, suffix: ".stamp")
     }
 
-    static func newestFile(in directory: URL) -> (URL?, UInt64) {
-        var best: (URL?, UInt64) = (nil, 0)
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            if let g = generation(ofFile: file), best.0 == nil || g > best.1 { best = (directory.appendingPathComponent(file), g) }
-        }
-        return best
-    }
-
-    static func generation(ofFile name: String) -> UInt64? {
-        guard name.hasPrefix("text-g"), name.hasSuffix(".sqlite") else { return nil }
-        return UInt64(name.dropFirst("text-g".count).dropLast(".sqlite".count))
-    }
+    static func newestFile(in directory: URL) -> (URL?, UInt64) { files.newest(in: directory) }
 
     static func escaped(_ path: String) -> String { path.replacingOccurrences(of: "'", with: "''") }
 
