@@ -1,61 +1,39 @@
 import CFFmpeg
 import Foundation
 
-/// Facts about a video's best stream.
-public struct VideoInfo: Equatable {
-    public var codec: String
-    /// Size as displayed, after the rotation is applied.
-    public var width: Int
-    public var height: Int
-    /// Clockwise turn that makes the stored frames upright (0, 90, 180, 270).
-    public var rotation: Int
-    /// Seconds from the first to the end of the last frame; 0 when the container does not say.
-    public var duration: Double
-    /// Average frame rate, 0 when unknown.
-    public var frameRate: Double
-    /// When it was recorded: the container's creation_time (seconds since 1970), nil when absent.
-    public var creationTime: Double? = nil
-}
-
-/// One decoded frame: upright RGB and its presentation time in seconds from the file's start.
-public struct DecodedFrame {
-    public var time: Double
-    public var image: RGBImage
-}
-
 /// Decodes the best video stream of a file forward, frame by frame, with seeking.
 /// Holds one frame at a time; the whole video is never in memory.
 public final class VideoDecoder {
     public let path: String
     public let info: VideoInfo
     /// Frames FFmpeg reported as damaged and skipped so far.
-    public private(set) var corruptPackets = 0
+    public internal(set) var corruptPackets = 0
 
-    private var format: UnsafeMutablePointer<AVFormatContext>?
-    private var codec: UnsafeMutablePointer<AVCodecContext>?
-    private let streamIndex: Int32
-    private let timeBase: Double
-    private let startTime: Double
-    private var frame: UnsafeMutablePointer<AVFrame>?
+    var format: UnsafeMutablePointer<AVFormatContext>?
+    var codec: UnsafeMutablePointer<AVCodecContext>?
+    let streamIndex: Int32
+    let timeBase: Double
+    let startTime: Double
+    var frame: UnsafeMutablePointer<AVFrame>?
     /// The frame before `frame` while sampling: the one on screen until `frame` replaces it.
-    private var held: UnsafeMutablePointer<AVFrame>?
-    private var heldTime: Double?
+    var held: UnsafeMutablePointer<AVFrame>?
+    var heldTime: Double?
     /// The RGB conversion of `held`, made once however many sampled times pick it.
-    private var heldImage: RGBImage?
-    private var packet: UnsafeMutablePointer<AVPacket>?
-    private var scaler: OpaquePointer?
-    private struct ScalerKey: Equatable { let width: Int, height: Int, format: Int, matrix: Int32, fullRange: Int32, fast: Bool }
-    private var scalerKey: ScalerKey?
-    private var draining = false
-    private var finished = false
-    private var lastTime: Double?
+    var heldImage: RGBImage?
+    var packet: UnsafeMutablePointer<AVPacket>?
+    var scaler: OpaquePointer?
+    struct ScalerKey: Equatable { let width: Int, height: Int, format: Int, matrix: Int32, fullRange: Int32, fast: Bool }
+    var scalerKey: ScalerKey?
+    var draining = false
+    var finished = false
+    var lastTime: Double?
     /// The latest presentation time decoded so far (kept across seeks) and whether decoding has
     /// reached the stream's real end: together, how much of the file there really is.
-    public private(set) var furthestFrameTime: Double?
+    public internal(set) var furthestFrameTime: Double?
     public var reachedEnd: Bool { finished }
     /// The latest time of any packet read, of any stream: how far the file's data really goes.
     /// Audio that outlasts the video reaches the end of a whole file; a file cut short does not.
-    public private(set) var furthestPacketTime: Double?
+    public internal(set) var furthestPacketTime: Double?
 
     /// Whether `sample` lets the decoder drop the frames nothing refers to (H.264/HEVC non-reference
     /// frames) that are on screen at none of the wanted times. Exact: the frames it returns are the
@@ -76,7 +54,7 @@ public final class VideoDecoder {
     public var fastColourConversion = false
 
     /// Frames the decoder has handed over since the file was opened (dropped frames not counted).
-    public private(set) var decodedFrames = 0
+    public internal(set) var decodedFrames = 0
 
     /// What the cut detector sees: each decoded frame's look, in presentation order, and a jump
     /// after every seek (the next frame does not follow the last one). nil: nothing is computed.
@@ -85,20 +63,20 @@ public final class VideoDecoder {
         case jump
     }
     public var observer: ((Observation) -> Void)?
-    private lazy var lumaReader = LumaReader()
+    lazy var lumaReader = LumaReader()
 
     /// Packets of the video stream read ahead of the decoder, in decoding order: with B-frames a
     /// frame's successor on screen is among the next few packets, and its time says how long the
     /// frame stays on screen, so whether any wanted time falls on it (see `skippable`).
-    private var pending: [UnsafeMutablePointer<AVPacket>] = []
-    private static let lookahead = 16
+    var pending: [UnsafeMutablePointer<AVPacket>] = []
+    static let lookahead = 16
     /// Presentation times of the packets sent since the last seek (the latest few) and of `pending`.
-    private var sentTimes: [Double] = []
+    var sentTimes: [Double] = []
     /// The times `sample` is fetching now; empty outside it (nothing is dropped then).
-    private var wantedTimes: [Double] = []
+    var wantedTimes: [Double] = []
     /// Only codecs whose decoders drop non-reference frames, and only while every packet has a time.
-    private let canSkip: Bool
-    private var packetTimesKnown = true
+    let canSkip: Bool
+    var packetTimesKnown = true
 
     /// Largest frame accepted: anything bigger is taken as a damaged or hostile header.
     public static let maxPixels = 8192 * 8192  // 8K (7680x4320) fits with room
@@ -242,7 +220,7 @@ public final class VideoDecoder {
         try nextRawFrame()
     }
 
-    private func nextRawFrame() throws -> Double? {
+    func nextRawFrame() throws -> Double? {
         guard let codec, let frame, let packet, let format else { return nil }
         while !finished {
             let code = avcodec_receive_frame(codec, frame)
@@ -290,52 +268,8 @@ public final class VideoDecoder {
         return nil
     }
 
-    /// Reads packets until `pending` holds the lookahead (one packet where nothing is dropped) or
-    /// the file ends; notes how far every stream's data goes.
-    private func readAhead(_ format: UnsafeMutablePointer<AVFormatContext>, _ packet: UnsafeMutablePointer<AVPacket>) {
-        let wanted = canSkip && skipsUnneededFrames ? Self.lookahead : 1
-        while pending.count < wanted {
-            guard av_read_frame(format, packet) >= 0 else { return }
-            if packet.pointee.pts != vs_av_nopts_value(), let stream = format.pointee.streams[Int(packet.pointee.stream_index)] {
-                let base = stream.pointee.time_base
-                let end = Double(packet.pointee.pts + max(packet.pointee.duration, 0)) * Double(base.num) / Double(max(base.den, 1)) - startTime
-                if end > (furthestPacketTime ?? -.infinity) { furthestPacketTime = end }
-            }
-            guard packet.pointee.stream_index == streamIndex, let kept = av_packet_alloc() else {
-                av_packet_unref(packet)
-                continue
-            }
-            if packet.pointee.pts == vs_av_nopts_value() { packetTimesKnown = false }
-            av_packet_move_ref(kept, packet)
-            pending.append(kept)
-        }
-    }
-
-    /// A packet's presentation time; nil without one, and for a packet whose frame the decoder
-    /// decodes but never shows (AV_PKT_FLAG_DISCARD: before an edit list's start), which is nobody's
-    /// successor on screen.
-    private func packetTime(_ packet: UnsafeMutablePointer<AVPacket>) -> Double? {
-        guard packet.pointee.pts != vs_av_nopts_value(), packet.pointee.flags & AV_PKT_FLAG_DISCARD == 0 else { return nil }
-        return Double(packet.pointee.pts) * timeBase - startTime
-    }
-
-    /// Whether the frame of a packet shown from `time` is on screen at none of the wanted times, so
-    /// that the decoder may drop it if nothing refers to it. It is on screen from its time until the
-    /// next frame's (the smallest later time among the packets around it). Kept whenever that
-    /// cannot be told: the first frame after opening or seeking (it stands for earlier times), a
-    /// frame whose successor is not in sight, one still on screen past the last wanted time (a
-    /// later call may want it), and every frame of a stream with packets that carry no time.
-    private func skippable(_ time: Double) -> Bool {
-        guard canSkip, skipsUnneededFrames, packetTimesKnown, let last = wantedTimes.last else { return false }
-        let around = sentTimes + pending.compactMap { packetTime($0) }
-        guard around.contains(where: { $0 < time - 1e-9 }),
-              let until = around.filter({ $0 > time + 1e-9 }).min(), until <= last else { return false }
-        // Kept when a wanted time falls anywhere from its time to its successor's (both ends included).
-        return !wantedTimes.contains { $0 >= time - 1e-6 && $0 <= until + 1e-6 }
-    }
-
     /// Presentation time in seconds from the file's start; extrapolated where missing.
-    private func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
+    func frameTime(_ frame: UnsafeMutablePointer<AVFrame>) -> Double {
         let pts = frame.pointee.best_effort_timestamp
         var time: Double
         if pts != vs_av_nopts_value() {
@@ -348,120 +282,5 @@ public final class VideoDecoder {
         lastTime = time
         if time > (furthestFrameTime ?? -.infinity) { furthestFrameTime = time }
         return time
-    }
-
-    /// The frames on screen at each of `times` (ascending seconds; calls may follow one another):
-    /// for each time, the last frame
-    /// whose presentation time is at or before it (the first frame for times before it; the last
-    /// frame for times past the end). Only chosen frames are converted to RGB. Where the next
-    /// wanted time is more than `seekThreshold` seconds ahead, the decoder seeks instead of
-    /// decoding every frame in between.
-    public func sample(times: [Double], seekThreshold: Double = .infinity) throws -> [DecodedFrame] {
-        guard !times.isEmpty else { return [] }
-        precondition(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "times must ascend")
-        // Successive calls continue where the last one stopped; a time before that needs a seek back.
-        if let h = heldTime, times[0] < h - 1e-9 { try seek(to: times[0]) }
-        var results: [DecodedFrame] = []
-        results.reserveCapacity(times.count)
-        func pickHeld() {
-            if heldImage == nil { heldImage = convert(held!).rotated(clockwiseDegrees: info.rotation) }
-            results.append(DecodedFrame(time: heldTime!, image: heldImage!))
-        }
-        // Frames on screen at none of these times need not be decoded (see `skippable`).
-        wantedTimes = times
-        defer { wantedTimes = [] }
-        var i = 0
-        var lastSeek = -Double.infinity
-        while i < times.count {
-            // Seek at most once per target: the keyframe it lands on may still be far before it.
-            if let t = heldTime, times[i] - t > seekThreshold, times[i] > lastSeek {
-                try seek(to: times[i])
-                lastSeek = times[i]
-            }
-            guard let t = try nextRawFrame() else {
-                // End of stream: the last frame stays on screen.
-                guard heldTime != nil else { break }
-                while i < times.count { pickHeld(); i += 1 }
-                break
-            }
-            if t > times[i] + 1e-9 {
-                if heldTime == nil {
-                    // Nothing earlier: the first frame stands for times before it.
-                    swap(&held, &frame)
-                    heldTime = t
-                    heldImage = nil
-                    while i < times.count && times[i] < t + 1e-9 { pickHeld(); i += 1 }
-                    continue
-                }
-                while i < times.count && times[i] < t - 1e-9 { pickHeld(); i += 1 }
-            }
-            swap(&held, &frame)
-            heldTime = t
-            heldImage = nil
-        }
-        if results.count < times.count {
-            throw DecodeError(path: path, reason: "no decodable video frames")
-        }
-        return results
-    }
-
-    /// Seeks so that the next frames returned are at or just before `seconds`.
-    public func seek(to seconds: Double) throws {
-        guard let format, let codec else { return }
-        let target = Int64(((seconds + startTime) / timeBase).rounded(.down))
-        let code = avformat_seek_file(format, streamIndex, Int64.min, target, target, 0)
-        if code < 0 {
-            throw DecodeError(path: path, reason: "cannot seek to \(seconds) s (\(DecodeError.message(code)))")
-        }
-        avcodec_flush_buffers(codec)
-        observer?(.jump)
-        for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
-        pending = []
-        sentTimes = []
-        draining = false
-        finished = false
-        lastTime = nil
-        heldTime = nil
-        heldImage = nil
-    }
-
-    /// The current frame as upright-to-be RGB24 at its own size (resampling is ours, not swscale's).
-    private func convert(_ frame: UnsafeMutablePointer<AVFrame>) -> RGBImage {
-        let w = Int(frame.pointee.width), h = Int(frame.pointee.height)
-        let fmt = frame.pointee.format
-        // The frame's own colour matrix and range (swscale assumes BT.601, limited range): an HD
-        // file flagged BT.709 converted as 601 shifts every colour a little.
-        let matrix: Int32
-        switch frame.pointee.colorspace {
-        case AVCOL_SPC_BT709: matrix = SWS_CS_ITU709
-        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: matrix = SWS_CS_BT2020
-        case AVCOL_SPC_FCC: matrix = SWS_CS_FCC
-        case AVCOL_SPC_SMPTE240M: matrix = SWS_CS_SMPTE240M
-        default: matrix = SWS_CS_DEFAULT
-        }
-        let fullRange: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG ? 1 : 0
-        let key = ScalerKey(width: w, height: h, format: Int(fmt), matrix: matrix, fullRange: fullRange, fast: fastColourConversion)
-        if scaler == nil || scalerKey != key {
-            if let scaler { sws_freeContext(scaler) }
-            scaler = sws_getContext(Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
-                                    fastColourConversion ? SWS_BILINEAR : SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
-            // RGB output is full range; the table of the destination does not matter for RGB.
-            sws_setColorspaceDetails(scaler, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                                     0, 1 << 16, 1 << 16)
-            scalerKey = key
-        }
-        var pixels = [UInt8](repeating: 0, count: w * h * 3)
-        pixels.withUnsafeMutableBufferPointer { buffer in
-            var dst: [UnsafeMutablePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
-            var stride: [Int32] = [Int32(w * 3), 0, 0, 0]
-            let src = withUnsafePointer(to: &frame.pointee.data) {
-                $0.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
-            }
-            let srcStride = withUnsafePointer(to: &frame.pointee.linesize) {
-                $0.withMemoryRebound(to: Int32.self, capacity: 8) { Array(UnsafeBufferPointer(start: $0, count: 8)) }
-            }
-            sws_scale(scaler, src, srcStride, 0, Int32(h), &dst, &stride)
-        }
-        return RGBImage(width: w, height: h, pixels: pixels)
     }
 }
