@@ -56,7 +56,10 @@ public enum BLAS {
         }
     }
 
-    /// Threads OpenBLAS uses for one product (1 unless a benchmark changes it).
+    /// Threads OpenBLAS uses for one product: 1, except while a FAISS cache is trained
+    /// (VectorCache) or a benchmark measures. Process-wide, unlike RunSettings: OpenBLAS has no
+    /// per-call count, so a product on another thread meanwhile uses these threads too (the
+    /// same result, on more threads than its settings give it).
     public static var threads: Int {
         get { _ = singleThreaded; return Int(openblas_get_num_threads()) }
         set { _ = singleThreaded; openblas_set_num_threads(Int32(newValue)) }

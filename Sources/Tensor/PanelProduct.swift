@@ -10,8 +10,8 @@ public enum PanelProduct {
     static let block = 256
     /// How far ahead of its use each weight line is prefetched, in bytes: the hardware prefetcher
     /// stops at every 4 KB page, and this loop does too little work per byte to hide the misses
-    /// (8-token B/32 text query, f32, measured in development: 10.5 ms without, 9.4 at 1 KB,
-    /// 7.5 at 4 KB, 8.3 at 32 KB).
+    /// (chosen in development by timing a B/32 text query at several distances; the query's
+    /// speed now: BENCHMARKS.md, `model.B/32.text.8tokens`).
     static let ahead = 4096
     /// The AVX-512 tile (PanelKernels.c) where the CPU has it, 8 rows at a time, one vector per
     /// panel; VIDSEARCH_NO_AVX512=1 keeps the AVX2 tile (to see what an AVX2-only host runs).

@@ -35,7 +35,7 @@ public enum ProductEngine: String, Sendable {
 
     /// Whether layers that allow it give their f32 weights back once oneDNN holds a copy (see
     /// DNNLWeights). The commands set it: a process that keeps one engine saves the f32 copy
-    /// (340 MB at B/32). Off by default, for programs that switch engines on one model and
+    /// (every weight matrix's size again, in bf16 runs). Off by default, for programs that switch engines on one model and
     /// compare them (tests, benchmarks): a weight written back from a bf16 copy is rounded.
     public static var releasesPlainWeights = false
 

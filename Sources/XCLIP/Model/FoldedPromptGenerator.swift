@@ -103,8 +103,8 @@ extension PromptGenerator {
 }
 
 /// body(h) for every head, the heads shared among the cores: each head's product is too small
-/// to split (measured in development: the u and context products of 100 candidates took 2.8 ms
-/// as per-head products each split over the cores, 1.8 ms this way).
+/// to split over the cores, and sharing out whole heads was the faster of the two in
+/// development (the rerank's speed now: BENCHMARKS.md, `query.rerank100.folded`).
 private func acrossHeads(_ heads: Int, _ body: (Int) -> Void) {
     let parts = min(heads, Parallel.cores * 2)
     parallelFor(parts) { part in
