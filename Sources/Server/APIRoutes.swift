@@ -10,50 +10,38 @@ struct APIRoutes {
     let options: ServerOptions
 
     func add(to router: Router<BasicRequestContext>) {
-        router.get("/api/health") { _, _ in JSONResponse.ok(["ok": true]) }
-        router.get("/api/stats") { _, _ in try await BlockingWork.respond { try answer { try stats() } } }
-        router.get("/api/status") { _, _ in
-            try answer { ["watch": service.watch?.json ?? ["watching": false]] as [String: Any] }
-        }
-        router.get("/api/search") { request, _ in try await BlockingWork.respond { try answer { try search(request) } } }
+        // What these throw is answered as JSON by JSONErrors; the model's work runs on the blocking pool.
+        router.get("/api/health") { _, _ in HealthResponse() }
+        router.get("/api/stats") { _, _ in try await BlockingWork.run { try stats() } }
+        router.get("/api/status") { _, _ in StatusResponse(watch: service.watch?.state ?? .notWatching) }
+        router.get("/api/search") { request, _ in try await BlockingWork.run { try search(request) } }
         router.get("/api/similar/:segment") { request, context in
             let id = try Parameters.segmentId(context)
-            return try await BlockingWork.respond { try answer { try similar(request, segment: id) } }
+            return try await BlockingWork.run { try similar(request, segment: id) }
         }
         router.post("/api/search/example") { request, context in
             do {
                 return try await example(request, context)
-            } catch let error as APIError {
-                return JSONResponse.error(error.status, error.message)
-            } catch let error as HTTPResponseError where error.status == .contentTooLarge {
-                return JSONResponse.error(.contentTooLarge, "the example is larger than \(options.maxUpload >> 20) MB")
-            } catch {
-                return JSONResponse.error(.unprocessableContent, "\(error)")
+            } catch let error as HTTPResponseError where error.status == .contentTooLarge {  // the body's limit, said in MB
+                throw APIError(.contentTooLarge, "the example is larger than \(options.maxUpload >> 20) MB")
             }
         }
         router.get("/api/videos") { _, _ in
-            try answer { ["videos": try service.store.videos().sorted { $0.path < $1.path }.map(HitJSON.video)] }
+            VideoListResponse(videos: try service.store.videos().sorted { $0.path < $1.path }.map(VideoResponse.init))
         }
         router.get("/api/videos/:id") { _, context in
-            try answer {
-                let id = try Parameters.videoId(context)
-                guard let video = try service.store.video(id: id) else { throw APIError(.notFound, "no video \(id) in the index") }
-                return HitJSON.video(video)
-            }
+            let id = try Parameters.videoId(context)
+            guard let video = try service.store.video(id: id) else { throw APIError(.notFound, "no video \(id) in the index") }
+            return VideoResponse(video)
         }
     }
 
-    /// A handler's object as JSON; what it throws becomes a JSON error in JSONErrors.
-    private func answer(_ body: () throws -> Any) throws -> Response {
-        JSONResponse.ok(try body())
-    }
-
-    private func stats() throws -> [String: Any] {
+    private func stats() throws -> StatsResponse {
         try service.withEngine { engine in
             try engine.refresh()
             let counts = try engine.store.counts()
-            return ["videos": counts.videos, "segments": counts.segments, "model": engine.store.model.name,
-                    "dimension": engine.store.model.dimension, "vector_index": engine.vectors.factory]
+            return StatsResponse(videos: counts.videos, segments: counts.segments, model: engine.store.model.name,
+                                 dimension: engine.store.model.dimension, vectorIndex: engine.vectors.factory)
         }
     }
 
@@ -80,7 +68,7 @@ struct APIRoutes {
         return o
     }
 
-    private func search(_ request: Request) throws -> [String: Any] {
+    private func search(_ request: Request) throws -> SearchResponse {
         guard let q = request.uri.queryParameters.get("q") else { throw APIError(.badRequest, "missing q: say what to look for") }
         // Bounded before the tokenizer sees it: the model reads 77 tokens at most.
         let text = String(q.prefix(options.maxQueryLength))
@@ -89,12 +77,12 @@ struct APIRoutes {
             try engine.refresh()
             return try engine.search(text, options: o)
         }
-        return ["query": text, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
+        return SearchResponse(query: text, hits: HitResponse.ranked(results))
     }
 
     /// A clip or a photo, uploaded (multipart, or the raw bytes with a video/* or image/* type),
     /// encoded by the ingest path and searched with; the upload lives only in a temporary file.
-    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> ExampleResponse {
         guard let encode = service.encodeExample else { throw APIError(.notImplemented, "this server cannot encode examples") }
         let type = request.headers[.contentType] ?? ""
         if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxUpload {
@@ -124,25 +112,25 @@ struct APIRoutes {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let o = try searchOptions(request)
         let service = service, bytes = file.bytes.count
-        return try await BlockingWork.respond {
+        return try await BlockingWork.run {
             let results = try service.withEngine { engine -> [SearchResult] in
                 let vector: [Float]
                 do { vector = try encode(path) } catch { throw APIError(.unprocessableContent, "\(error)") }
                 try engine.refresh()
                 return try engine.similar(to: LikeSource(embedding: vector, path: "", start: 0, end: 0), options: o)
             }
-            return JSONResponse.ok(["bytes": bytes, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }])
+            return ExampleResponse(bytes: bytes, hits: HitResponse.ranked(results))
         }
     }
 
-    private func similar(_ request: Request, segment id: Int64) throws -> [String: Any] {
+    private func similar(_ request: Request, segment id: Int64) throws -> SimilarResponse {
         let o = try searchOptions(request)
         let results = try service.withEngine { engine -> [SearchResult] in
             try engine.refresh()
             guard let source = try engine.likeSource(segment: id) else { throw APIError(.notFound, "no segment \(id) in the index") }
             return try engine.similar(to: source, options: o)
         }
-        return ["segment": id, "hits": results.enumerated().map { HitJSON.hit($1, rank: $0 + 1) }]
+        return SimilarResponse(segment: id, hits: HitResponse.ranked(results))
     }
 }
 

@@ -7,8 +7,8 @@ import NIOPosix
 /// of those threads, and two searches queued on the model used to hold both, so that even
 /// `/api/health` waited for them (ServerTests/RouterTests shows it no longer does).
 enum BlockingWork {
-    /// `body`'s response, made on the blocking pool.
-    static func respond(_ body: @escaping @Sendable () throws -> Response) async throws -> Response {
+    /// `body`'s result (an answer, or nothing), made on the blocking pool.
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 }

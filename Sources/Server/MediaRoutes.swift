@@ -16,7 +16,7 @@ struct MediaRoutes {
         router.get("/api/segments/:id/thumbnail") { _, context in
             let id = try Parameters.segmentId(context)
             guard let jpeg = try service.store.thumbnail(segment: id), !jpeg.isEmpty else {
-                return JSONResponse.error(.notFound, "no thumbnail for segment \(id)")
+                throw APIError(.notFound, "no thumbnail for segment \(id)")
             }
             var headers = HTTPFields()
             headers[.contentType] = "image/jpeg"
@@ -46,11 +46,10 @@ struct MediaRoutes {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)  // recently used
         } else {
             let source = video.path, start = segment.start, end = segment.end
-            _ = try await BlockingWork.respond {  // cutting a clip encodes video: seconds of a core
+            try await BlockingWork.run {  // cutting a clip encodes video: seconds of a core
                 do { try ClipWriter.write(source: source, start: start, end: end, to: path) } catch {
                     throw APIError(.unprocessableContent, "\(error)")
                 }
-                return Response(status: .ok)
             }
             trimCache(folder, keeping: name)
         }

@@ -2,14 +2,15 @@ import Foundation
 import Hummingbird
 
 /// With `--token`: every request carries it as `Authorization: Bearer T` or the cookie set by
-/// visiting `/?token=T` once (HttpOnly, SameSite=Strict); anything else gets 401.
+/// visiting `/?token=T` once (HttpOnly, SameSite=Strict); anything else gets 401 (thrown:
+/// JSONErrors, outside this one, answers it).
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     static var cookieName: String { "vidsearch_token" }
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let given = request.uri.queryParameters.get("token"), request.uri.path == "/" {
-            guard constantTimeEqual(given, token) else { return JSONResponse.error(.unauthorized, "wrong token") }
+            guard constantTimeEqual(given, token) else { throw APIError(.unauthorized, "wrong token") }
             // Set the cookie and drop the token from the address bar (and from history).
             var response = Response(status: .seeOther, headers: [.location: "/"])
             response.setCookie(Cookie(name: Self.cookieName, value: token, path: "/", secure: false, httpOnly: true, sameSite: .strict))
@@ -18,7 +19,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         let cookie = request.cookies[Self.cookieName]?.value
         guard let presented = bearer ?? cookie, constantTimeEqual(presented, token) else {
-            return JSONResponse.error(.unauthorized, "this server needs its token: open /?token=... once, or send Authorization: Bearer ...")
+            throw APIError(.unauthorized, "this server needs its token: open /?token=... once, or send Authorization: Bearer ...")
         }
         return try await next(request, context)
     }

@@ -11,7 +11,7 @@ public final class WatchStatus: @unchecked Sendable {
     private var current: String?
     private var indexed = 0, removed = 0, moved = 0
     private var seconds = 0.0
-    private var errors: [[String: Any]] = []
+    private var errors: [WatchState.Failure] = []
     private var stopped: String?
     private let started = Date()
 
@@ -32,7 +32,7 @@ public final class WatchStatus: @unchecked Sendable {
             case .indexed: indexed += 1; seconds += file.duration
             case .moved: moved += 1
             case .failed:
-                errors.append(["path": file.path, "error": file.error ?? "unknown"])
+                errors.append(WatchState.Failure(path: file.path, error: file.error ?? "unknown"))
                 if errors.count > 20 { errors.removeFirst() }
             case .skipped, nil: break
             }
@@ -49,15 +49,12 @@ public final class WatchStatus: @unchecked Sendable {
         lock.unlock()
     }
 
-    var json: [String: Any] {
+    var state: WatchState {
         lock.lock()
         defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(started)
-        var object: [String: Any] = ["watching": running, "folders": folders, "queued": waiting, "indexed": indexed, "moved": moved,
-                                     "removed": removed, "errors": errors, "video_seconds": seconds,
-                                     "rate": elapsed > 0 ? seconds / elapsed : 0]
-        object["current"] = current ?? NSNull()
-        if let stopped { object["stopped"] = stopped }
-        return object
+        return WatchState(watching: running, folders: folders, queued: waiting, indexed: indexed, moved: moved, removed: removed,
+                          errors: errors, videoSeconds: seconds, rate: elapsed > 0 ? seconds / elapsed : 0, current: current,
+                          stopped: stopped)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Query
 @testable import Server
 import XCTest
 
@@ -11,13 +12,17 @@ final class JSONErrorTests: XCTestCase {
         var description: String { "LMDB: MDB_CORRUPTED while reading segment 7" }
     }
 
-    func testANonFiniteNumberIsA500ThatNamesIt() {
-        let response = JSONResponse.ok(["hits": [["score": 0.5], ["score": -Double.infinity]]])
-        XCTAssertEqual(response.status, .internalServerError)
-        XCTAssertEqual(JSONCheck.problem(["hits": [["score": 0.5], ["score": -Double.infinity]]]), "hits[1].score is -inf")
-        XCTAssertEqual(JSONCheck.problem(["a": [Double.nan]]), "a[0] is nan")
-        XCTAssertNil(JSONCheck.problem(["a": [1.5, 2], "b": "text"]))
-        XCTAssertEqual(JSONResponse.ok(["score": 0.25]).status, .ok)
+    private struct Scores: Encodable { var hits: [Hit]; struct Hit: Encodable { var score: Double } }
+
+    func testANonFiniteNumberIsA500ThatNamesIt() throws {
+        XCTAssertThrowsError(try JSONBody.response(Scores(hits: [.init(score: 0.5), .init(score: -.infinity)]))) { error in
+            XCTAssertEqual((error as? APIError)?.status, .internalServerError)
+            XCTAssertEqual((error as? APIError)?.message, "the answer could not be written as JSON: hits[1].score is -inf")
+        }
+        XCTAssertThrowsError(try JSONBody.response(Scores.Hit(score: .nan))) { error in
+            XCTAssertEqual((error as? APIError)?.message, "the answer could not be written as JSON: score is nan")
+        }
+        XCTAssertEqual(try JSONBody.response(Scores.Hit(score: 0.25)).status, .ok)
     }
 
     func testEveryErrorARouteThrowsIsJSON() async throws {
@@ -26,12 +31,14 @@ final class JSONErrorTests: XCTestCase {
         router.add(middleware: JSONErrors())
         router.get("/gone") { _, _ -> Response in throw APIError(.gone, "the file is no longer on disk") }
         router.get("/broken") { _, _ -> Response in throw IndexReadFailed() }
-        router.get("/inf") { _, _ in JSONResponse.ok(["score": -Double.infinity]) }
+        router.get("/inf") { _, _ in try JSONBody.response(Scores.Hit(score: -.infinity)) }
+        router.get("/query") { _, _ -> Response in throw QueryError.emptyQuery }
         let app = Application(router: router)
         try await app.test(.router) { client in
             for (path, status, words) in [("/gone", HTTPResponse.Status.gone, "no longer on disk"),
                                           ("/broken", .internalServerError, "MDB_CORRUPTED"),
                                           ("/inf", .internalServerError, "score is -inf"),
+                                          ("/query", .badRequest, "the query is empty"),
                                           ("/no/such/route", .notFound, "no such address")] {
                 try await client.execute(uri: path, method: .get) { response in
                     XCTAssertEqual(response.status, status, path)

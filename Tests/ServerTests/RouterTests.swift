@@ -54,6 +54,11 @@ final class RouterTests: XCTestCase {
             let stats = try await json("/api/stats")
             XCTAssertEqual(stats["videos"] as? Int, 2)
             XCTAssertEqual(stats["segments"] as? Int, 6)
+            XCTAssertEqual(stats["vector_index"] as? String, "Flat")
+            // No watcher beside this server: the status says only that.
+            let status = try await json("/api/status")
+            XCTAssertEqual((status["watch"] as? [String: Any])?.keys.sorted(), ["watching"])
+            XCTAssertEqual((status["watch"] as? [String: Any])?["watching"] as? Bool, false)
 
             // Fused: the segment whose line says the word is first, and says why.
             let fused = try await json("/api/search?q=harbour&k=6")
@@ -63,6 +68,18 @@ final class RouterTests: XCTestCase {
             XCTAssertEqual(hits.first?["start"] as? Double, 4)
             XCTAssertEqual(hits.first?["signals"] as? [String], ["visual", "speech"])
             XCTAssertEqual((hits.first?["speech"] as? [String: Any])?["parts"] as? [String], ["The ", "harbour", " at dawn"])
+            // The same answer read back as the server's own Codable type: every field where the
+            // docs say, in the types they say.
+            let typed = try await client.execute(uri: "/api/search?q=harbour&k=6", method: .get) { response in
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                return try decoder.decode(SearchResponse.self, from: Data(buffer: response.body))
+            }
+            XCTAssertEqual(typed.query, "harbour")
+            XCTAssertEqual(typed.hits.map(\.rank), Array(1...6))
+            XCTAssertEqual(typed.hits.first?.speech?.language, "en")
+            XCTAssertEqual(typed.hits.first?.thumbnail, "/api/segments/\(typed.hits[0].segment)/thumbnail")
+            XCTAssertNotNil(typed.hits.first?.visualScore)
             let speechOnly = try await json("/api/search?q=harbour&signals=speech")
             let spoken = try XCTUnwrap(speechOnly["hits"] as? [[String: Any]])
             XCTAssertEqual(spoken.count, 1)
