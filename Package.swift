@@ -1,10 +1,16 @@
 // swift-tools-version:5.10
 // vidsearch: natural-language search over video archives with X-CLIP.
 // Dependencies point one way (docs/ARCHITECTURE.md draws the same graph):
-//   vidsearch -> {Server, Ingest, Query, XCLIP, Hub, DNNLBridge}; Server -> {Query, VideoIndex, Ingest};
+//   vidsearch -> {Server, Ingest, Query, XCLIP, Hub, CommandSupport, Bench}; Server -> {Query, VideoIndex, Ingest};
+//   Bench -> {CommandSupport, Server, Ingest, Query, VideoIndex, XCLIP, Tensor, DNNLBridge, DNNLMatmul};
+//   CommandSupport -> {Ingest, VideoIndex, XCLIP, Tensor, Hub};
 //   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg}; Query -> {VideoIndex, XCLIP};
 //   VideoIndex -> {Tensor, CLMDB, FaissBridge, CSQLite}; XCLIP -> {Tensor, CIntrinsics, CZlib};
-//   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}; Hub -> {}.
+//   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}; DNNLMatmul -> {DNNLBridge}; Hub -> {}.
+// The vidsearch binary re-executes itself once, with GOMP_SPINCOUNT=1000, for the commands that
+// run the model at length (index, watch, serve, demo, bench) unless the user set it: libgomp reads
+// it before main, and its default spin after each oneDNN product held the cores that the model's
+// own threads needed next (Sources/vidsearch/Support/OpenMPSpinning.swift).
 import PackageDescription
 
 // Numeric code is unusable at -Onone; these targets are optimized in every configuration
@@ -56,6 +62,9 @@ let package = Package(
         .target(name: "DNNLBridge", path: "Sources/DNNLBridge",
                 cSettings: [.unsafeFlags(["-O2"])],
                 linkerSettings: [.linkedLibrary("dnnl")]),
+        // One fixed-shape oneDNN product, for the benchmarks' peak and the tests (not the model's).
+        .target(name: "DNNLMatmul", dependencies: ["DNNLBridge"], path: "Sources/DNNLMatmul",
+                cSettings: [.unsafeFlags(["-O2"])]),
 
         // F16C conversion and prefetch, which Swift's SIMD types do not reach (see its header).
         .target(name: "CIntrinsics", path: "Sources/CIntrinsics", cSettings: [.unsafeFlags(optimizedC)]),
@@ -76,8 +85,14 @@ let package = Package(
                                                .product(name: "NIOPosix", package: "swift-nio")],
                 path: "Sources/Server",
                 resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
+        // What the commands and the benchmarks share: where things are by default, a loaded model,
+        // printing for people and scripts, child processes.
+        .target(name: "CommandSupport", dependencies: ["Ingest", "VideoIndex", "XCLIP", "Tensor", "Hub"], path: "Sources/CommandSupport"),
+        // `vidsearch bench`: speed and quality measurements (BENCHMARKS.md is made by them).
+        .target(name: "Bench", dependencies: ["CommandSupport", "Server", "Ingest", "Query", "VideoIndex", "XCLIP", "Tensor", "DNNLBridge", "DNNLMatmul"],
+                path: "Sources/Bench", swiftSettings: optimized),
         .executableTarget(name: "vidsearch",
-                          dependencies: ["Ingest", "Query", "XCLIP", "Hub", "Server", "DNNLBridge",
+                          dependencies: ["Ingest", "Query", "XCLIP", "Hub", "Server", "CommandSupport", "Bench",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/vidsearch"),
 
@@ -96,13 +111,13 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["VideoIndex", "Tensor"], path: "Tests/IndexTests"),
         .testTarget(name: "HubTests", dependencies: ["Hub", "TestSupport"], path: "Tests/HubTests"),
         .testTarget(name: "QueryTests", dependencies: ["Query", "VideoIndex", "XCLIP", "Tensor"], path: "Tests/QueryTests"),
-        .testTarget(name: "CLITests", dependencies: ["vidsearch", "VideoIndex", "TestSupport", .product(name: "Yams", package: "Yams")],
+        .testTarget(name: "CLITests", dependencies: ["vidsearch", "CommandSupport", "Server", "VideoIndex", "TestSupport", .product(name: "Yams", package: "Yams")],
                     path: "Tests/CLITests"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Query", "VideoIndex", "XCLIP", "TestSupport",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")],
                     path: "Tests/ServerTests"),
         .testTarget(name: "SystemLibraryTests",
-                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "DNNLBridge", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
+                    dependencies: ["CBLAS", "CLMDB", "CFFmpeg", "FaissBridge", "DNNLBridge", "DNNLMatmul", "VideoIndex", "Ingest", "Tensor", "TestSupport"],
                     path: "Tests/SystemLibraryTests"),
     ]
 )

@@ -60,8 +60,9 @@ class PageTests(unittest.TestCase):
         cls.addClassCleanup(cls.server.stdout.close)
         cls.addClassCleanup(cls.server.wait)
         cls.addClassCleanup(cls.server.terminate)
+        # Its first line: "vidsearch: serving DIR at http://HOST:PORT/" (Server/ServeHandshake.swift).
         line = cls.server.stdout.readline()
-        cls.base = line[line.index("http://"):].strip().rstrip("/")
+        cls.base = line[line.index(" at http://") + 4:].strip().rstrip("/")
 
         profile = os.path.join(cls.tmp, "profile")
         cls.browser = subprocess.Popen([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",

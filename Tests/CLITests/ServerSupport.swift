@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Server
 import TestSupport
 import XCTest
 
@@ -22,15 +23,9 @@ final class RunningServer {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
-        // The first line names the address it got: "vidsearch: serving DIR at http://127.0.0.1:PORT/".
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "http://"), let url = URL(string: String(text[range.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        // The first line names the address it got (ServeHandshake).
+        let (address, text) = ServeHandshake.address(from: out.fileHandleForReading)
+        guard let url = address else {
             process.terminate()
             process.waitUntilExit()
             let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -1,4 +1,5 @@
 import DNNLBridge
+import DNNLMatmul
 import Foundation
 import Tensor
 import XCTest

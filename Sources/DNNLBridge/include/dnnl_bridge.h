@@ -1,23 +1,11 @@
-// oneDNN (Debian: libdnnl-dev 2.6) matrix products behind a narrow C surface: one primitive per
-// product shape, its weights reordered once into the layout oneDNN picks (format_tag::any).
+// oneDNN (Debian: libdnnl-dev 2.6) matrix products behind a narrow C surface: nn.Linear's
+// weights reordered once into the layout oneDNN picks (format_tag::any), a primitive per row
+// count. The fixed-shape product the benchmarks measure with is DNNLMatmul's.
 #ifndef VIDSEARCH_DNNL_BRIDGE_H
 #define VIDSEARCH_DNNL_BRIDGE_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct vs_dnnl_matmul vs_dnnl_matmul;
-
-/// dst[M x N] = src[M x K] * weights[K x N] (row-major f32). With bf16 != 0 the weights are
-/// held in bf16 and each src is converted to bf16 before the product (accumulation and dst in
-/// f32). NULL on failure, with the reason in `error`.
-vs_dnnl_matmul *vs_dnnl_matmul_create(int64_t m, int64_t k, int64_t n, const float *weights, int bf16,
-                                      char *error, size_t error_size);
-/// 0 on success; otherwise a dnnl_status_t.
-int vs_dnnl_matmul_run(vs_dnnl_matmul *matmul, const float *src, float *dst);
-void vs_dnnl_matmul_destroy(vs_dnnl_matmul *matmul);
-/// The implementation oneDNN chose for this product ("brg:avx512_core_bf16", "gemm:jit", ...).
-const char *vs_dnnl_matmul_implementation(const vs_dnnl_matmul *matmul);
 
 /// nn.Linear's weight W [n x k] (row-major, f32) held once in oneDNN's layout, in f32 or bf16,
 /// shared by the products of every row count (the layout oneDNN picks does not depend on it;
@@ -31,6 +19,12 @@ int vs_dnnl_linear_apply(vs_dnnl_linear *linear, int64_t rows, const float *in, 
 /// W written back in nn.Linear's layout from oneDNN's copy (rounded to bf16 when the copy is bf16).
 int vs_dnnl_linear_unpack(vs_dnnl_linear *linear, float *weight);
 void vs_dnnl_linear_destroy(vs_dnnl_linear *linear);
+
+/// The process's oneDNN engine and the calling thread's stream, with this thread's settings
+/// applied (for DNNLMatmul's products); 0 when oneDNN has no CPU engine.
+struct dnnl_engine;
+struct dnnl_stream;
+int vs_dnnl_thread_context(struct dnnl_engine **engine, struct dnnl_stream **stream);
 
 /// oneDNN's threads for each thread that calls it from now on (0: OpenMP's default).
 void vs_dnnl_set_threads(int threads);

@@ -1,3 +1,5 @@
+import Bench
+import CommandSupport
 import ArgumentParser
 import Foundation
 

@@ -1,3 +1,4 @@
+import CommandSupport
 import ArgumentParser
 import Foundation
 import VideoIndex
@@ -108,7 +109,7 @@ struct StatsCommand: ParsableCommand {
             let store = try IndexStore(readingAt: options.indexDirectory)
             return (store, try store.videos(), try store.counts())
         }
-        let bytes = Self.diskUsage(store.directory)
+        let bytes = DiskUsage.bytes(under: store.directory)
         let seconds = videos.reduce(0) { $0 + $1.duration }
         let perSegment = counts.segments > 0 ? bytes / counts.segments : 0
         let precisions = videos.filter { $0.status == .indexed }.reduce(into: [String: Int]()) { $0[$1.vectorPrecision, default: 0] += 1 }
@@ -124,18 +125,6 @@ struct StatsCommand: ParsableCommand {
             if !precisions.isEmpty { print("precision  \(VerifyCommand.describe(precisions))") }
             print("disk       \(bytes / 1024) KiB (\(perSegment) bytes per segment)")
         }
-    }
-
-    /// Bytes allocated on disk to the regular files under `directory` (st_blocks, so sparse space is not counted).
-    static func diskUsage(_ directory: URL) -> Int {
-        var total = 0
-        let walker = FileManager.default.enumerator(atPath: directory.path)
-        while let relative = walker?.nextObject() as? String {
-            var info = stat()
-            guard lstat(directory.appendingPathComponent(relative).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            total += Int(info.st_blocks) * 512
-        }
-        return total
     }
 }
 

@@ -1,3 +1,4 @@
+import CommandSupport
 import ArgumentParser
 import Foundation
 import Ingest
@@ -85,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = options.indexDirectory.path
         do {
             try await SearchServer.run(service: service, options: serverOptions) { address in
-                print("vidsearch: serving \(directory) at \(address)")
+                print(ServeHandshake.line(directory: directory, address: address))
                 fflush(stdout)
             }
         } catch {

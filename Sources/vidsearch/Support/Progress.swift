@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 
 /// Progress of a long run on standard error: on a terminal a live line (files done/total,

@@ -1,8 +1,8 @@
 import Foundation
 
-enum Formatting {
+public enum Formatting {
     /// Seconds as h:mm:ss (or m:ss under an hour), with tenths when `precise`.
-    static func time(_ seconds: Double, precise: Bool = false) -> String {
+    public static func time(_ seconds: Double, precise: Bool = false) -> String {
         let s = max(0, seconds)
         let whole = Int(s)
         let h = whole / 3600, m = (whole % 3600) / 60, sec = whole % 60
@@ -10,7 +10,7 @@ enum Formatting {
         return precise ? base + String(format: ".%d", Int((s - Double(whole)) * 10)) : base
     }
 
-    static func pad(_ text: String, _ width: Int) -> String {
+    public static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 import Tensor
 
@@ -5,7 +6,7 @@ import Tensor
 /// model uses) timed in the same run by Tools/bench_pytorch.py, beside the figures this run
 /// measured. Development-time only: when the interpreter lacks torch or transformers, it says so
 /// and measures nothing.
-enum PyTorchComparison {
+public enum PyTorchComparison {
     /// PyTorch's figure -> this run's figure it is set beside, and the unit both are shown in.
     static let pairs: [(pytorch: String, ours: String, unit: String, scale: Double)] = [
         ("B/32.segment.batch1", "model.B/32.segment.batch1", "s/segment", 1),
@@ -20,7 +21,7 @@ enum PyTorchComparison {
     ]
 
     /// `parts`: "model" (segments and text, in `shapes`) and/or "rerank" (B/32).
-    static func run(report: Report, python: String, shapes: [String], parts: [String]) {
+    public static func run(report: Report, python: String, shapes: [String], parts: [String]) {
         guard let script = Defaults.inCheckout("Tools/bench_pytorch.py") else {
             report.skip("pytorch", "Tools/bench_pytorch.py is not beside this binary's checkout")
             return

@@ -2,9 +2,9 @@ import Foundation
 
 /// The captions of a folder of sample clips (its labels.jsonl: one JSON object per clip with
 /// `file`, `caption` and `motion`), for the demo and the quality benchmark.
-enum SampleLabels {
+public enum SampleLabels {
     /// file name -> caption and motion.
-    static func read(_ dir: URL) -> [String: (caption: String, motion: String)] {
+    public static func read(_ dir: URL) -> [String: (caption: String, motion: String)] {
         guard let text = try? String(contentsOf: dir.appendingPathComponent("labels.jsonl"), encoding: .utf8) else { return [:] }
         var labels: [String: (caption: String, motion: String)] = [:]
         for line in text.split(separator: "\n") {

@@ -1,5 +1,7 @@
+import CommandSupport
 import Foundation
 import Query
+import Server
 import Tensor
 import VideoIndex
 import XCLIP
@@ -7,10 +9,10 @@ import XCLIP
 /// `bench serve`: queries per second and latency over HTTP (wrk) at 1, 4 and 16 clients on a
 /// 100k-segment index of the bundled model's shape, next to the in-process query time measured
 /// in the same run; then the same while a watched folder is being ingested.
-enum ServeBenchmark {
+public enum ServeBenchmark {
     static let queries = ["a red circle moving left", "a blue square shrinking", "a green triangle growing", "a ball going to the left"]
 
-    static func run(report: Report, segments count: Int, model modelFlag: String?) throws {
+    public static func run(report: Report, segments count: Int, model modelFlag: String?) throws {
         guard which("wrk") else {
             report.skip("serve", "wrk is not installed (apt-get install wrk)")
             return
@@ -124,15 +126,9 @@ enum ServeBenchmark {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let at = text.range(of: "http://") else { throw BenchError.serverDidNotStart(text) }
-        return (process, String(text[at.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines))
+        let (address, line) = ServeHandshake.address(from: out.fileHandleForReading)
+        guard let address else { throw BenchError.serverDidNotStart(line) }
+        return (process, address.absoluteString)
     }
 
     enum BenchError: Error, CustomStringConvertible {

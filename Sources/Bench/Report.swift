@@ -1,8 +1,9 @@
+import CommandSupport
 import DNNLBridge
 import Foundation
 
 /// Benchmark figures: a table for people, JSON objects for scripts, Markdown for BENCHMARKS.md.
-final class Report {
+public final class Report {
     struct Figure {
         let name: String
         let value: Double
@@ -14,16 +15,16 @@ final class Report {
     }
 
     let json: Bool
-    let machine = Measure.machine()
+    public let machine = Measure.machine()
     private(set) var sgemm = 0.0
     /// oneDNN's rates on the same product, same run (0 where it has none).
     private(set) var dnnlF32 = 0.0, dnnlBF16 = 0.0
     private(set) var figures: [Figure] = []
     private(set) var skipped: [(name: String, reason: String)] = []
 
-    init(json: Bool) { self.json = json }
+    public init(json: Bool) { self.json = json }
 
-    func measureSgemm() {
+    public func measureSgemm() {
         // The limit is the faster of OpenBLAS's own threads and the split the model uses.
         let threaded = Measure.sgemmRate(split: false), split = Measure.sgemmRate(split: true)
         sgemm = max(threaded, split)
@@ -73,7 +74,7 @@ final class Report {
     }
 
     /// The figures as a Markdown table, with the machine and the command that made them.
-    func markdown(command: String) -> String {
+    public func markdown(command: String) -> String {
         var text = "Measured on \(machine), sgemm \(String(format: "%.1f", sgemm)) GFLOP/s in the same run.\n"
         text += "Rerun with: `\(command)`\n\n| figure | value | unit | ratio | note |\n|---|---|---|---|---|\n"
         for f in figures {

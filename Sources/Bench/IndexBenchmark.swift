@@ -1,3 +1,4 @@
+import CommandSupport
 import Dispatch
 import Foundation
 import Query
@@ -12,8 +13,8 @@ import XCLIP
 ///
 /// The vectors are ArchiveVectors with one video per topic; recall is also measured on a second
 /// shape, ten videos per topic.
-enum IndexBenchmark {
-    static func run(report: Report, count: Int, promptSubset: Int) throws {
+public enum IndexBenchmark {
+    public static func run(report: Report, count: Int, promptSubset: Int) throws {
         let config = XCLIPConfiguration()  // B/32 shapes
         let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 7))
         let p = model.embeddingSize, n = model.promptTokenCount
@@ -60,7 +61,7 @@ enum IndexBenchmark {
         try cache.save(in: dir)
         report.add("index.\(label(count)).add.faiss", Double(count) / buildSeconds, "vectors/s",
                    note: "\(cache.factory) built from LMDB (k-means on a sample, then every vector), 2 cores")
-        let bytes = StatsCommand.diskUsage(dir)
+        let bytes = DiskUsage.bytes(under: dir)
         report.add("index.\(label(count)).bytes_per_segment", Double(bytes) / Double(count), "bytes",
                    note: "LMDB + FAISS with \(subset) of \(count) segments holding prompt tokens (\(n)x\(p) 8-bit each)")
 
@@ -169,7 +170,7 @@ enum IndexBenchmark {
 
     /// Recall@100 of the same kind of index on a second data shape (ten videos per topic), built
     /// in memory the way VectorCache builds it (k-means on a spread sample, then every vector).
-    static func recallOnSecondShape(report: Report, count: Int) throws {
+    public static func recallOnSecondShape(report: Report, count: Int) throws {
         let p = 512
         var archive = ArchiveVectors(count: count, dimension: p, videosPerTopic: 10, seed: 22)
         var rng = SeededRandom(seed: 23)
@@ -222,7 +223,7 @@ enum IndexBenchmark {
 
     /// The serving side of `servingPeak`: open the index as `vidsearch search` does (with the
     /// benchmark's random B/32 model), answer 20 queries, print the peak resident bytes.
-    static func serve(index dir: URL) throws {
+    public static func serve(index dir: URL) throws {
         let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 7))
         let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Defaults.modelDirectory(nil)),
                                       store: try IndexStore(readingAt: dir))

@@ -1,24 +1,23 @@
 import Foundation
 import Ingest
-import Server
 
 /// Printing for people and for scripts.
-enum Output {
+public enum Output {
     /// JSON lines that could not be written; the command then exits 1 (VidSearch.main).
-    static var unwritten = 0
+    public static var unwritten = 0
 
-    /// One JSON object on one line (keys sorted so output is stable), flushed at once: a script
-    /// reading a pipe sees each finished file as it happens, not all of them at exit. An object
-    /// that cannot be written (a non-finite number) becomes an `error` line that says why.
     /// One event line (Ingest/Events: versioned types other programs read), flushed at once.
-    static func line<T: Encodable>(_ event: T) {
+    public static func line<T: Encodable>(_ event: T) {
         let text = EventLine.encode(event)
         if text.hasPrefix(#"{"error""#) { unwritten += 1 }
         print(text)
         fflush(stdout)
     }
 
-    static func json(_ object: [String: Any]) {
+    /// One JSON object on one line (keys sorted so output is stable), flushed at once: a script
+    /// reading a pipe sees each result as it comes, not all of them at exit. An object that
+    /// cannot be written (a non-finite number) becomes an `error` line that says why.
+    public static func json(_ object: [String: Any]) {
         var object = object
         if let problem = JSONCheck.problem(object) {
             error("a JSON line could not be written: \(problem)")
@@ -32,7 +31,7 @@ enum Output {
     }
 
     /// A message on standard error.
-    static func error(_ message: String) {
+    public static func error(_ message: String) {
         FileHandle.standardError.write(Data("vidsearch: \(message)\n".utf8))
     }
 }

@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 import Ingest
 import Query
@@ -7,8 +8,8 @@ import XCLIP
 
 /// Query latency at B/32 size: the prompt rerank of 100 candidates (folded form, and the plain
 /// per-candidate form of the spec for comparison), and whole queries over an index of random segments.
-enum QueryBenchmark {
-    static func run(report: Report, segments: Int) throws {
+public enum QueryBenchmark {
+    public static func run(report: Report, segments: Int) throws {
         let config = XCLIPConfiguration()  // B/32 shapes
         let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 7))
         let p = model.embeddingSize, n = model.promptTokenCount
@@ -54,7 +55,7 @@ enum QueryBenchmark {
             try store.put(video: VideoRecord(path: "/bench/video\(v).mp4", fingerprint: "b\(v)", size: 1, mtime: 0), segments: batch)
         }
         try IndexCaches.save(store)
-        let bytes = StatsCommand.diskUsage(dir)
+        let bytes = DiskUsage.bytes(under: dir)
         report.add("index.bytes_per_segment.b32", Double(bytes) / Double(segments), "bytes",
                    note: "LMDB + FAISS, \(segments) segments, 8-bit prompt tokens, a \(thumbnail.count)-byte thumbnail each (a noise frame's, the worst case)")
         // The writer's own store: LMDB forbids a second environment on a file this process has open.

@@ -2,10 +2,10 @@ import Foundation
 import Hub
 
 /// Where vidsearch looks when no flag says: documented in the README and in `--help`.
-enum Defaults {
+public enum Defaults {
     /// --model, else $VIDSEARCH_MODEL, else the bundled Models/xclip-demo found beside the
     /// executable's checkout (walking up from the binary), else ~/.local/share/vidsearch/model.
-    static func modelDirectory(_ flag: String?) -> URL {
+    public static func modelDirectory(_ flag: String?) -> URL {
         if let flag { return model(flag) }
         if let env = ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"], !env.isEmpty {
             return model(env)
@@ -24,7 +24,7 @@ enum Defaults {
 
     /// A model named by path, or as `ORG/NAME[@REVISION]` already in the Hugging Face cache (a path
     /// that exists wins over a repository of the same spelling).
-    static func model(_ value: String) -> URL {
+    public static func model(_ value: String) -> URL {
         let path = URL(fileURLWithPath: (value as NSString).expandingTildeInPath)
         guard !FileManager.default.fileExists(atPath: path.path), let repo = HubCache.repository(value),
               let snapshot = HubCache.snapshot(repo.id, revision: repo.revision) else { return path }
@@ -32,12 +32,12 @@ enum Defaults {
     }
 
     /// The bundled sample clips (Samples/demo-clips), found beside the executable's checkout.
-    static func samplesDirectory() -> URL? {
+    public static func samplesDirectory() -> URL? {
         inCheckout("Samples/demo-clips/labels.jsonl")?.deletingLastPathComponent()
     }
 
     /// A file of the executable's checkout (walking up from the binary), if there is one.
-    static func inCheckout(_ relativePath: String) -> URL? {
+    public static func inCheckout(_ relativePath: String) -> URL? {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = dir.appendingPathComponent(relativePath)
@@ -48,10 +48,10 @@ enum Defaults {
     }
 
     /// Where `vidsearch demo` keeps its index unless told.
-    static var demoIndexDirectory: URL { dataHome.appendingPathComponent("demo-index") }
+    public static var demoIndexDirectory: URL { dataHome.appendingPathComponent("demo-index") }
 
     /// --index, else $VIDSEARCH_INDEX, else ~/.local/share/vidsearch/index ($XDG_DATA_HOME respected).
-    static func indexDirectory(_ flag: String?) -> URL {
+    public static func indexDirectory(_ flag: String?) -> URL {
         if let flag { return URL(fileURLWithPath: flag) }
         if let env = ProcessInfo.processInfo.environment["VIDSEARCH_INDEX"], !env.isEmpty {
             return URL(fileURLWithPath: env)

@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 import Ingest
 
@@ -7,7 +8,7 @@ import Ingest
 /// recall per kind of transition and precision, through the ingest decoder. And its cost: the
 /// share of decoding's CPU spent looking for cuts on a 720p and a 1080p edit, and the CPU of the
 /// whole segment preparation with shot-aware segments against fixed windows.
-enum CutBenchmark {
+public enum CutBenchmark {
     /// One shot's picture: an ffmpeg source filter (size and duration filled in) and its look.
     struct Shot {
         let source: String
@@ -131,7 +132,7 @@ enum CutBenchmark {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
-    static func run(report: Report) throws {
+    public static func run(report: Report) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-bench-cuts-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

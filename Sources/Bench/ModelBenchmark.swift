@@ -3,7 +3,7 @@ import Tensor
 import XCLIP
 
 /// Model speed with seeded random weights in the official checkpoints' shapes.
-enum ModelBenchmark {
+public enum ModelBenchmark {
     /// Multiply-adds x 2 of one segment's vision side (encoder, MIT, prompt tokens), counted from the config.
     static func visionFLOPs(_ c: XCLIPConfiguration) -> Double {
         let v = c.vision, t = Double(v.numFrames), l = Double(v.tokens), w = Double(v.hiddenSize), p = Double(c.projectionDim)
@@ -41,7 +41,7 @@ enum ModelBenchmark {
                                 ProductEngine.current.rawValue, x, clipTimes.count))
     }
 
-    static func run(shapes: [String], report: Report) throws {
+    public static func run(shapes: [String], report: Report) throws {
         let sgemm = report.sgemm
         let bandwidth = Measure.memoryBandwidth()
         for shape in shapes {

@@ -1,3 +1,4 @@
+import CommandSupport
 import ArgumentParser
 import Foundation
 import Hub
@@ -7,37 +8,7 @@ import Query
 import XCLIP
 import Tensor
 
-/// A model directory loaded for use: the network, its tokenizer, its preprocessing, its identity.
-struct LoadedModel {
-    let directory: URL
-    let model: XCLIPModel
-    let identity: ModelIdentity
-
-    init(_ flag: String?) throws {
-        directory = Defaults.modelDirectory(flag)
-        guard FileManager.default.fileExists(atPath: directory.path) else {
-            let named = flag ?? ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"] ?? ""
-            if let repo = HubCache.repository(named) {
-                throw ModelError.missingFile(path: "\(named): no such folder, and \(repo.id) at \(repo.revision) is not in the Hugging Face cache (\(HubCache.root().path)); "
-                    + "fetch it first with `vidsearch model pull \(named)`")
-            }
-            throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
-        }
-        // A command keeps one engine: the vision layers' f32 weights can go once oneDNN has its copy.
-        ProductEngine.releasesPlainWeights = true
-        model = try XCLIPModel(directory: directory)
-        identity = try ModelIdentity(directory: directory, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
-    }
-
-    func tokenizer() throws -> CLIPTokenizer { try CLIPTokenizer(directory: directory) }
-
-    func preprocessor() throws -> FramePreprocessor {
-        FramePreprocessor(try PreprocessorConfiguration(modelDirectory: directory))
-    }
-}
-
 /// Options shared by the commands that use an index and a model.
-
 struct IndexOptions: ParsableArguments {
     @Option(help: "Index directory. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
     var index: String?

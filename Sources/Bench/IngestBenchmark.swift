@@ -1,3 +1,4 @@
+import CommandSupport
 import Foundation
 import Ingest
 import Tensor
@@ -9,10 +10,10 @@ import XCLIP
 /// how far it moves the embeddings from exact decoding, and end-to-end video-seconds per second
 /// of the pipeline with the OpenBLAS f32 products and with this CPU's default products, each
 /// against its ideal (decode CPU-seconds plus model CPU-seconds, over the cores).
-enum IngestBenchmark {
+public enum IngestBenchmark {
     private struct Clip { let label: String, path: String, seconds: Double }
 
-    static func run(report: Report) throws {
+    public static func run(report: Report) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-bench-ingest-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -181,7 +182,7 @@ enum IngestBenchmark {
     }
 
     /// The child side of `residentPeaks`: the pipeline over one file, then the peak resident bytes.
-    static func peak(indexing path: String) throws {
+    public static func peak(indexing path: String) throws {
         ProductEngine.releasesPlainWeights = true  // as LoadedModel does for every command
         let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 5))
         try IngestPipeline(model: model, preprocessor: FramePreprocessor(PreprocessorConfiguration())).run(paths: [path]) { _ in }

@@ -1,4 +1,5 @@
-import DNNLBridge
+import CommandSupport
+import DNNLMatmul
 import Foundation
 import Tensor
 

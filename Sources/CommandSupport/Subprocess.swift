@@ -2,10 +2,10 @@ import Foundation
 
 /// Runs a program found on PATH (or at an absolute path) to its end, for the benchmarks that
 /// need another tool (ffmpeg, Python) or another vidsearch process.
-enum Subprocess {
+public enum Subprocess {
     /// Exit status and standard output; standard error is discarded.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    public static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments

@@ -1,15 +1,16 @@
+import CommandSupport
 import Foundation
 import XCLIP
 
 /// Tokens per second on ordinary English queries, with the tokenizer's word cache warm.
-enum TokenizerBenchmark {
+public enum TokenizerBenchmark {
     static let queries = [
         "a man opening a car door", "a dog catching a frisbee in the park", "two people shaking hands at a meeting",
         "someone pouring coffee into a white cup", "children playing football on a sunny afternoon",
         "a red circle moving to the left", "the cat jumps onto the kitchen table", "a woman riding a bicycle down the street",
     ]
 
-    static func run(report: Report) throws {
+    public static func run(report: Report) throws {
         let tokenizer = try CLIPTokenizer(directory: Defaults.modelDirectory(nil))
         let tokens = queries.reduce(0) { $0 + tokenizer.tokenize($1).count }
         let rounds = 500

@@ -1,3 +1,4 @@
+import CommandSupport
 import Dispatch
 import Foundation
 import Ingest
@@ -19,7 +20,7 @@ import VideoIndex
 /// - **Text-search latency** at 100k and 1M cues (generated lines over a Zipf vocabulary,
 ///   stored through LMDB, cached by FTS5): p50 and p90 per kind of query, the cache's rebuild
 ///   time and size.
-enum SpeechBenchmark {
+public enum SpeechBenchmark {
     static let places = ["harbour", "garden", "station", "market", "bridge"]
     /// 60 words none of the captions or fillers use: shot i says words[2i] and words[2i + 1].
     static let words = """
@@ -41,7 +42,7 @@ enum SpeechBenchmark {
         var lineEnd: Double
     }
 
-    static func run(report: Report, model flag: String?) throws {
+    public static func run(report: Report, model flag: String?) throws {
         guard let clips = Defaults.samplesDirectory() else {
             report.skip("speech", "no Samples/demo-clips beside this binary's checkout")
             return
@@ -135,12 +136,8 @@ enum SpeechBenchmark {
     static func quality(report: Report, model flag: String?, footage: URL, index: URL, shots: [Shot]) throws {
         let loaded = try LoadedModel(flag)
         let (files, _) = FileWalker.expand([footage.path])
-        let store = try IndexStore(writingAt: index, model: loaded.identity)
-        let started = DispatchTime.now().uptimeNanoseconds
-        let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
-            .run(files: files) { _ in }
-        try IndexCaches.save(store)
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let run = try TimedIndexRun(files: files, model: loaded, at: index)
+        let (store, results, elapsed) = (run.store, run.results, run.seconds)
         let cues = results.compactMap(\.cues).reduce(0, +)
         let reading = Measure.time(repeats: 3) { for file in files { _ = SubtitleReader.read(video: file) } }
         report.add("speech.ingest.subtitle_share", reading.median / elapsed, "fraction", timing: reading,
@@ -148,21 +145,22 @@ enum SpeechBenchmark {
                                  files.count, cues, elapsed, loaded.identity.description))
 
         let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
-        func right(_ hit: SearchResult?, _ shot: Shot) -> Bool {
-            guard let hit, hit.path == shot.video else { return false }
+        func right(_ hit: SearchResult, _ shot: Shot) -> Bool {
+            guard hit.path == shot.video else { return false }
             let middle = (hit.start + hit.end) / 2
             return middle >= shot.start && middle < shot.end
         }
         // Exact phrases.
         for (signals, label) in [(SearchSignals.both, ""), (.speechOnly, ".speech_only")] {
-            var atOne = 0
+            var recall = Recall()
             var errors: [Double] = []
             for shot in shots {
-                let top = try engine.search("\"\(shot.pair)\"", options: SearchOptions(k: 5, signals: signals)).first
-                if right(top, shot) { atOne += 1 }
+                let hits = try engine.search("\"\(shot.pair)\"", options: SearchOptions(k: 5, signals: signals))
+                recall.add(hits) { right($0, shot) }
+                let top = hits.first
                 if let line = top?.speech, top?.path == shot.video { errors.append(abs(line.start - shot.lineStart)) }
             }
-            report.add("speech.phrase.R@1\(label)", Double(atOne) / Double(shots.count), "fraction",
+            report.add("speech.phrase.R@1\(label)", recall.at(1), "fraction",
                        note: "\(shots.count) exact-phrase queries (\"two words\" said once), \(signals.name): the first hit is the shot the line is said in")
             if label.isEmpty {
                 errors.sort()
@@ -172,12 +170,11 @@ enum SpeechBenchmark {
         }
         // A caption plus a place word: only one shot has both.
         for (signals, label) in [(SearchSignals.both, "fused"), (.visualOnly, "visual_only"), (.speechOnly, "speech_only")] {
-            var atOne = 0
+            var recall = Recall()
             for shot in shots {
-                let top = try engine.search("\(shot.caption) \(shot.place)", options: SearchOptions(k: 5, signals: signals)).first
-                if right(top, shot) { atOne += 1 }
+                recall.add(try engine.search("\(shot.caption) \(shot.place)", options: SearchOptions(k: 5, signals: signals))) { right($0, shot) }
             }
-            report.add("speech.combined.R@1.\(label)", Double(atOne) / Double(shots.count), "fraction",
+            report.add("speech.combined.R@1.\(label)", recall.at(1), "fraction",
                        note: label == "fused" ? "\(shots.count) queries \"<the shot's caption> <its place word>\": each caption is in up to 3 shots, each place word in 6; only the asked shot has both" : nil)
         }
     }

@@ -1,4 +1,4 @@
-import Dispatch
+import CommandSupport
 import Foundation
 import Ingest
 import Query
@@ -13,11 +13,11 @@ import XCLIP
 /// stage alone), which is the prompt generator's share of the ranking.
 /// A larger, freshly rendered evaluation (120 classes, held-out combinations) is
 /// Benchmarks/eval_demo.py, which needs numpy to render its clips.
-enum QualityBenchmark {
+public enum QualityBenchmark {
     static let opposite = ["moving left": "moving right", "moving right": "moving left",
                            "moving up": "moving down", "moving down": "moving up"]
 
-    static func run(report: Report, model flag: String?) throws {
+    public static func run(report: Report, model flag: String?) throws {
         guard let clips = Defaults.samplesDirectory() else {
             report.skip("quality", "no Samples/demo-clips beside this binary's checkout")
             return
@@ -27,12 +27,8 @@ enum QualityBenchmark {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-quality-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let (files, _) = FileWalker.expand([clips.path])
-        let store = try IndexStore(writingAt: directory, model: loaded.identity)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let results = try IndexRun(store: store, pipeline: try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor()))
-            .run(files: files) { _ in }
-        try IndexCaches.save(store)
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let run = try TimedIndexRun(files: files, model: loaded, at: directory)
+        let (store, results, elapsed) = (run.store, run.results, run.seconds)
         let indexed = results.filter { $0.outcome == .indexed }.count
         let seconds = results.filter { $0.outcome == .indexed }.map(\.duration).reduce(0, +)
         report.add("ingest.demo_archive.end_to_end", seconds / elapsed, "video-s/s",
@@ -44,7 +40,8 @@ enum QualityBenchmark {
         let captions = Set(labels.values.map(\.caption)).sorted()
         let source = "\(captions.count) captions over \(indexed) sample clips (\(segments) segments), model \(loaded.identity.description)"
         for rerank in [true, false] {
-            var atOne = 0, atFive = 0, directionRight = 0, directionAsked = 0
+            var recall = Recall()
+            var directionRight = 0, directionAsked = 0
             for caption in captions {
                 let options = SearchOptions(k: segments, candidates: segments, rerank: rerank, perVideo: true)
                 var ranked: [String] = []  // distinct clips, best first
@@ -52,10 +49,7 @@ enum QualityBenchmark {
                     let file = URL(fileURLWithPath: hit.path).lastPathComponent
                     if !ranked.contains(file) { ranked.append(file) }
                 }
-                if let rank = ranked.firstIndex(where: { labels[$0]?.caption == caption }) {
-                    if rank < 1 { atOne += 1 }
-                    if rank < 5 { atFive += 1 }
-                }
+                recall.add(ranked) { labels[$0]?.caption == caption }
                 // Direction: among the clips of this caption and of its mirror caption (same color and
                 // shape, the other way), is the best-ranked one moving the queried way.
                 let motion = labels.values.first { $0.caption == caption }?.motion ?? ""
@@ -70,9 +64,8 @@ enum QualityBenchmark {
             }
             let form = rerank ? "" : ".first_stage"
             let how = rerank ? "with the video-specific prompt rerank" : "first stage only (--no-rerank)"
-            let n = Double(max(captions.count, 1))
-            report.add("quality.demo.R@1\(form)", Double(atOne) / n, "fraction", note: "\(source); \(how)")
-            report.add("quality.demo.R@5\(form)", Double(atFive) / n, "fraction")
+            report.add("quality.demo.R@1\(form)", recall.at(1), "fraction", note: "\(source); \(how)")
+            report.add("quality.demo.R@5\(form)", recall.at(5), "fraction")
             report.add("quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
                        note: "\(directionAsked) left/right or up/down captions whose mirror caption is among the clips: of the two, the best-ranked clip moves the queried way (chance 0.5)")
         }
