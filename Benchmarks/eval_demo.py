@@ -30,9 +30,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "Tools"))
 import synthetic_clips as sc  # noqa: E402
 import synthetic_clips_b as scb  # noqa: E402
-
-MIRROR = {"moving left": "moving right", "moving right": "moving left", "moving up": "moving down", "moving down": "moving up"}
-
+from retrieval_figures import retrieval_figures  # noqa: E402
 
 def render(job):
     style, seed, i, cls, folder = job
@@ -44,26 +42,8 @@ def render(job):
 
 def figures(ranked, truth, held):
     """ranked: caption -> clip paths best first; truth: path -> label row."""
-    classes = sc.classes()
-    out = {}
-    for group, members in [("seen", [c for c in classes if c not in held]), ("heldout", [c for c in classes if c in held])]:
-        for k in (1, 5, 10):
-            hits = [any(truth[p]["caption"] == sc.caption(*c) for p in ranked[sc.caption(*c)][:k]) for c in members]
-            out[f"{group}.R@{k}"] = sum(hits) / max(len(hits), 1)
-            out[f"{group}.R@{k}.misses"] = len(hits) - sum(hits)  # captions whose clip is not in the top k
-    pairs = {"seen": [], "mixed": []}
-    for c in classes:
-        if c[2] not in MIRROR:
-            continue
-        mirror = (c[0], c[1], MIRROR[c[2]])
-        wanted = {sc.caption(*c), sc.caption(*mirror)}
-        best = next((p for p in ranked[sc.caption(*c)] if truth[p]["caption"] in wanted), None)
-        if best is not None:
-            pairs["seen" if c not in held and mirror not in held else "mixed"].append(truth[best]["caption"] == sc.caption(*c))
-    for k, v in pairs.items():
-        out[f"direction.{k}"] = sum(v) / max(len(v), 1)
-        out[f"direction.{k}.pairs"] = len(v)
-    return out
+    by_class = {c: ranked[sc.caption(*c)] for c in sc.classes()}
+    return retrieval_figures(by_class, lambda path: (truth[path]["color"], truth[path]["shape"], truth[path]["motion"]), held)
 
 
 def reworded(cls):

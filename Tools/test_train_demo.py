@@ -11,13 +11,17 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import synthetic_clips as sc  # noqa: E402
-import train_demo as td  # noqa: E402
+from demo_training import captions  # noqa: E402
+from demo_training import config  # noqa: E402
+from demo_training import data  # noqa: E402
+from demo_training import text_stage  # noqa: E402
+from demo_training import video_stage  # noqa: E402
 
 ALL = set(sc.classes())
 
 
 def sample(cls, index=0, strength=0.0):
-    return td.render_sample((4242, index, cls, strength, "eval"))
+    return data.render_sample((4242, index, cls, strength, "eval"))
 
 
 def centroid(frame, rgb):
@@ -35,7 +39,7 @@ class AugmentationTests(unittest.TestCase):
         self.assertLess(track[-1, 0], track[0, 0])
         rng = np.random.default_rng(0)
         for _ in range(200):  # draw until hflip alone was applied (bounded: a broken augment fails, not hangs)
-            f, t, new = td.augment(frames, track, cls, rng, ALL)
+            f, t, new = data.augment(frames, track, cls, rng, ALL)
             if new[2] == "moving right" and not np.array_equal(f, frames[::-1]):
                 break
         else:
@@ -49,7 +53,7 @@ class AugmentationTests(unittest.TestCase):
         frames, track = sample(cls, 1)
         self.assertGreater(centroid(frames[-1], sc.RGB["yellow"])[2], centroid(frames[0], sc.RGB["yellow"])[2])
         reversed_, t = frames[::-1], track[::-1]
-        self.assertEqual(td.relabel(cls, "reverse"), ("yellow", "circle", "shrinking"))
+        self.assertEqual(data.relabel(cls, "reverse"), ("yellow", "circle", "shrinking"))
         self.assertLess(centroid(reversed_[-1], sc.RGB["yellow"])[2], centroid(reversed_[0], sc.RGB["yellow"])[2])
         self.assertLess(t[-1, 2], t[0, 2])
 
@@ -59,15 +63,15 @@ class AugmentationTests(unittest.TestCase):
         frames, track = np.zeros((8, 4, 4, 3), np.uint8), np.zeros((8, 4), np.float32)
         for cls in seen:
             for _ in range(20):
-                self.assertIn(td.augment(frames, track, cls, rng, set(seen))[2], set(seen))
+                self.assertIn(data.augment(frames, track, cls, rng, set(seen))[2], set(seen))
 
 
 class LoadingTests(unittest.TestCase):
     def test_stage_one_tensors_load_with_only_the_message_tensors_new(self):
         from transformers import CLIPVisionModel
-        image = CLIPVisionModel(td.image_config())
+        image = CLIPVisionModel(config.image_config())
         state = image.state_dict()
-        model = td.video_model("full", state, None)  # asserts: nothing unexpected, only message tensors missing
+        model = video_stage.video_model("full", state, None)  # asserts: nothing unexpected, only message tensors missing
         mine = model.vision_model.state_dict()
         for name, value in state.items():
             key = name.replace("vision_model.", "", 1).replace("pre_layrnorm", "pre_layernorm")
@@ -87,14 +91,14 @@ class DirectionProbeTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         from transformers import XCLIPModel
-        cls.model = XCLIPModel.from_pretrained(td.ROOT / "Models/xclip-demo", dtype=torch.float32).eval()
-        cls.tokens = td.Tokens()
+        cls.model = XCLIPModel.from_pretrained(config.ROOT / "Models/xclip-demo", dtype=torch.float32).eval()
+        cls.tokens = captions.Tokens()
 
     def preference(self, frames, a, b):
         with torch.no_grad():
-            pooled, _ = td.tower_features(self.model, td.to_pixels(frames[None]))
-            video = F.normalize(td.video_embeds(self.model, "full", pooled), dim=-1)
-            text = F.normalize(td.text_features(self.model, self.tokens, [a, b]), dim=-1)
+            pooled, _ = video_stage.tower_features(self.model, data.to_pixels(frames[None]))
+            video = F.normalize(video_stage.video_embeds(self.model, "full", pooled), dim=-1)
+            text = F.normalize(text_stage.text_features(self.model, self.tokens, [a, b]), dim=-1)
             s = (video @ text.t())[0]
         return (s[0] - s[1]).item()
 
