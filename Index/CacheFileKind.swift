@@ -41,18 +41,21 @@ struct CacheFileKind {
     /// saves: none of them is live).
     func publish(_ temporary: URL, generation target: UInt64, indexId: String?, in directory: URL) throws {
         try Self.fsync(temporary.path)
-        try CacheStamp.write(describing: temporary, index: indexId, generation: target,
-                             to: url(in: directory, generation: target, suffix: ".stamp"),
-                             staging: directory.appendingPathComponent("\(stampStaging)\(getpid())"))
+        try CacheStamp.write(
+            describing: temporary, index: indexId, generation: target,
+            to: url(in: directory, generation: target, suffix: ".stamp"),
+            staging: directory.appendingPathComponent("\(stampStaging)\(getpid())"))
         let final = url(in: directory, generation: target)
         guard rename(temporary.path, final.path) == 0 else {
             throw IndexError.unreadable(path: final.path, reason: "rename: \(String(cString: strerror(errno)))")
         }
         try Self.fsync(directory.path)
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            let g = generation(ofFile: file) ?? companions.lazy.compactMap { companion in
-                file.hasSuffix(companion) ? generation(ofFile: String(file.dropLast(companion.count)) + suffix) : nil
-            }.first
+            let g =
+                generation(ofFile: file)
+                ?? companions.lazy.compactMap { companion in
+                    file.hasSuffix(companion) ? generation(ofFile: String(file.dropLast(companion.count)) + suffix) : nil
+                }.first
             let stray = temporaries.contains { file.hasPrefix($0) } && !file.hasSuffix("-\(getpid())")
             if (g.map { $0 < target } ?? false) || stray {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))

@@ -18,18 +18,19 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .locked(path, pid): return "index \(path) is locked by pid \(pid) (another vidsearch is writing to it)"
-        case let .noIndex(path): return "no index at \(path) (run `vidsearch index PATH...` first)"
-        case let .wrongModel(index, indexModel, model):
+        case .locked(let path, let pid): return "index \(path) is locked by pid \(pid) (another vidsearch is writing to it)"
+        case .noIndex(let path): return "no index at \(path) (run `vidsearch index PATH...` first)"
+        case .wrongModel(let index, let indexModel, let model):
             return "index \(index) was built with model \(indexModel); the model given is \(model)"
-        case let .schemaTooNew(path, found, supported):
+        case .schemaTooNew(let path, let found, let supported):
             return "index \(path) has schema version \(found); this vidsearch reads up to \(supported)"
-        case let .unreadable(path, reason): return "\(path): \(reason)"
-        case let .corrupt(path, reason): return "index \(path) is damaged: \(reason)"
-        case let .dimensionMismatch(expected, found): return "embedding of dimension \(found), the index holds \(expected)"
-        case let .nonFiniteVector(path, start):
+        case .unreadable(let path, let reason): return "\(path): \(reason)"
+        case .corrupt(let path, let reason): return "index \(path) is damaged: \(reason)"
+        case .dimensionMismatch(let expected, let found): return "embedding of dimension \(found), the index holds \(expected)"
+        case .nonFiniteVector(let path, let start):
             return "\(path): the model produced a non-finite embedding for the segment at \(start) s (a damaged model?); not stored"
-        case let .badFactory(factory, reason): return "--faiss \"\(factory)\" is not a FAISS index type vidsearch can build (\(reason)); nothing was saved"
+        case .badFactory(let factory, let reason):
+            return "--faiss \"\(factory)\" is not a FAISS index type vidsearch can build (\(reason)); nothing was saved"
         }
     }
 }

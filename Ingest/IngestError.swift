@@ -5,8 +5,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .badPreprocessor(path, reason): return "\(path): bad preprocessor configuration (\(reason))"
-        case let .imageSizeMismatch(model, preprocessor):
+        case .badPreprocessor(let path, let reason): return "\(path): bad preprocessor configuration (\(reason))"
+        case .imageSizeMismatch(let model, let preprocessor):
             return "the preprocessor makes \(preprocessor) frames but the model expects \(model)x\(model)"
         }
     }

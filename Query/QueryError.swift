@@ -8,9 +8,9 @@ public enum QueryError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .emptyQuery: return "the query is empty: say what to look for, e.g. \"a dog catching a frisbee\""
-        case let .noTokens(text): return "the query \"\(text)\" has no words the model can read"
-        case let .notIndexed(path): return "\(path) is not in the index (vidsearch index it first)"
-        case let .noSegment(id): return "the index holds no segment \(id) (vidsearch search --json gives each hit's segment id)"
+        case .noTokens(let text): return "the query \"\(text)\" has no words the model can read"
+        case .notIndexed(let path): return "\(path) is not in the index (vidsearch index it first)"
+        case .noSegment(let id): return "the index holds no segment \(id) (vidsearch search --json gives each hit's segment id)"
         }
     }
 }

@@ -91,8 +91,9 @@ public final class SearchEngine {
                 for id in hit.segments where !seen.contains(id) {
                     guard let (segment, path) = found[id], options.paths?.matches(path) ?? true else { continue }
                     seen.insert(id)
-                    var result = SearchResult(path: path, videoId: segment.videoId, segmentId: id, start: segment.start, end: segment.end,
-                                              score: Float(hit.relevance), thumbnail: nil)
+                    var result = SearchResult(
+                        path: path, videoId: segment.videoId, segmentId: id, start: segment.start, end: segment.end,
+                        score: Float(hit.relevance), thumbnail: nil)
                     result.speech = SpeechMatch(hit)
                     results.append(result)
                 }
@@ -147,8 +148,9 @@ public final class SearchEngine {
                 if let filter = options.videos {
                     guard let fact = facts?[segment.videoId], filter.matches(date: fact.date, duration: fact.duration) else { return nil }
                 }
-                let result = SearchResult(path: path, videoId: segment.videoId, segmentId: hit.id,
-                                          start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
+                let result = SearchResult(
+                    path: path, videoId: segment.videoId, segmentId: hit.id,
+                    start: segment.start, end: segment.end, score: hit.score, thumbnail: nil)
                 return excluding(result) ? nil : result
             }
             if kept.count >= needed || wanted >= vectors.index.count { return Array(kept.prefix(needed)) }
@@ -178,7 +180,8 @@ public final class SearchEngine {
     /// What `similar` needs of a stored segment: its embedding, and where it is (to leave out).
     public func likeSource(segment id: Int64) throws -> LikeSource? {
         guard let segment = try store.segment(id: id), let embedding = try store.embedding(segment: id),
-              let video = try store.video(id: segment.videoId) else { return nil }
+            let video = try store.video(id: segment.videoId)
+        else { return nil }
         return LikeSource(embedding: embedding, path: video.path, start: segment.start, end: segment.end)
     }
 
@@ -195,6 +198,11 @@ public final class SearchEngine {
         let results = try firstStage(VectorCache.normalized(source.embedding), options: options) { hit in
             hit.path == source.path && hit.start < source.end && source.start < hit.end
         }
-        return try finish(results.map { var hit = $0; hit.visualScore = hit.score; return hit }, options: options)
+        return try finish(
+            results.map {
+                var hit = $0
+                hit.visualScore = hit.score
+                return hit
+            }, options: options)
     }
 }

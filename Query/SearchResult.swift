@@ -73,7 +73,9 @@ public struct SearchSignals: Equatable {
             switch name {
             case "visual": visual = true
             case "speech": speech = true
-            case "all", "both": visual = true; speech = true
+            case "all", "both":
+                visual = true
+                speech = true
             default: return nil
             }
         }
@@ -101,8 +103,10 @@ public struct SearchOptions: Equatable {
     /// The pictures, the words said, or both (fused).
     public var signals: SearchSignals
 
-    public init(k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false,
-                paths: PathFilter? = nil, videos: VideoFilter? = nil, signals: SearchSignals = .both) {
+    public init(
+        k: Int = 10, candidates: Int = 100, rerank: Bool = true, perVideo: Bool = false, thumbnails: Bool = false,
+        paths: PathFilter? = nil, videos: VideoFilter? = nil, signals: SearchSignals = .both
+    ) {
         self.signals = signals
         self.paths = paths
         self.videos = videos?.isEmpty == true ? nil : videos

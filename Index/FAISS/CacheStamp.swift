@@ -88,6 +88,6 @@ struct WordHasher {
     var hex: String { String(format: "%016llx%016llx", a ^ count, b) }
 }
 
-private extension UInt64 {
-    func rotateLeft(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+extension UInt64 {
+    fileprivate func rotateLeft(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
 }

@@ -106,8 +106,10 @@ public final class FaissIndex {
         }
     }
 
-    private static func call(_ operation: @autoclosure () -> String,
-                             _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+    private static func call(
+        _ operation: @autoclosure () -> String,
+        _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32
+    ) throws {
         var buffer = [CChar](repeating: 0, count: 1024)
         let code = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
         if code != 0 {

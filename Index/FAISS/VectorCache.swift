@@ -88,15 +88,18 @@ public final class VectorCache {
             if generation > target {
                 distrust = "is at generation \(generation), ahead of the index's \(target)"
             } else if let stamp = CacheStamp.read(store.directory, generation: generation) {
-                distrust = stamp.generation != generation ? "has another generation's stamp"
+                distrust =
+                    stamp.generation != generation
+                    ? "has another generation's stamp"
                     : stamp.problem(file: path, index: store.meta.indexId).map { "is \($0)" }
             } else {
                 distrust = "has no stamp (written by an older vidsearch, or its stamp was lost)"
             }
             if let distrust {
                 let rebuilt = try rebuild(store)
-                return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
-                                   notice: "vector cache \(path.lastPathComponent) \(distrust): rebuilt from LMDB", indexId: store.meta.indexId)
+                return VectorCache(
+                    index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
+                    notice: "vector cache \(path.lastPathComponent) \(distrust): rebuilt from LMDB", indexId: store.meta.indexId)
             }
             do {
                 let index = try FaissIndex(contentsOf: path.path)
@@ -107,23 +110,28 @@ public final class VectorCache {
                 // passed 1M vectors) is tuned for what it is until a rebuild replaces it.
                 let kind = index.kind ?? factory(forCount: index.count, forced: store.meta.faissFactory)
                 tune(index, factory: kind)
-                let cache = VectorCache(index: index, factory: kind,
-                                        generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil, indexId: store.meta.indexId)
+                let cache = VectorCache(
+                    index: index, factory: kind,
+                    generation: generation, tombstones: readTombstones(store.directory, generation), notice: nil, indexId: store.meta.indexId)
                 if generation == target { return cache }
                 let (added, removed) = try cache.catchUp(store)
-                return VectorCache(index: cache.index, factory: cache.factory, generation: target, tombstones: cache.tombstoneIds,
-                                   notice: "vector cache was at generation \(generation), index at \(target): caught up (+\(added) -\(removed))", indexId: store.meta.indexId)
+                return VectorCache(
+                    index: cache.index, factory: cache.factory, generation: target, tombstones: cache.tombstoneIds,
+                    notice: "vector cache was at generation \(generation), index at \(target): caught up (+\(added) -\(removed))",
+                    indexId: store.meta.indexId)
             } catch {
                 let rebuilt = try rebuild(store)
-                return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
-                                   notice: "vector cache \(path.lastPathComponent) unreadable (\(error)): rebuilt from LMDB", indexId: store.meta.indexId)
+                return VectorCache(
+                    index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
+                    notice: "vector cache \(path.lastPathComponent) unreadable (\(error)): rebuilt from LMDB", indexId: store.meta.indexId)
             }
         }
         let rebuilt = try rebuild(store)
         let (_, segments) = try store.counts()
-        return VectorCache(index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
-                           notice: segments == 0 || store.createdNow ? nil : "vector cache missing: rebuilt from LMDB",
-                           indexId: store.meta.indexId)
+        return VectorCache(
+            index: rebuilt.index, factory: rebuilt.factory, generation: target, tombstones: [],
+            notice: segments == 0 || store.createdNow ? nil : "vector cache missing: rebuilt from LMDB",
+            indexId: store.meta.indexId)
     }
 
     /// A fresh FAISS index of every vector in LMDB.
@@ -159,7 +167,8 @@ public final class VectorCache {
         }
         if !ids.isEmpty { try index.add(vectors, ids: ids) }
         tune(index, factory: factory)
-        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil, indexId: store.meta.indexId)
+        return VectorCache(
+            index: index, factory: factory, generation: store.meta.generation, tombstones: [], notice: nil, indexId: store.meta.indexId)
     }
 
     /// This cache brought up to the index's generation in memory (after this process committed
@@ -167,8 +176,9 @@ public final class VectorCache {
     public func caughtUp(_ store: IndexStore) throws -> VectorCache {
         guard store.meta.generation != generation else { return self }
         _ = try catchUp(store)
-        return VectorCache(index: index, factory: factory, generation: store.meta.generation, tombstones: tombstoneIds,
-                           notice: nil, indexId: store.meta.indexId)
+        return VectorCache(
+            index: index, factory: factory, generation: store.meta.generation, tombstones: tombstoneIds,
+            notice: nil, indexId: store.meta.indexId)
     }
 
     /// Adds what LMDB has and FAISS lacks; removes (or tombstones) what FAISS has and LMDB lacks.
@@ -222,8 +232,9 @@ public final class VectorCache {
     }
 
     /// vectors-g<generation>.faiss, its .stamp and .tombstones.
-    static let files = CacheFileKind(prefix: "vectors-g", suffix: ".faiss", companions: [".stamp", ".tombstones"],
-                                     temporaries: ["vectors.tmp-", "stamp.tmp-", "tombstones.tmp-"], stampStaging: "stamp.tmp-")
+    static let files = CacheFileKind(
+        prefix: "vectors-g", suffix: ".faiss", companions: [".stamp", ".tombstones"],
+        temporaries: ["vectors.tmp-", "stamp.tmp-", "tombstones.tmp-"], stampStaging: "stamp.tmp-")
 
     static func newestFile(in directory: URL) -> (URL?, UInt64) { files.newest(in: directory) }
 

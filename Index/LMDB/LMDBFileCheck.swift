@@ -51,7 +51,8 @@ enum LMDBFileCheck {
         let lastPage = load(UInt64.self, newest, lastPageOffset)
         let (needed, overflow) = (lastPage &+ 1).multipliedReportingOverflow(by: UInt64(pageSize))
         if overflow || needed > UInt64(size) {
-            throw Failure(reason: "the data file is cut short: \(size) bytes, its last committed page ends at byte \(overflow ? "(overflow)" : String(needed))")
+            throw Failure(
+                reason: "the data file is cut short: \(size) bytes, its last committed page ends at byte \(overflow ? "(overflow)" : String(needed))")
         }
     }
 

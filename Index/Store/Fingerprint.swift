@@ -23,7 +23,8 @@ public enum Fingerprint {
         let size = try handle.seekToEnd()
         var hasher = Hasher128()
         hasher.add(withUnsafeBytes(of: size.littleEndian, Array.init))
-        let offsets: [UInt64] = size <= UInt64(3 * sampleSize)
+        let offsets: [UInt64] =
+            size <= UInt64(3 * sampleSize)
             ? [0] : [0, size / 2 - UInt64(sampleSize / 2), size - UInt64(sampleSize)]
         for offset in offsets {
             try handle.seek(toOffset: offset)

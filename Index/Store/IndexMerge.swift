@@ -38,11 +38,15 @@ public struct IndexMerge {
             var result = Result(shard: shard.directory.path, path: video.path, outcome: .skipped, segments: video.segmentIds.count)
             defer { progress(result) }
             if let held = try store.video(path: video.path) {
-                if held.fingerprint == video.fingerprint { continue }          // merged before
-                if held.mtime > video.mtime { result.outcome = .kept; continue }  // the index's copy is newer
+                if held.fingerprint == video.fingerprint { continue }  // merged before
+                if held.mtime > video.mtime {
+                    result.outcome = .kept
+                    continue
+                }  // the index's copy is newer
                 result.outcome = .replaced
             } else if let twin = try store.video(fingerprint: video.fingerprint), twin.status == .indexed,
-                      !FileManager.default.fileExists(atPath: twin.path) {
+                !FileManager.default.fileExists(atPath: twin.path)
+            {
                 try store.move(videoId: twin.id, to: video.path, size: video.size, mtime: video.mtime)
                 result.outcome = .moved
                 continue

@@ -55,7 +55,10 @@ extension IndexStore {
     /// the whole record several times slower to decode, once per hit (a whole query's time:
     /// BENCHMARKS.md, `query.whole.10k.p50`).
     public func lookup(_ ids: [Int64]) throws -> [Int64: (segment: SegmentRecord, path: String)] {
-        struct VideoPath: Decodable { let id: UInt64; let path: String }
+        struct VideoPath: Decodable {
+            let id: UInt64
+            let path: String
+        }
         return try environment.read { txn in
             var found: [Int64: (SegmentRecord, String)] = [:]
             var paths: [UInt64: String] = [:]
@@ -90,9 +93,10 @@ extension IndexStore {
             var packed = 0
             return try ids.map { id in
                 guard let embedding = try txn.get(Key.id(id), in: "vectors").map(Self.floats) else { return nil }
-                let prompted = try txn.withValue(Key.id(id), in: "prompts") {
-                    PromptTokenCodec.decode($0, into: tokens + packed * count * width, tokens: count, width: width)
-                } ?? false
+                let prompted =
+                    try txn.withValue(Key.id(id), in: "prompts") {
+                        PromptTokenCodec.decode($0, into: tokens + packed * count * width, tokens: count, width: width)
+                    } ?? false
                 if prompted { packed += 1 }
                 return (embedding, prompted)
             }
@@ -108,15 +112,20 @@ extension IndexStore {
             var out: [EncodedSegment] = []
             for id in video.segmentIds {
                 guard let bytes = try txn.get(Key.id(id), in: "segments"), let segment = SegmentRecord(id: id, encoded: bytes),
-                      let vector = try txn.get(Key.id(id), in: "vectors") else { return nil }
+                    let vector = try txn.get(Key.id(id), in: "vectors")
+                else { return nil }
                 var tokens: [Float] = []
                 if let encoded = try txn.get(Key.id(id), in: "prompts") {
                     tokens = [Float](repeating: 0, count: count * width)
-                    let ok = tokens.withUnsafeMutableBufferPointer { PromptTokenCodec.decode(encoded, into: $0.baseAddress!, tokens: count, width: width) }
+                    let ok = tokens.withUnsafeMutableBufferPointer {
+                        PromptTokenCodec.decode(encoded, into: $0.baseAddress!, tokens: count, width: width)
+                    }
                     if !ok { return nil }
                 }
-                out.append(EncodedSegment(segment: segment, embedding: Self.floats(vector), promptTokens: tokens,
-                                          thumbnail: try txn.get(Key.id(id), in: "thumbnails") ?? []))
+                out.append(
+                    EncodedSegment(
+                        segment: segment, embedding: Self.floats(vector), promptTokens: tokens,
+                        thumbnail: try txn.get(Key.id(id), in: "thumbnails") ?? []))
             }
             return out
         }

@@ -17,7 +17,9 @@ extension IndexStore {
         requireWriter()
         let model = meta.model
         for s in segments {
-            guard s.embedding.count == model.dimension else { throw IndexError.dimensionMismatch(expected: model.dimension, found: s.embedding.count) }
+            guard s.embedding.count == model.dimension else {
+                throw IndexError.dimensionMismatch(expected: model.dimension, found: s.embedding.count)
+            }
             // A NaN vector would be stored, served and never found wrong: the index never holds one.
             guard firstNonFinite(s.embedding) == nil, firstNonFinite(s.promptTokens) == nil else {
                 throw IndexError.nonFiniteVector(path: video.path, start: s.segment.start)

@@ -36,9 +36,10 @@ public struct ModelIdentity: Codable, Equatable {
         if let preprocessing = FileManager.default.contents(atPath: directory.appendingPathComponent("preprocessor_config.json").path) {
             parts.append(Array(preprocessing))
         }
-        self.init(name: directory.standardizedFileURL.lastPathComponent,
-                  fingerprint: Fingerprint.bytes(parts),
-                  dimension: dimension, promptTokens: promptTokens)
+        self.init(
+            name: directory.standardizedFileURL.lastPathComponent,
+            fingerprint: Fingerprint.bytes(parts),
+            dimension: dimension, promptTokens: promptTokens)
         legacyFingerprint = legacy
     }
 

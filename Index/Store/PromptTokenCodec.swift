@@ -34,7 +34,8 @@ public enum PromptTokenCodec {
     @discardableResult
     public static func decode(_ raw: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<Float>, tokens: Int, width: Int) -> Bool {
         guard raw.count == 4 + tokens * 4 + tokens * width,
-              UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)) == UInt32(tokens) else { return false }
+            UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)) == UInt32(tokens)
+        else { return false }
         let values = raw.baseAddress!.assumingMemoryBound(to: Int8.self) + 4 + tokens * 4
         for t in 0..<tokens {
             let scale = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + t * 4, as: UInt32.self)))

@@ -42,11 +42,13 @@ public struct VideoRecord: Codable, Equatable {
     /// which the next `vidsearch index` reads without encoding the video again.
     public var subtitles: SubtitleSummary?
 
-    public init(id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
-                width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
-                status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil,
-                dateRead: Bool? = nil, precision: String? = nil, cuts: [Double]? = nil,
-                subtitles: SubtitleSummary? = nil) {
+    public init(
+        id: UInt64 = 0, path: String, fingerprint: String, size: UInt64, mtime: Double, duration: Double = 0,
+        width: Int = 0, height: Int = 0, codec: String = "", frameRate: Double = 0, rotation: Int = 0,
+        status: Status = .indexed, error: String? = nil, segmentIds: [Int64] = [], recorded: Double? = nil,
+        dateRead: Bool? = nil, precision: String? = nil, cuts: [Double]? = nil,
+        subtitles: SubtitleSummary? = nil
+    ) {
         self.subtitles = subtitles
         self.precision = precision
         self.cuts = cuts

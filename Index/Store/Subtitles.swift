@@ -15,7 +15,12 @@ public struct SubtitleCue: Codable, Equatable {
         self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case start = "a", end = "b", text = "t", source = "s" }
+    enum CodingKeys: String, CodingKey {
+        case start = "a"
+        case end = "b"
+        case text = "t"
+        case source = "s"
+    }
 }
 
 /// Where a video's cues came from: a text subtitle stream of the file, or a file beside it

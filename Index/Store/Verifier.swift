@@ -25,7 +25,8 @@ public enum Verifier {
             var videoIds = Set<UInt64>()
             try txn.forEach(in: "videos") { key, value in
                 guard let id = Key.decodeId(key, as: UInt64.self),
-                      let video = try? JSONDecoder().decode(VideoRecord.self, from: Data(value)) else {
+                    let video = try? JSONDecoder().decode(VideoRecord.self, from: Data(value))
+                else {
                     report.problems.append("videos: unreadable record under key \(key)")
                     return true
                 }
@@ -120,7 +121,8 @@ public enum Verifier {
             // video): ask for enough hits to hold every tie.
             var k = 10
             while !hits.contains(where: { $0.id == id }), hits.count == k, let last = hits.last, last.score.isFinite,
-                  abs(last.score - 1) < 1e-3, k < total {
+                abs(last.score - 1) < 1e-3, k < total
+            {
                 k = min(total, k * 8)
                 hits = try index.search(query, k: k)[0]
             }
@@ -168,10 +170,14 @@ public enum Verifier {
             let held = Set(try index.ids())
             let tombstones = VectorCache.readTombstones(store.directory, generation)
             let extra = held.subtracting(segmentIds).subtracting(tombstones), missing = segmentIds.subtracting(held)
-            if !tombstones.isEmpty { report.notes.append("vector cache: \(tombstones.count) removed ids kept as tombstones (filtered at query time)") }
+            if !tombstones.isEmpty {
+                report.notes.append("vector cache: \(tombstones.count) removed ids kept as tombstones (filtered at query time)")
+            }
             if !tombstones.isSubset(of: held) { report.problems.append("vector cache: tombstones name ids the FAISS file does not hold") }
             if !extra.isEmpty { report.problems.append("vector cache: \(extra.count) ids without a segment, e.g. \(extra.sorted().prefix(5))") }
-            if !missing.isEmpty { report.problems.append("vector cache: \(missing.count) segments without a vector, e.g. \(missing.sorted().prefix(5))") }
+            if !missing.isEmpty {
+                report.problems.append("vector cache: \(missing.count) segments without a vector, e.g. \(missing.sorted().prefix(5))")
+            }
         } else {
             report.notes.append("vector cache at generation \(generation), index at \(store.meta.generation): caught up on the next open")
         }

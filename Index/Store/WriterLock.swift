@@ -25,8 +25,10 @@ final class WriterLock {
             var buffer = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buffer, buffer.count, 0)
             close(fd)
-            let pid = Int32(String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let pid =
+                Int32(
+                    String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             throw IndexError.locked(path: directory, pid: pid)
         }
         let text = Array("\(getpid())\n".utf8)

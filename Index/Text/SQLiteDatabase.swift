@@ -94,7 +94,10 @@ final class SQLiteDatabase {
         func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(statement, index, value) }
         func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(statement, index, value) }
         func bind(_ index: Int32, _ value: String?) {
-            guard let value else { sqlite3_bind_null(statement, index); return }
+            guard let value else {
+                sqlite3_bind_null(statement, index)
+                return
+            }
             sqlite3_bind_text(statement, index, value, -1, vs_sqlite_transient())
         }
 

@@ -48,7 +48,9 @@ public final class TextCache {
         if generation > target {
             distrust = "is at generation \(generation), ahead of the index's \(target)"
         } else if let stamp = CacheStamp.read(stampURL(in: store.directory, generation: generation)) {
-            distrust = stamp.generation != generation ? "has another generation's stamp"
+            distrust =
+                stamp.generation != generation
+                ? "has another generation's stamp"
                 : stamp.problem(file: file, index: store.meta.indexId).map { "is \($0)" }
         } else {
             distrust = "has no stamp (its stamp was lost)"
@@ -65,9 +67,10 @@ public final class TextCache {
             }
             let database = try SQLiteDatabase.inMemory(copying: try Data(contentsOf: file))
             let (read, dropped) = try catchUp(database, store)
-            return TextCache(database: database, generation: target,
-                             notice: "text cache was at generation \(generation), index at \(target): caught up (\(read) videos read, \(dropped) dropped)",
-                             saved: false, indexId: store.meta.indexId)
+            return TextCache(
+                database: database, generation: target,
+                notice: "text cache was at generation \(generation), index at \(target): caught up (\(read) videos read, \(dropped) dropped)",
+                saved: false, indexId: store.meta.indexId)
         } catch {
             return try rebuild(store, notice: "text cache \(file.lastPathComponent) unreadable (\(error)): rebuilt from LMDB")
         }
@@ -99,7 +102,8 @@ public final class TextCache {
     }
 
     static func createTables(_ database: SQLiteDatabase) throws {
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TABLE videos(id INTEGER PRIMARY KEY, digest TEXT NOT NULL);
             CREATE VIRTUAL TABLE cues USING fts5(text, video UNINDEXED, start UNINDEXED, end UNINDEXED,
                 language UNINDEXED, segments UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
@@ -182,8 +186,9 @@ public final class TextCache {
     }
 
     /// text-g<generation>.sqlite and its .stamp.
-    static let files = CacheFileKind(prefix: "text-g", suffix: ".sqlite", companions: [".stamp"],
-                                     temporaries: ["text.tmp-", "text-stamp.tmp-"], stampStaging: "text-stamp.tmp-")
+    static let files = CacheFileKind(
+        prefix: "text-g", suffix: ".sqlite", companions: [".stamp"],
+        temporaries: ["text.tmp-", "text-stamp.tmp-"], stampStaging: "text-stamp.tmp-")
 
     static func stampURL(in directory: URL, generation: UInt64) -> URL {
         files.url(in: directory, generation: generation, suffix: ".stamp")
@@ -230,7 +235,8 @@ public final class TextCache {
     /// The best `limit` cues for `query` by BM25, best first, from `offset` on.
     public func search(_ query: TextQuery, limit: Int, offset: Int = 0) throws -> [CueHit] {
         guard limit > 0, let (expression, ranked) = try query.plan(isCommon: isCommon) else { return [] }
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT rowid, video, start, end, language, segments, highlight(cues, 0, char(2), char(3)), bm25(cues), text
             FROM cues WHERE cues MATCH ? \(ranked ? "ORDER BY rank" : "") LIMIT ? OFFSET ?
             """)
@@ -239,11 +245,13 @@ public final class TextCache {
         statement.bind(3, Int64(offset))
         var hits: [CueHit] = []
         while try statement.step() {
-            hits.append(CueHit(videoId: UInt64(statement.int(1)), cue: Int(statement.int(0) & Int64(Self.maxCuesPerVideo - 1)),
-                               start: statement.double(2), end: statement.double(3), language: statement.text(4),
-                               segments: (statement.text(5) ?? "").split(separator: " ").compactMap { Int64($0) },
-                               text: statement.text(8) ?? "", parts: CueHit.parts(statement.text(6) ?? ""),
-                               relevance: -statement.double(7)))
+            hits.append(
+                CueHit(
+                    videoId: UInt64(statement.int(1)), cue: Int(statement.int(0) & Int64(Self.maxCuesPerVideo - 1)),
+                    start: statement.double(2), end: statement.double(3), language: statement.text(4),
+                    segments: (statement.text(5) ?? "").split(separator: " ").compactMap { Int64($0) },
+                    text: statement.text(8) ?? "", parts: CueHit.parts(statement.text(6) ?? ""),
+                    relevance: -statement.double(7)))
         }
         return hits
     }
@@ -266,8 +274,10 @@ public struct CueHit: Equatable {
     /// BM25, higher is better.
     public var relevance: Double
 
-    public init(videoId: UInt64, cue: Int, start: Double, end: Double, language: String?, segments: [Int64], text: String,
-                parts: [String], relevance: Double) {
+    public init(
+        videoId: UInt64, cue: Int, start: Double, end: Double, language: String?, segments: [Int64], text: String,
+        parts: [String], relevance: Double
+    ) {
         self.videoId = videoId
         self.cue = cue
         self.start = start

@@ -36,7 +36,12 @@ public struct TextQuery: Equatable {
             if inQuote { phrases.append(piece) } else { words += piece.split(whereSeparator: \.isWhitespace).map(String.init) }
         }
         for character in text {
-            if character == "\"" { flush(); inQuote.toggle() } else { current.append(character) }
+            if character == "\"" {
+                flush()
+                inQuote.toggle()
+            } else {
+                current.append(character)
+            }
         }
         flush()  // an unclosed quote still makes a phrase of the rest
         self.phrases = phrases.filter(Self.hasWordCharacters)

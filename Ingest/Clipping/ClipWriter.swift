@@ -23,8 +23,9 @@ public enum ClipWriter {
             if frame.time < start - 0.001 { continue }
             if frame.time >= end { break }
             if encoder == nil {
-                encoder = try Encoder(path: staging, width: frame.image.width, height: frame.image.height, maxWidth: maxWidth,
-                                      frameRate: decoder.info.frameRate > 0 ? decoder.info.frameRate : 25)
+                encoder = try Encoder(
+                    path: staging, width: frame.image.width, height: frame.image.height, maxWidth: maxWidth,
+                    frameRate: decoder.info.frameRate > 0 ? decoder.info.frameRate : 25)
             }
             try encoder!.add(frame.image, time: frame.time - start)
         }
@@ -96,8 +97,9 @@ public enum ClipWriter {
             f.pointee.width = Int32(outWidth)
             f.pointee.height = Int32(outHeight)
             guard av_frame_get_buffer(f, 32) >= 0 else { throw ClipError(reason: "out of memory") }
-            scaler = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(outWidth), Int32(outHeight), AV_PIX_FMT_YUV420P,
-                                    SWS_BILINEAR, nil, nil, nil)
+            scaler = sws_getContext(
+                Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(outWidth), Int32(outHeight), AV_PIX_FMT_YUV420P,
+                SWS_BILINEAR, nil, nil, nil)
             guard scaler != nil else { throw ClipError(reason: "no scaler for \(width)x\(height)") }
         }
 

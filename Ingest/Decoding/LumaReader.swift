@@ -34,8 +34,9 @@ final class LumaReader {
         let key = (width: Int32(width), height: Int32(height), format: frame.pointee.format)
         if scaler == nil || scalerKey.map({ $0 != key }) ?? true {
             if let scaler { sws_freeContext(scaler) }
-            scaler = sws_getContext(key.width, key.height, AVPixelFormat(key.format), Int32(Self.smallWidth), Int32(Self.smallHeight),
-                                    AV_PIX_FMT_GRAY8, SWS_POINT, nil, nil, nil)
+            scaler = sws_getContext(
+                key.width, key.height, AVPixelFormat(key.format), Int32(Self.smallWidth), Int32(Self.smallHeight),
+                AV_PIX_FMT_GRAY8, SWS_POINT, nil, nil, nil)
             scalerKey = key
         }
         guard let scaler else { return nil }

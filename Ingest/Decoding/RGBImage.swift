@@ -35,7 +35,9 @@ public struct RGBImage: Equatable {
                         }
                         let s = (y * width + x) * 3
                         let d = (oy * outW + ox) * 3
-                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
+                        dst[d] = src[s]
+                        dst[d + 1] = src[s + 1]
+                        dst[d + 2] = src[s + 2]
                     }
                 }
             }

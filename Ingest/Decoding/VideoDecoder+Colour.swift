@@ -21,11 +21,13 @@ extension VideoDecoder {
         let key = ScalerKey(width: w, height: h, format: Int(fmt), matrix: matrix, fullRange: fullRange, fast: fastColourConversion)
         if scaler == nil || scalerKey != key {
             if let scaler { sws_freeContext(scaler) }
-            scaler = sws_getContext(Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
-                                    fastColourConversion ? SWS_BILINEAR : SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
+            scaler = sws_getContext(
+                Int32(w), Int32(h), AVPixelFormat(fmt), Int32(w), Int32(h), AV_PIX_FMT_RGB24,
+                fastColourConversion ? SWS_BILINEAR : SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
             // RGB output is full range; the table of the destination does not matter for RGB.
-            sws_setColorspaceDetails(scaler, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                                     0, 1 << 16, 1 << 16)
+            sws_setColorspaceDetails(
+                scaler, sws_getCoefficients(matrix), fullRange, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                0, 1 << 16, 1 << 16)
             scalerKey = key
         }
         var pixels = [UInt8](repeating: 0, count: w * h * 3)

@@ -43,7 +43,8 @@ extension VideoDecoder {
         guard canSkip, skipsUnneededFrames, packetTimesKnown, let last = wantedTimes.last else { return false }
         let around = sentTimes + pending.compactMap { packetTime($0) }
         guard around.contains(where: { $0 < time - 1e-9 }),
-              let until = around.filter({ $0 > time + 1e-9 }).min(), until <= last else { return false }
+            let until = around.filter({ $0 > time + 1e-9 }).min(), until <= last
+        else { return false }
         // Kept when a wanted time falls anywhere from its time to its successor's (both ends included).
         return !wantedTimes.contains { $0 >= time - 1e-6 && $0 <= until + 1e-6 }
     }

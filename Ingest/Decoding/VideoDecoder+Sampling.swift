@@ -34,7 +34,10 @@ extension VideoDecoder {
             guard let t = try nextRawFrame() else {
                 // End of stream: the last frame stays on screen.
                 guard heldTime != nil else { break }
-                while i < times.count { pickHeld(); i += 1 }
+                while i < times.count {
+                    pickHeld()
+                    i += 1
+                }
                 break
             }
             if t > times[i] + 1e-9 {
@@ -43,10 +46,16 @@ extension VideoDecoder {
                     swap(&held, &frame)
                     heldTime = t
                     heldImage = nil
-                    while i < times.count && times[i] < t + 1e-9 { pickHeld(); i += 1 }
+                    while i < times.count && times[i] < t + 1e-9 {
+                        pickHeld()
+                        i += 1
+                    }
                     continue
                 }
-                while i < times.count && times[i] < t - 1e-9 { pickHeld(); i += 1 }
+                while i < times.count && times[i] < t - 1e-9 {
+                    pickHeld()
+                    i += 1
+                }
             }
             swap(&held, &frame)
             heldTime = t
@@ -68,7 +77,10 @@ extension VideoDecoder {
         }
         avcodec_flush_buffers(codec)
         observer?(.jump)
-        for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
+        for p in pending {
+            var q: UnsafeMutablePointer<AVPacket>? = p
+            av_packet_free(&q)
+        }
         pending = []
         sentTimes = []
         draining = false

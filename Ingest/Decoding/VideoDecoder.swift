@@ -129,8 +129,10 @@ public final class VideoDecoder {
             index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, moving, -1, &decoder, 0)
         }
         guard index >= 0, let decoder else {
-            throw DecodeError(path: path, reason: index == vs_averror_decoder_not_found()
-                              ? "no decoder for the video stream" : "no video stream")
+            throw DecodeError(
+                path: path,
+                reason: index == vs_averror_decoder_not_found()
+                    ? "no decoder for the video stream" : "no video stream")
         }
         streamIndex = index
         let stream = fmt.pointee.streams[Int(index)]!
@@ -165,11 +167,12 @@ public final class VideoDecoder {
         }
         let rate = stream.pointee.avg_frame_rate.den != 0 ? av_q2d(stream.pointee.avg_frame_rate) : 0
         let codecName = String(cString: decoder.pointee.name)
-        info = VideoInfo(codec: codecName,
-                         width: rotation % 180 == 0 ? codedW : codedH,
-                         height: rotation % 180 == 0 ? codedH : codedW,
-                         rotation: rotation, duration: duration, frameRate: rate.isFinite ? rate : 0,
-                         creationTime: VideoDecoder.creationTime(fmt, stream))
+        info = VideoInfo(
+            codec: codecName,
+            width: rotation % 180 == 0 ? codedW : codedH,
+            height: rotation % 180 == 0 ? codedH : codedW,
+            rotation: rotation, duration: duration, frameRate: rate.isFinite ? rate : 0,
+            creationTime: VideoDecoder.creationTime(fmt, stream))
         format = fmt
         codec = ctx
         canSkip = codecName == "h264" || codecName == "hevc"
@@ -183,7 +186,10 @@ public final class VideoDecoder {
         av_frame_free(&frame)
         av_frame_free(&held)
         av_packet_free(&packet)
-        for p in pending { var q: UnsafeMutablePointer<AVPacket>? = p; av_packet_free(&q) }
+        for p in pending {
+            var q: UnsafeMutablePointer<AVPacket>? = p
+            av_packet_free(&q)
+        }
         if let scaler { sws_freeContext(scaler) }
         avcodec_free_context(&codec)
         avformat_close_input(&format)
@@ -202,7 +208,8 @@ public final class VideoDecoder {
     private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
         var size: Int = 0
         guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
-              size >= 9 * MemoryLayout<Int32>.size else { return 0 }
+            size >= 9 * MemoryLayout<Int32>.size
+        else { return 0 }
         let angle = av_display_rotation_get(UnsafeRawPointer(data).assumingMemoryBound(to: Int32.self))
         guard angle.isFinite else { return 0 }
         let clockwise = Int((-angle).rounded())

@@ -13,7 +13,7 @@ public enum WatchEvent: Codable, Equatable {
     private enum Keys: String, CodingKey { case version, event, folders, inotify, files, path, duration }
 
     public func encode(to encoder: Encoder) throws {
-        if case let .file(file) = self {
+        if case .file(let file) = self {
             var line = file
             line.event = "file"
             try line.encode(to: encoder)
@@ -22,18 +22,18 @@ public enum WatchEvent: Codable, Equatable {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(EventLine.version, forKey: .version)
         switch self {
-        case let .started(folders, inotify):
+        case .started(let folders, let inotify):
             try container.encode("started", forKey: .event)
             try container.encode(folders, forKey: .folders)
             try container.encode(inotify, forKey: .inotify)
-        case let .waiting(files):
+        case .waiting(let files):
             try container.encode("waiting", forKey: .event)
             try container.encode(files, forKey: .files)
-        case let .encoding(path, duration):
+        case .encoding(let path, let duration):
             try container.encode("encoding", forKey: .event)
             try container.encode(path, forKey: .path)
             try container.encode(duration, forKey: .duration)
-        case let .removed(path):
+        case .removed(let path):
             try container.encode("removed", forKey: .event)
             try container.encode(path, forKey: .path)
         case .committed:
@@ -47,9 +47,12 @@ public enum WatchEvent: Codable, Equatable {
         let container = try decoder.container(keyedBy: Keys.self)
         let event = try container.decode(String.self, forKey: .event)
         switch event {
-        case "started": self = .started(folders: try container.decode([String].self, forKey: .folders), inotify: try container.decode(Bool.self, forKey: .inotify))
+        case "started":
+            self = .started(
+                folders: try container.decode([String].self, forKey: .folders), inotify: try container.decode(Bool.self, forKey: .inotify))
         case "waiting": self = .waiting(files: try container.decode(Int.self, forKey: .files))
-        case "encoding": self = .encoding(path: try container.decode(String.self, forKey: .path), duration: try container.decode(Double.self, forKey: .duration))
+        case "encoding":
+            self = .encoding(path: try container.decode(String.self, forKey: .path), duration: try container.decode(Double.self, forKey: .duration))
         case "file": self = .file(try FileEvent(from: decoder))
         case "removed": self = .removed(path: try container.decode(String.self, forKey: .path))
         case "committed": self = .committed

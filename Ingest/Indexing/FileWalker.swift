@@ -30,7 +30,8 @@ public enum FileWalker {
             var info = stat()
             guard stat(url.path, &info) == 0 else {
                 let invalid = path.unicodeScalars.contains("\u{FFFD}")
-                let reason = errno == ENOENT
+                let reason =
+                    errno == ENOENT
                     ? (invalid ? "no such file or folder (the name given is not valid UTF-8)" : "no such file or folder")
                     : String(cString: strerror(errno))
                 rejected.append(Rejected(path: path, reason: reason))
@@ -78,7 +79,9 @@ public enum FileWalker {
             if mode == S_IFDIR {
                 walk(path, extensions: extensions, files: &files, rejected: &rejected)
             } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-                if mode == S_IFREG { files.append(path) } else {
+                if mode == S_IFREG {
+                    files.append(path)
+                } else {
                     rejected.append(Rejected(path: path, reason: "not a regular file (\(kind(info.st_mode)))"))
                 }
             }
@@ -99,7 +102,10 @@ public enum FileWalker {
         while i < bytes.count {
             var length = 1
             for n in [4, 3, 2, 1] where i + n <= bytes.count {
-                if String(validating: bytes[i..<(i + n)], as: UTF8.self) != nil { length = n; break }
+                if String(validating: bytes[i..<(i + n)], as: UTF8.self) != nil {
+                    length = n
+                    break
+                }
             }
             if let text = String(validating: bytes[i..<(i + length)], as: UTF8.self), length > 1 || bytes[i] < 0x80 {
                 out += text
@@ -123,8 +129,8 @@ public enum FileWalker {
     }
 }
 
-private extension Array where Element == UInt8 {
-    func lowercasedSuffix(matches suffix: String) -> Bool {
+extension Array where Element == UInt8 {
+    fileprivate func lowercasedSuffix(matches suffix: String) -> Bool {
         let s = Array(suffix.utf8)
         guard count >= s.count else { return false }
         return zip(self[(count - s.count)...], s).allSatisfy { (a, b) in (a >= 65 && a <= 90 ? a + 32 : a) == b }

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import VideoIndex
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Keeps an index in step with folders: a new or changed file is indexed once it has stopped
 /// growing (size and mtime unchanged for `settle` seconds), a deleted one is removed, a moved
@@ -40,7 +41,7 @@ public final class FolderWatcher {
         self.run = run
         self.options = options
         #if canImport(Glibc)
-        notify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            notify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         #endif
     }
 
@@ -92,8 +93,8 @@ public final class FolderWatcher {
         if !ready.isEmpty {
             let results = try run.run(files: ready) { event in
                 switch event {
-                case let .file(result): events(.file(result))
-                case let .started(path, _, duration): events(.encoding(path: path, seconds: duration))
+                case .file(let result): events(.file(result))
+                case .started(let path, _, let duration): events(.encoding(path: path, seconds: duration))
                 case .encoded: break
                 }
             }
@@ -106,8 +107,10 @@ public final class FolderWatcher {
         // settling, for it may be this one moved (it then keeps its segments once it settles),
         // unless the removal has waited a minute (a camera that never stops writing).
         let settling = pending() > 0
-        for video in try run.store.videos() where present[video.path] == nil && isWatched(video.path)
-            && !FileManager.default.fileExists(atPath: video.path) {
+        for video in try run.store.videos()
+        where present[video.path] == nil && isWatched(video.path)
+            && !FileManager.default.fileExists(atPath: video.path)
+        {
             let noticed = gone[video.path] ?? now
             gone[video.path] = noticed
             if settling && now - noticed < 60 { continue }
@@ -136,31 +139,31 @@ public final class FolderWatcher {
     /// inotify watches on every folder below the watched ones (adding one twice is harmless).
     private func watchFolders() {
         #if canImport(Glibc)
-        guard notify >= 0 else { return }
-        let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ATTRIB)
-        for root in options.folders {
-            _ = inotify_add_watch(notify, root, mask)
-            guard let walker = FileManager.default.enumerator(atPath: root) else { continue }
-            while let name = walker.nextObject() as? String {
-                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
-                    _ = inotify_add_watch(notify, root + "/" + name, mask)
+            guard notify >= 0 else { return }
+            let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ATTRIB)
+            for root in options.folders {
+                _ = inotify_add_watch(notify, root, mask)
+                guard let walker = FileManager.default.enumerator(atPath: root) else { continue }
+                while let name = walker.nextObject() as? String {
+                    if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                        _ = inotify_add_watch(notify, root + "/" + name, mask)
+                    }
                 }
             }
-        }
         #endif
     }
 
     /// Sleeps up to `seconds`, or less when inotify reports a change (then true).
     private func wait(seconds: Double) -> Bool {
         #if canImport(Glibc)
-        if notify >= 0 {
-            var descriptor = pollfd(fd: notify, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, Int32(seconds * 1000))
-            guard ready > 0 else { return false }
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while read(notify, &buffer, buffer.count) > 0 {}  // drain: a scan looks at everything anyway
-            return true
-        }
+            if notify >= 0 {
+                var descriptor = pollfd(fd: notify, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(seconds * 1000))
+                guard ready > 0 else { return false }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while read(notify, &buffer, buffer.count) > 0 {}  // drain: a scan looks at everything anyway
+                return true
+            }
         #endif
         Thread.sleep(forTimeInterval: seconds)
         return false

@@ -20,22 +20,27 @@ public enum IndexPlan {
     public static func decide(path: String, store: IndexStore?, detectCuts: Bool = true) throws -> Decision {
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-            return .fail(IndexRun.FileResult(path: path, outcome: .failed,
-                                             detail: "cannot read (\((error as NSError).localizedDescription))"))
+            return .fail(
+                IndexRun.FileResult(
+                    path: path, outcome: .failed,
+                    detail: "cannot read (\((error as NSError).localizedDescription))"))
         }
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
         let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         let known = try store?.video(path: path)
         if let known, known.status == .indexed, known.size == size, known.mtime == mtime, !detectCuts || known.cuts != nil {
-            return .skip(IndexRun.FileResult(path: path, outcome: .skipped, segments: known.segmentIds.count,
-                                             duration: known.duration, detail: "unchanged"), known: known)
+            return .skip(
+                IndexRun.FileResult(
+                    path: path, outcome: .skipped, segments: known.segmentIds.count,
+                    duration: known.duration, detail: "unchanged"), known: known)
         }
         let fingerprint: String
         do { fingerprint = try Fingerprint.file(path) } catch {
             return .fail(IndexRun.FileResult(path: path, outcome: .failed, detail: "\(error)"))
         }
         if let twin = try store?.video(fingerprint: fingerprint), twin.status == .indexed, twin.path != path,
-           !FileManager.default.fileExists(atPath: twin.path) {
+            !FileManager.default.fileExists(atPath: twin.path)
+        {
             return .move(twin: twin, size: size, mtime: mtime)
         }
         return .encode(size: size, mtime: mtime, fingerprint: fingerprint, replacing: known != nil)

@@ -54,22 +54,26 @@ public final class IndexRun {
         var stats: [String: (size: UInt64, mtime: Double, fingerprint: String)] = [:]
         for path in files {
             switch try IndexPlan.decide(path: path, store: store, detectCuts: pipeline.options.segments.detectCuts) {
-            case let .skip(result, known):
+            case .skip(let result, let known):
                 try readDateIfMissing(known)
                 var result = result
                 if let cues = try readTextIfChanged(known) {
                     result.cues = cues
                     result.detail = "unchanged; subtitles read again (\(cues) cue\(cues == 1 ? "" : "s"))"
                 }
-                results.append(result); progress(.file(result))
-            case let .fail(result):
-                results.append(result); progress(.file(result))
-            case let .move(twin, size, mtime):
+                results.append(result)
+                progress(.file(result))
+            case .fail(let result):
+                results.append(result)
+                progress(.file(result))
+            case .move(let twin, let size, let mtime):
                 try store.move(videoId: twin.id, to: path, size: size, mtime: mtime)
-                var result = FileResult(path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
+                var result = FileResult(
+                    path: path, outcome: .moved, segments: twin.segmentIds.count, duration: twin.duration, detail: "from \(twin.path)")
                 if let moved = try store.video(id: twin.id) { result.cues = try readTextIfChanged(moved) }
-                results.append(result); progress(.file(result))
-            case let .encode(size, mtime, fingerprint, _):
+                results.append(result)
+                progress(.file(result))
+            case .encode(let size, let mtime, let fingerprint, _):
                 stats[path] = (size, mtime, fingerprint)
                 toEncode.append(path)
             }
@@ -77,35 +81,38 @@ public final class IndexRun {
 
         try pipeline.run(paths: toEncode) { event in
             switch event {
-            case let .started(path, info, segments):
+            case .started(let path, let info, let segments):
                 progress(.started(path: path, segments: segments, duration: info.duration))
-            case let .encoded(path, count):
+            case .encoded(let path, let count):
                 progress(.encoded(path: path, count: count))
-            case let .finished(video):
+            case .finished(let video):
                 let s = stats[video.path]!
                 if let bad = video.segments.first(where: { firstNonFinite($0.embedding) != nil || firstNonFinite($0.promptTokens) != nil }) {
-                    let result = FileResult(path: video.path, outcome: .failed,
-                                            detail: "\(IndexError.nonFiniteVector(path: video.path, start: bad.segment.start))")
+                    let result = FileResult(
+                        path: video.path, outcome: .failed,
+                        detail: "\(IndexError.nonFiniteVector(path: video.path, start: bad.segment.start))")
                     results.append(result)
                     progress(.file(result))
                     return
                 }
-                let record = VideoRecord(path: video.path, fingerprint: s.fingerprint, size: s.size, mtime: s.mtime,
-                                         duration: video.segments.last?.segment.end ?? video.info.duration,
-                                         width: video.info.width, height: video.info.height, codec: video.info.codec,
-                                         frameRate: video.info.frameRate, rotation: video.info.rotation,
-                                         recorded: video.info.creationTime, dateRead: true,
-                                         precision: video.precision, cuts: video.cuts)
+                let record = VideoRecord(
+                    path: video.path, fingerprint: s.fingerprint, size: s.size, mtime: s.mtime,
+                    duration: video.segments.last?.segment.end ?? video.info.duration,
+                    width: video.info.width, height: video.info.height, codec: video.info.codec,
+                    frameRate: video.info.frameRate, rotation: video.info.rotation,
+                    recorded: video.info.creationTime, dateRead: true,
+                    precision: video.precision, cuts: video.cuts)
                 let subtitles = SubtitleReader.read(video: video.path)
                 let stored = try store.put(video: record, segments: video.segments, subtitles: subtitles)
                 let warnings = video.warnings + SubtitleReader.notes(subtitles)
-                var result = FileResult(path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
-                                        duration: record.duration, detail: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
+                var result = FileResult(
+                    path: video.path, outcome: .indexed, segments: stored.segmentIds.count,
+                    duration: record.duration, detail: warnings.isEmpty ? nil : warnings.joined(separator: "; "))
                 result.partial = video.partial
                 result.cues = subtitles.cues.count
                 results.append(result)
                 progress(.file(result))
-            case let .failed(error):
+            case .failed(let error):
                 let result = FileResult(path: error.path, outcome: .failed, detail: error.reason)
                 results.append(result)
                 progress(.file(result))

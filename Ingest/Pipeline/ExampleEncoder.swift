@@ -14,8 +14,11 @@ public enum ExampleEncoder {
         var failure: String?
         try pipeline.run(paths: [path]) { event in
             switch event {
-            case let .finished(video):
-                guard let first = video.segments.first else { failure = "no frames could be read"; return }
+            case .finished(let video):
+                guard let first = video.segments.first else {
+                    failure = "no frames could be read"
+                    return
+                }
                 var sum = [Float](repeating: 0, count: first.embedding.count)
                 for segment in video.segments {
                     let e = segment.embedding
@@ -23,9 +26,12 @@ public enum ExampleEncoder {
                     guard norm.isFinite, norm > 0 else { continue }
                     for i in sum.indices { sum[i] += e[i] / norm }
                 }
-                guard firstNonFinite(sum) == nil, sum.contains(where: { $0 != 0 }) else { failure = "its embedding is not finite"; return }
+                guard firstNonFinite(sum) == nil, sum.contains(where: { $0 != 0 }) else {
+                    failure = "its embedding is not finite"
+                    return
+                }
                 found = Example(embedding: sum, segments: video.segments.count)
-            case let .failed(error): failure = error.reason
+            case .failed(let error): failure = error.reason
             default: break
             }
         }

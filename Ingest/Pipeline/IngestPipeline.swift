@@ -116,10 +116,15 @@ public final class IngestPipeline {
         func finishReady() throws {
             for (file, state) in files.sorted(by: { $0.key < $1.key }) where state.ended && state.done.count == state.expected {
                 files[file] = nil
-                let precision = state.precisions.count == 1 ? state.precisions.first! : state.precisions.isEmpty ? (model.settings?.engine ?? ProductEngine.current).precision : "bf16+f32"
-                try handle(.finished(EncodedVideo(path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
-                                                  warnings: state.warnings, precision: precision, partial: state.partial,
-                                                  cuts: state.cuts)))
+                let precision =
+                    state.precisions.count == 1
+                    ? state.precisions.first! : state.precisions.isEmpty ? (model.settings?.engine ?? ProductEngine.current).precision : "bf16+f32"
+                try handle(
+                    .finished(
+                        EncodedVideo(
+                            path: paths[file], info: state.info!, segments: state.done.sorted { $0.segment.start < $1.segment.start },
+                            warnings: state.warnings, precision: precision, partial: state.partial,
+                            cuts: state.cuts)))
             }
         }
 
@@ -133,19 +138,19 @@ public final class IngestPipeline {
         // Everything but a segment, in queue order.
         func process(_ item: PipelineItem) throws {
             switch item {
-            case let .begin(file, info, segments):
+            case .begin(let file, let info, let segments):
                 files[file] = FileState(info: info, expected: segments)
                 try handle(.started(path: paths[file], info: info, segments: segments))
-            case let .segment(file, segment):
+            case .segment(let file, let segment):
                 try encoded(file, try encode(segment))
-            case let .end(file, segments, warnings, partial, cuts):
+            case .end(let file, let segments, let warnings, let partial, let cuts):
                 files[file]?.ended = true
                 files[file]?.cuts = cuts
                 files[file]?.expected = segments
                 files[file]?.warnings = warnings
                 files[file]?.partial = partial
                 try finishReady()
-            case let .failed(file, error):
+            case .failed(let file, let error):
                 files[file] = nil
                 try handle(.failed(error))
             }
@@ -156,8 +161,8 @@ public final class IngestPipeline {
             defer { pool.stop() }
             while let outcome = try pool.next() {
                 switch outcome {
-                case let .item(item): try process(item)
-                case let .encoded(file, output): try encoded(file, output)
+                case .item(let item): try process(item)
+                case .encoded(let file, let output): try encoded(file, output)
                 }
             }
             return
@@ -174,10 +179,11 @@ public final class IngestPipeline {
         let out = try model.encodeVideos(pixels, settings: settings)
         let precision = ProductTally.take().precision
         let p = model.embeddingSize, tokens = model.promptTokenCount
-        let encoded = EncodedSegment(segment: segment.record,
-                                     embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(0), count: p)),
-                                     promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
-                                     thumbnail: segment.thumbnail)
+        let encoded = EncodedSegment(
+            segment: segment.record,
+            embedding: Array(UnsafeBufferPointer(start: out.embeddings.row(0), count: p)),
+            promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
+            thumbnail: segment.thumbnail)
         return ModelOutput(segment: encoded, precision: precision)
     }
 }

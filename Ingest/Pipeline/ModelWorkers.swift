@@ -45,7 +45,7 @@ final class ModelWorkers {
             condition.unlock()
             if stop { break }
             let outcome: Result<Outcome, Error>
-            if case let .segment(file, segment) = item {
+            if case .segment(let file, let segment) = item {
                 outcome = Result { .encoded(file: file, try encode(segment)) }
             } else {
                 outcome = .success(.item(item))

@@ -19,8 +19,10 @@ public struct SegmentOptions: Equatable {
     /// The shortest segment a cut may make (shorter shots join their neighbour's segment).
     public var minimumLength = 1.0
 
-    public init(length: Double = SegmentPlan.defaultLength, stride: Double = SegmentPlan.defaultStride, seekThreshold: Double = 8,
-                skipLoopFilter: Bool = false, decoderThreads: Int = 0, detectCuts: Bool = true) {
+    public init(
+        length: Double = SegmentPlan.defaultLength, stride: Double = SegmentPlan.defaultStride, seekThreshold: Double = 8,
+        skipLoopFilter: Bool = false, decoderThreads: Int = 0, detectCuts: Bool = true
+    ) {
         self.length = length
         self.stride = stride
         self.seekThreshold = seekThreshold
@@ -50,9 +52,9 @@ public struct SegmentSource {
         var failure: DecodeError?
         run(path: path, file: 0) { item in
             switch item {
-            case let .segment(_, prepared): records.append(prepared.record)
-            case let .end(_, _, _, _, found): cuts = found
-            case let .failed(_, error): failure = error
+            case .segment(_, let prepared): records.append(prepared.record)
+            case .end(_, _, _, _, let found): cuts = found
+            case .failed(_, let error): failure = error
             case .begin: break
             }
         }
@@ -87,7 +89,8 @@ public struct SegmentSource {
             func emitSegment(_ segment: SegmentPlan.Segment) throws -> Bool {
                 let decoded = try decoder.sample(times: segment.frameTimes, seekThreshold: options.seekThreshold)
                 if decoder.reachedEnd, let last = decoder.furthestFrameTime, duration - last > margin + 0.25,
-                   let lastTime = segment.frameTimes.last, lastTime > last + margin {
+                    let lastTime = segment.frameTimes.last, lastTime > last + margin
+                {
                     decodedEnd = last + frameTime
                     return false
                 }
@@ -111,8 +114,11 @@ public struct SegmentSource {
                     guard try emitSegment(segment) else { break }
                 }
             }
-            emit(.end(file: file, segments: emitted.count, warnings: Self.warnings(decodedEnd: decodedEnd, duration: duration, cutShort: cutShort, decoder: decoder),
-                      partial: cutShort, cuts: nil))
+            emit(
+                .end(
+                    file: file, segments: emitted.count,
+                    warnings: Self.warnings(decodedEnd: decodedEnd, duration: duration, cutShort: cutShort, decoder: decoder),
+                    partial: cutShort, cuts: nil))
         } catch let error as DecodeError {
             emit(.failed(file: file, error))
         } catch {
@@ -131,8 +137,9 @@ public struct SegmentSource {
     /// (ShotSegmenter); emits each segment as soon as no cut can change it, and the cuts at the end.
     private func runShots(decoder: VideoDecoder, duration: Double, file: Int, emit: (PipelineItem) -> Void) throws {
         var detector = CutDetector()
-        var segmenter = ShotSegmenter<GridSample>(length: options.length, stride: options.stride, frames: frames,
-                                                  minimumLength: options.minimumLength)
+        var segmenter = ShotSegmenter<GridSample>(
+            length: options.length, stride: options.stride, frames: frames,
+            minimumLength: options.minimumLength)
         var emitted = 0
         func send(_ windows: [ShotSegmenter<GridSample>.Window]) {
             for window in windows {
@@ -146,7 +153,7 @@ public struct SegmentSource {
         var found: [CutDetector.Cut] = []
         decoder.observer = { observation in
             switch observation {
-            case let .frame(time, luma): found += detector.add(time: time, luma: luma)
+            case .frame(let time, let luma): found += detector.add(time: time, luma: luma)
             case .jump: detector.jump()
             }
         }
@@ -181,17 +188,21 @@ public struct SegmentSource {
         for cut in found + detector.finish() where cut.time <= end - options.minimumLength { send(segmenter.cut(at: cut.time)) }
         send(segmenter.finish(end: end))
         let cutShort = decodedEnd != nil && (decoder.furthestPacketTime ?? 0) < duration - margin - 0.25
-        emit(.end(file: file, segments: emitted, warnings: Self.warnings(decodedEnd: decodedEnd, duration: duration, cutShort: cutShort, decoder: decoder),
-                  partial: cutShort, cuts: segmenter.cuts))
+        emit(
+            .end(
+                file: file, segments: emitted,
+                warnings: Self.warnings(decodedEnd: decodedEnd, duration: duration, cutShort: cutShort, decoder: decoder),
+                partial: cutShort, cuts: segmenter.cuts))
     }
 
     /// The recoverable damage of a file: where its video ended early, and damaged packets skipped.
     private static func warnings(decodedEnd: Double?, duration: Double, cutShort: Bool, decoder: VideoDecoder) -> [String] {
         var warnings: [String] = []
         if let decodedEnd {
-            warnings.append(cutShort
-                ? String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration)
-                : String(format: "the video stream ends at %.1f s of the file's %.1f s; indexed to its end", decodedEnd, duration))
+            warnings.append(
+                cutShort
+                    ? String(format: "truncated: decoded %.1f s of %.1f s; only that part is indexed", decodedEnd, duration)
+                    : String(format: "the video stream ends at %.1f s of the file's %.1f s; indexed to its end", decodedEnd, duration))
         }
         if decoder.corruptPackets > 0 {
             warnings.append("\(decoder.corruptPackets) damaged packets or frames skipped; the rest was indexed")

@@ -21,7 +21,10 @@ public struct PreprocessorConfiguration: Equatable {
     /// Reads `preprocessor_config.json` from a model directory, or the defaults if there is none.
     public init(modelDirectory: URL) throws {
         let url = modelDirectory.appendingPathComponent("preprocessor_config.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { self.init(); return }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            self.init()
+            return
+        }
         guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw IngestError.badPreprocessor(path: url.path, reason: "not a JSON object")
         }
@@ -39,8 +42,11 @@ public struct PreprocessorConfiguration: Equatable {
         if let size = int(json["size"]) {
             shortestEdge = size
         } else if let size = json["size"] as? [String: Any] {
-            if let edge = int(size["shortest_edge"]) { shortestEdge = edge }
-            else if let h = int(size["height"]), let w = int(size["width"]) { shortestEdge = min(h, w) }
+            if let edge = int(size["shortest_edge"]) {
+                shortestEdge = edge
+            } else if let h = int(size["height"]), let w = int(size["width"]) {
+                shortestEdge = min(h, w)
+            }
         }
         if let crop = int(json["crop_size"]) {
             (cropHeight, cropWidth) = (crop, crop)
@@ -55,13 +61,15 @@ public struct PreprocessorConfiguration: Equatable {
             let names = [0: "NEAREST", 1: "LANCZOS", 2: "BILINEAR", 3: "BICUBIC", 4: "BOX", 5: "HAMMING"]
             guard let value = int(resample), value == 2 else {
                 let shown = int(resample).map { "\($0) (\(names[$0] ?? "unknown"))" } ?? "\(resample)"
-                throw IngestError.badPreprocessor(path: path, reason: "resample \(shown) is not implemented: vidsearch resizes with PIL's BILINEAR (2)")
+                throw IngestError.badPreprocessor(
+                    path: path, reason: "resample \(shown) is not implemented: vidsearch resizes with PIL's BILINEAR (2)")
             }
         }
         if let mean = json["image_mean"] as? [NSNumber] { self.mean = mean.map(\.floatValue) }
         if let std = json["image_std"] as? [NSNumber] { self.std = std.map(\.floatValue) }
         guard shortestEdge > 0, cropHeight > 0, cropWidth > 0, [shortestEdge, cropHeight, cropWidth].allSatisfy({ $0 <= 4096 }),
-              mean.count == 3, std.count == 3, !std.contains(0), (mean + std + [rescaleFactor]).allSatisfy(\.isFinite) else {
+            mean.count == 3, std.count == 3, !std.contains(0), (mean + std + [rescaleFactor]).allSatisfy(\.isFinite)
+        else {
             throw IngestError.badPreprocessor(path: path, reason: "sizes must be positive and mean/std have 3 non-zero values")
         }
     }

@@ -72,7 +72,9 @@ public enum Resampler {
                                 b &+= Int32(p[2]) &* w[i]
                                 p += 3
                             }
-                            out[x * 3] = clip8(r); out[x * 3 + 1] = clip8(g); out[x * 3 + 2] = clip8(b)
+                            out[x * 3] = clip8(r)
+                            out[x * 3 + 1] = clip8(g)
+                            out[x * 3 + 2] = clip8(b)
                         }
                     }
                 }

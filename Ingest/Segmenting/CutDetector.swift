@@ -140,7 +140,8 @@ public struct CutDetector {
     private mutating func testFade(at i: Int) {
         let end = frames[i]
         guard let a = frames.lastIndex(where: { $0.time <= end.time - Self.fadeSpan + 1e-9 }),
-              let m = frames.lastIndex(where: { $0.time <= end.time - Self.fadeSpan / 2 + 1e-9 }), m > a, m < i else {
+            let m = frames.lastIndex(where: { $0.time <= end.time - Self.fadeSpan / 2 + 1e-9 }), m > a, m < i
+        else {
             endFade()
             return
         }

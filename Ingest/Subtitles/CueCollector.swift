@@ -1,3 +1,5 @@
+import Foundation
+
 /// Gathers one track's cues as a parser finds them and keeps count of what was wrong, so that a
 /// bad cue costs that cue and a note, never the track or the video:
 /// - a cue without a readable time line, or with nothing to say, is skipped;
@@ -22,8 +24,14 @@ struct CueCollector {
     mutating func add(start: Double, end: Double, markup: String) {
         let text = SubtitleMarkup.plain(markup)
         guard !text.isEmpty else { return }
-        guard start.isFinite, end.isFinite, start >= 0, end >= 0 else { negative += 1; return }
-        guard end >= start else { backwards += 1; return }
+        guard start.isFinite, end.isFinite, start >= 0, end >= 0 else {
+            negative += 1
+            return
+        }
+        guard end >= start else {
+            backwards += 1
+            return
+        }
         if let last = cues.last, start < last.start { outOfOrder = true }
         cues.append(SubtitleCueDraft(start: start, end: end, text: text))
     }
@@ -36,9 +44,14 @@ struct CueCollector {
             notes.append("\(malformed.count) malformed cue\(malformed.count == 1 ? "" : "s") skipped (line \(lines))")
         }
         if negative > 0 { notes.append("\(negative) cue\(negative == 1 ? "" : "s") with a negative time skipped") }
-        if backwards > 0 { notes.append("\(backwards) cue\(backwards == 1 ? "" : "s") ending before \(backwards == 1 ? "its" : "their") start skipped") }
+        if backwards > 0 {
+            notes.append("\(backwards) cue\(backwards == 1 ? "" : "s") ending before \(backwards == 1 ? "its" : "their") start skipped")
+        }
         if outOfOrder { notes.append("cues out of time order: sorted") }
-        return (cues.enumerated().sorted { ($0.element.start, $0.element.end, $0.offset) < ($1.element.start, $1.element.end, $1.offset) }.map(\.element), notes)
+        return (
+            cues.enumerated().sorted { ($0.element.start, $0.element.end, $0.offset) < ($1.element.start, $1.element.end, $1.offset) }.map(\.element),
+            notes
+        )
     }
 }
 
@@ -49,7 +62,10 @@ enum SubtitleTime {
     static func parse<S: StringProtocol>(_ text: S) -> Double? {
         var body = Substring(text.trimmingCharacters(in: .whitespaces))
         var sign = 1.0
-        if body.hasPrefix("-") { sign = -1; body = body.dropFirst() }
+        if body.hasPrefix("-") {
+            sign = -1
+            body = body.dropFirst()
+        }
         let fields = body.split(separator: ":", omittingEmptySubsequences: false)
         guard (2...3).contains(fields.count) else { return nil }
         var seconds = 0.0
@@ -57,7 +73,8 @@ enum SubtitleTime {
             let last = i == fields.count - 1
             let normal = last ? field.replacingOccurrences(of: ",", with: ".") : String(field)
             guard !normal.isEmpty, normal.allSatisfy({ $0.isASCII && ($0.isNumber || (last && $0 == ".")) }),
-                  normal.filter({ $0 == "." }).count <= 1, let value = Double(normal) else { return nil }
+                normal.filter({ $0 == "." }).count <= 1, let value = Double(normal)
+            else { return nil }
             if i > 0 && value >= 60 { return nil }
             seconds = seconds * 60 + value
         }
@@ -73,5 +90,3 @@ enum SubtitleTime {
         return (start, end)
     }
 }
-
-import Foundation

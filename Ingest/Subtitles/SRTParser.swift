@@ -6,7 +6,8 @@ enum SRTParser {
         var collector = CueCollector()
         for (line, block) in SubtitleBlocks.split(text) {
             guard let timing = block.prefix(2).firstIndex(where: { $0.contains("-->") }),
-                  let (start, end) = SubtitleTime.range(String(block[timing])) else {
+                let (start, end) = SubtitleTime.range(String(block[timing]))
+            else {
                 collector.malformed(line: line)
                 continue
             }

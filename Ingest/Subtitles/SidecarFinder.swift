@@ -30,10 +30,13 @@ enum SidecarFinder {
             if middle.isEmpty { language = nil } else if isLanguageTag(middle) { language = middle } else { continue }
             let path = folder.appendingPathComponent(name).path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  (attributes[.type] as? FileAttributeType) == .typeRegular else { continue }
-            found.append(Sidecar(path: path, name: name, format: format, language: language,
-                                 size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0,
-                                 mtime: (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
+                (attributes[.type] as? FileAttributeType) == .typeRegular
+            else { continue }
+            found.append(
+                Sidecar(
+                    path: path, name: name, format: format, language: language,
+                    size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0,
+                    mtime: (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
         }
         return found
     }

@@ -37,7 +37,9 @@ enum SubtitleMarkup {
         return !inner.contains("<")
     }
 
-    private static let namedEntities = ["&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&apos;": "'", "&#39;": "'", "&nbsp;": " ", "&lrm;": "", "&rlm;": ""]
+    private static let namedEntities = [
+        "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&apos;": "'", "&#39;": "'", "&nbsp;": " ", "&lrm;": "", "&rlm;": "",
+    ]
 
     private static func entities(_ text: String) -> String {
         guard text.contains("&") else { return text }

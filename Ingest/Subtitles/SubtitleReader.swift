@@ -25,14 +25,18 @@ public enum SubtitleReader {
         if streams {
             let (tracks, skipped) = SubtitleStreamReader.read(path: path)
             for track in tracks {
-                add(SubtitleSource(kind: .stream, name: "stream \(track.stream)", format: track.format, language: track.language, notes: track.notes), track.cues)
+                add(
+                    SubtitleSource(kind: .stream, name: "stream \(track.stream)", format: track.format, language: track.language, notes: track.notes),
+                    track.cues)
             }
             for stream in skipped {
                 add(SubtitleSource(kind: .stream, name: "stream \(stream.stream)", format: stream.format, notes: [stream.reason]), [])
             }
         } else if let stored {
             for (place, source) in stored.sources.enumerated() where source.kind == .stream {
-                let drafts = stored.cues.filter { $0.source == place }.map { CueCollector.SubtitleCueDraft(start: $0.start, end: $0.end, text: $0.text) }
+                let drafts = stored.cues.filter { $0.source == place }.map {
+                    CueCollector.SubtitleCueDraft(start: $0.start, end: $0.end, text: $0.text)
+                }
                 add(source, drafts)
             }
         }

@@ -30,7 +30,12 @@ enum SubtitleStreamReader {
 
         var notes: [Skipped] = []
         var decoders: [Int: (context: UnsafeMutablePointer<AVCodecContext>, track: Track, collector: CueCollector)] = [:]
-        defer { for (_, entry) in decoders { var c: UnsafeMutablePointer<AVCodecContext>? = entry.context; avcodec_free_context(&c) } }
+        defer {
+            for (_, entry) in decoders {
+                var c: UnsafeMutablePointer<AVCodecContext>? = entry.context
+                avcodec_free_context(&c)
+            }
+        }
         for i in 0..<Int(fmt.pointee.nb_streams) {
             let stream = fmt.pointee.streams[i]!
             let parameters = stream.pointee.codecpar!
@@ -86,18 +91,27 @@ enum SubtitleStreamReader {
             let base = fmt.pointee.streams[index]!.pointee.time_base
             let tb = Double(base.num) / Double(max(base.den, 1))
             let pts = packet!.pointee.pts == vs_av_nopts_value() ? packet!.pointee.dts : packet!.pointee.pts
-            guard pts != vs_av_nopts_value() else { failures[index, default: 0] += 1; continue }
+            guard pts != vs_av_nopts_value() else {
+                failures[index, default: 0] += 1
+                continue
+            }
             // Shown from the packet's time plus its start offset, for the packet's duration (or,
             // without one, until the subtitle's own end time).
             let shown = Double(pts) * tb - start
             let begin = shown + Double(subtitle.start_display_time) / 1000
-            let end = packet!.pointee.duration > 0 ? shown + Double(packet!.pointee.duration) * tb
+            let end =
+                packet!.pointee.duration > 0
+                ? shown + Double(packet!.pointee.duration) * tb
                 : subtitle.end_display_time > subtitle.start_display_time && subtitle.end_display_time != UInt32.max
                     ? shown + Double(subtitle.end_display_time) / 1000 : begin
             var text: [String] = []
             for r in 0..<Int(subtitle.num_rects) {
                 guard let rect = subtitle.rects[r] else { continue }
-                if let ass = rect.pointee.ass { text.append(dialogueText(String(cString: ass))) } else if let plain = rect.pointee.text { text.append(String(cString: plain)) }
+                if let ass = rect.pointee.ass {
+                    text.append(dialogueText(String(cString: ass)))
+                } else if let plain = rect.pointee.text {
+                    text.append(String(cString: plain))
+                }
             }
             decoders[index]!.collector.add(start: begin, end: end, markup: text.joined(separator: "\n"))
         }
@@ -107,7 +121,9 @@ enum SubtitleStreamReader {
             let (cues, trackNotes) = entry.collector.finish()
             track.cues = cues
             track.notes = trackNotes
-            if let failed = failures[index] { track.notes.append("\(failed) packet\(failed == 1 ? "" : "s") could not be decoded (invalid text or timing): skipped") }
+            if let failed = failures[index] {
+                track.notes.append("\(failed) packet\(failed == 1 ? "" : "s") could not be decoded (invalid text or timing): skipped")
+            }
             tracks.append(track)
         }
         return (tracks, notes)
@@ -118,7 +134,12 @@ enum SubtitleStreamReader {
     static func dialogueText(_ line: String) -> String {
         var body = Substring(line)
         let fields: Int
-        if body.hasPrefix("Dialogue:") { body = body.dropFirst("Dialogue:".count); fields = 9 } else { fields = 8 }
+        if body.hasPrefix("Dialogue:") {
+            body = body.dropFirst("Dialogue:".count)
+            fields = 9
+        } else {
+            fields = 8
+        }
         var commas = 0
         for index in body.indices where body[index] == "," {
             commas += 1

@@ -21,8 +21,10 @@ enum SubtitleText {
         if let text = String(data: Data(whole), encoding: encoding) {
             return (text, "read as \(name) (byte-order mark)" + (whole.count < bytes.count ? "; a cut-off last character dropped" : ""))
         }
-        return (String(decoding: bytes.filter { $0 >= 0x20 && $0 < 0x7F || $0 == 0x0A }, as: UTF8.self),
-                "marked \(name) but not valid \(name): only its ASCII characters read")
+        return (
+            String(decoding: bytes.filter { $0 >= 0x20 && $0 < 0x7F || $0 == 0x0A }, as: UTF8.self),
+            "marked \(name) but not valid \(name): only its ASCII characters read"
+        )
     }
 
     private static func utf8(_ bytes: [UInt8]) -> (String, String?) {
@@ -30,7 +32,13 @@ enum SubtitleText {
         var i = 0
         while i < bytes.count {
             let length = sequenceLength(bytes, at: i)
-            if length == 0 { invalid += 1; i += 1 } else { if length > 1 { multibyte += 1 }; i += length }
+            if length == 0 {
+                invalid += 1
+                i += 1
+            } else {
+                if length > 1 { multibyte += 1 }
+                i += length
+            }
         }
         if invalid == 0 { return (String(decoding: bytes, as: UTF8.self), nil) }
         if multibyte > 0 && invalid * 4 <= multibyte + 1 {

@@ -14,7 +14,8 @@ enum WebVTTParser {
         for (line, block) in blocks {
             if ["NOTE", "STYLE", "REGION"].contains(where: { block[0].hasPrefix($0) }) { continue }
             guard let timing = block.prefix(2).firstIndex(where: { $0.contains("-->") }),
-                  let (start, end) = SubtitleTime.range(String(block[timing])) else {
+                let (start, end) = SubtitleTime.range(String(block[timing]))
+            else {
                 collector.malformed(line: line)
                 continue
             }

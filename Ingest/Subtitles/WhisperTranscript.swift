@@ -7,11 +7,13 @@ import Foundation
 enum WhisperTranscript {
     static func parse(_ bytes: [UInt8]) -> (cues: [CueCollector.SubtitleCueDraft], language: String?, notes: [String])? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let segments = object["segments"] as? [Any] else { return nil }
+            let segments = object["segments"] as? [Any]
+        else { return nil }
         var collector = CueCollector()
         for (i, item) in segments.enumerated() {
             guard let segment = item as? [String: Any], let start = number(segment["start"]), let end = number(segment["end"]),
-                  let text = segment["text"] as? String else {
+                let text = segment["text"] as? String
+            else {
                 collector.malformed(line: i + 1)  // the segment's place in the list
                 continue
             }

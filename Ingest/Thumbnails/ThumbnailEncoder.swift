@@ -48,7 +48,10 @@ public enum ThumbnailEncoder {
 
         var frame = av_frame_alloc()
         var packet = av_packet_alloc()
-        defer { av_frame_free(&frame); av_packet_free(&packet) }
+        defer {
+            av_frame_free(&frame)
+            av_packet_free(&packet)
+        }
         guard let frame, let packet else { return [] }
         frame.pointee.width = Int32(w)
         frame.pointee.height = Int32(h)
@@ -57,8 +60,9 @@ public enum ThumbnailEncoder {
         frame.pointee.pts = 0
         guard av_frame_get_buffer(frame, 0) >= 0 else { return [] }
 
-        let scaler = sws_getContext(Int32(w), Int32(h), AV_PIX_FMT_RGB24, Int32(w), Int32(h), AV_PIX_FMT_YUVJ420P,
-                                    SWS_BILINEAR, nil, nil, nil)
+        let scaler = sws_getContext(
+            Int32(w), Int32(h), AV_PIX_FMT_RGB24, Int32(w), Int32(h), AV_PIX_FMT_YUVJ420P,
+            SWS_BILINEAR, nil, nil, nil)
         defer { sws_freeContext(scaler) }
         source.pixels.withUnsafeBufferPointer { buffer in
             var src: [UnsafePointer<UInt8>?] = [buffer.baseAddress, nil, nil, nil]
@@ -74,7 +78,8 @@ public enum ThumbnailEncoder {
             }
         }
         guard avcodec_send_frame(ctx, frame) >= 0, avcodec_send_frame(ctx, nil) >= 0,
-              avcodec_receive_packet(ctx, packet) >= 0 else { return [] }
+            avcodec_receive_packet(ctx, packet) >= 0
+        else { return [] }
         defer { av_packet_unref(packet) }
         return Array(UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
     }

@@ -28,10 +28,14 @@ enum ThumbnailSource {
                                     var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
                                     var p = row + (x * factor + hop / 2) * 3
                                     for _ in 0..<taps {
-                                        r += UInt32(p[0]); g += UInt32(p[1]); b += UInt32(p[2])
+                                        r += UInt32(p[0])
+                                        g += UInt32(p[1])
+                                        b += UInt32(p[2])
                                         p += 3 * hop
                                     }
-                                    sum[3 * x] += r; sum[3 * x + 1] += g; sum[3 * x + 2] += b
+                                    sum[3 * x] += r
+                                    sum[3 * x + 1] += g
+                                    sum[3 * x + 2] += b
                                 }
                             }
                             let line = dst.baseAddress! + y * w * 3

@@ -40,18 +40,21 @@ public enum IndexBenchmark {
             let batch = (0..<batchCount).map { s -> EncodedSegment in
                 let id = written + s
                 let record = SegmentRecord(start: Double(s) * 4, end: Double(s) * 4 + 4, frameTimes: [])
-                return EncodedSegment(segment: record, embedding: segmentVector(id),
-                                      promptTokens: id < subset ? (0..<(n * p)).map { _ in rng.uniform(2) } : [],
-                                      thumbnail: [])
+                return EncodedSegment(
+                    segment: record, embedding: segmentVector(id),
+                    promptTokens: id < subset ? (0..<(n * p)).map { _ in rng.uniform(2) } : [],
+                    thumbnail: [])
             }
             let start = DispatchTime.now().uptimeNanoseconds
-            try store.put(video: VideoRecord(path: "/bench/video\(written / perVideo).mp4", fingerprint: "b\(written)", size: 1, mtime: 0),
-                          segments: batch)
+            try store.put(
+                video: VideoRecord(path: "/bench/video\(written / perVideo).mp4", fingerprint: "b\(written)", size: 1, mtime: 0),
+                segments: batch)
             lmdbSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             written += batchCount
         }
-        report.add("index.\(label(count)).add.lmdb", Double(count) / lmdbSeconds, "segments/s",
-                   note: "IndexStore.put, one transaction per 100 segments; \(subset) with 8-bit prompt tokens")
+        report.add(
+            "index.\(label(count)).add.lmdb", Double(count) / lmdbSeconds, "segments/s",
+            note: "IndexStore.put, one transaction per 100 segments; \(subset) with 8-bit prompt tokens")
 
         // 2. FAISS: the product's cache for this size, built from LMDB and saved.
         progress("building the vector cache")
@@ -59,11 +62,13 @@ public enum IndexBenchmark {
         let cache = try VectorCache.rebuild(store)
         let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try cache.save(in: dir)
-        report.add("index.\(label(count)).add.faiss", Double(count) / buildSeconds, "vectors/s",
-                   note: "\(cache.factory) built from LMDB (k-means on a sample, then every vector), 2 cores")
+        report.add(
+            "index.\(label(count)).add.faiss", Double(count) / buildSeconds, "vectors/s",
+            note: "\(cache.factory) built from LMDB (k-means on a sample, then every vector), 2 cores")
         let bytes = DiskUsage.bytes(under: dir)
-        report.add("index.\(label(count)).bytes_per_segment", Double(bytes) / Double(count), "bytes",
-                   note: "LMDB + FAISS with \(subset) of \(count) segments holding prompt tokens (\(n)x\(p) 8-bit each)")
+        report.add(
+            "index.\(label(count)).bytes_per_segment", Double(bytes) / Double(count), "bytes",
+            note: "LMDB + FAISS with \(subset) of \(count) segments holding prompt tokens (\(n)x\(p) 8-bit each)")
 
         // 2b. Merge: this index as a shard, imported whole by `vidsearch merge` in another
         // process (it reads while this one holds the writer lock), cache rebuild included.
@@ -76,8 +81,11 @@ public enum IndexBenchmark {
             let merged = try Subprocess.run(binary, ["merge", dir.path, "--index", target.path])
             let mergeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if merged.status == 0 {
-                report.add("index.\(label(count)).merge", Double(count) / mergeSeconds, "segments/s",
-                           note: "vidsearch merge of this index into an empty one: every record copied, one transaction per video, then the vector cache rebuilt")
+                report.add(
+                    "index.\(label(count)).merge", Double(count) / mergeSeconds, "segments/s",
+                    note:
+                        "vidsearch merge of this index into an empty one: every record copied, one transaction per video, then the vector cache rebuilt"
+                )
             }
         }
 
@@ -123,11 +131,13 @@ public enum IndexBenchmark {
             }
             let (p50, p99) = percentiles(times)
             let name = "index.\(label(count)).search.approximate" + (probes == defaultProbes || probes == 0 ? "" : ".nprobe\(probes)")
-            report.add(name + ".p50", p50, "ms", ratio: ep50 / p50, ratioTo: "exact (x faster)",
-                       note: "\(cache.factory)\(probes > 0 ? ", nprobe \(probes)" : ""), k=100, one query at a time")
+            report.add(
+                name + ".p50", p50, "ms", ratio: ep50 / p50, ratioTo: "exact (x faster)",
+                note: "\(cache.factory)\(probes > 0 ? ", nprobe \(probes)" : ""), k=100, one query at a time")
             report.add(name + ".p99", p99, "ms")
-            report.add(name + ".recall_at_100", recall / Double(queries.count), "fraction",
-                       note: "against the exact top 100, \(queries.count) queries; \(archive.shapeNote) (the shape the default nprobe is chosen on)")
+            report.add(
+                name + ".recall_at_100", recall / Double(queries.count), "fraction",
+                note: "against the exact top 100, \(queries.count) queries; \(archive.shapeNote) (the shape the default nprobe is chosen on)")
         }
         VectorCache.tune(cache.index, factory: cache.factory)
 
@@ -140,8 +150,10 @@ public enum IndexBenchmark {
         let reader = store
         let reranker = PromptReranker(model: model)
         let tokenizer = try CLIPTokenizer(directory: Defaults.modelDirectory(nil))
-        let texts = ["a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left",
-                     "children playing football in the park", "a car driving at night in the rain"]
+        let texts = [
+            "a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left",
+            "children playing football in the park", "a car driving at night in the rain",
+        ]
         var wholeTimes: [Double] = []
         for round in 0..<60 {
             let tokens = tokenizer.encode(texts[round % texts.count])
@@ -161,11 +173,13 @@ public enum IndexBenchmark {
         // exact index and every benchmark's allocations besides.
         progress("serving process")
         if let bytes = try servingPeak(index: dir) {
-            report.add("index.\(label(count)).serving_peak_memory", Double(bytes) / 1_048_576, "MiB",
-                       note: "a separate process: the B/32 model, \(cache.factory) of every vector, LMDB; 20 searches through SearchEngine")
+            report.add(
+                "index.\(label(count)).serving_peak_memory", Double(bytes) / 1_048_576, "MiB",
+                note: "a separate process: the B/32 model, \(cache.factory) of every vector, LMDB; 20 searches through SearchEngine")
         }
-        report.add("index.\(label(count)).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB",
-                   note: "the whole benchmark: exact and approximate index of every vector, the model")
+        report.add(
+            "index.\(label(count)).peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB",
+            note: "the whole benchmark: exact and approximate index of every vector, the model")
     }
 
     /// Recall@100 of the same kind of index on a second data shape (ten videos per topic), built
@@ -211,8 +225,12 @@ public enum IndexBenchmark {
             for (q, truth) in zip(queries, truths) {
                 recall += Double(try approximate.search(q, k: 100)[0].filter { truth.contains($0.id) }.count) / Double(max(truth.count, 1))
             }
-            let name = "index.\(label(count)).search.approximate" + (probes == defaultProbes ? "" : ".nprobe\(probes)") + ".recall_at_100.ten_videos_per_topic"
-            report.add(name, recall / Double(queries.count), "fraction", note: "\(factory), nprobe \(probes); \(archive.shapeNote), \(queries.count) queries")
+            let name =
+                "index.\(label(count)).search.approximate" + (probes == defaultProbes ? "" : ".nprobe\(probes)")
+                + ".recall_at_100.ten_videos_per_topic"
+            report.add(
+                name, recall / Double(queries.count), "fraction", note: "\(factory), nprobe \(probes); \(archive.shapeNote), \(queries.count) queries"
+            )
         }
     }
 
@@ -225,8 +243,9 @@ public enum IndexBenchmark {
     /// benchmark's random B/32 model), answer 20 queries, print the peak resident bytes.
     public static func serve(index dir: URL) throws {
         let model = try XCLIPModel(configuration: XCLIPConfiguration(), source: RandomTensorSource(seed: 7))
-        let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Defaults.modelDirectory(nil)),
-                                      store: try IndexStore(readingAt: dir))
+        let engine = try SearchEngine(
+            model: model, tokenizer: try CLIPTokenizer(directory: Defaults.modelDirectory(nil)),
+            store: try IndexStore(readingAt: dir))
         let texts = ["a man opening a car door", "a dog catching a frisbee", "two people shaking hands", "a red circle moving left"]
         for round in 0..<20 { _ = try engine.search(texts[round % texts.count]) }
         print(Measure.peakResidentBytes())

@@ -20,12 +20,18 @@ public enum IngestBenchmark {
         var clips: [Clip] = []
         // "720p_grain": the same picture under moving film grain, textured as camera footage is,
         // where the shortcuts' effect on the embeddings shows more than on smooth synthetic video.
-        for (label, size, seconds, filter) in [("720p", "1280x720", 80.0, ""), ("1080p", "1920x1080", 40.0, ""),
-                                               ("2160p", "3840x2160", 12.0, ""), ("720p_grain", "1280x720", 20.0, ",noise=alls=20:allf=t")] {
+        for (label, size, seconds, filter) in [
+            ("720p", "1280x720", 80.0, ""), ("1080p", "1920x1080", 40.0, ""),
+            ("2160p", "3840x2160", 12.0, ""), ("720p_grain", "1280x720", 20.0, ",noise=alls=20:allf=t"),
+        ] {
             let path = dir.appendingPathComponent("\(label).mp4").path
-            let made = try Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-                                                     "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))\(filter)",
-                                                     "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path])
+            let made = try Subprocess.run(
+                "ffmpeg",
+                [
+                    "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                    "-i", "testsrc2=s=\(size):r=30:d=\(Int(seconds))\(filter)",
+                    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path,
+                ])
             guard made.status == 0 else {
                 report.skip("ingest", "the ffmpeg tool could not make the \(label) H.264 test file (exit \(made.status))")
                 return
@@ -45,41 +51,53 @@ public enum IngestBenchmark {
             // "exact" drops the B-frames on screen at no sampled time (the pipeline's default, exact
             // by construction and by test); "every_frame" decodes them too, as before.
             // 4K: what decoding costs there and what two threads give; the end-to-end runs are 720p and 1080p.
-            let variants: [(String, SegmentOptions, Bool)] = clip.label == "2160p" ? [("exact", SegmentOptions(decoderThreads: 1), true)]
-                : clip.label == "720p_grain" ? [("exact", SegmentOptions(decoderThreads: 1), true),
-                                                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
-                                                ("fast_colour", SegmentOptions(decoderThreads: 1), true)] : [
-                ("exact", SegmentOptions(decoderThreads: 1), true),
-                ("every_frame", SegmentOptions(decoderThreads: 1), false),
-                ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
-                ("fast_colour", SegmentOptions(decoderThreads: 1), true),
-            ]
+            let variants: [(String, SegmentOptions, Bool)] =
+                clip.label == "2160p"
+                ? [("exact", SegmentOptions(decoderThreads: 1), true)]
+                : clip.label == "720p_grain"
+                    ? [
+                        ("exact", SegmentOptions(decoderThreads: 1), true),
+                        ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
+                        ("fast_colour", SegmentOptions(decoderThreads: 1), true),
+                    ]
+                    : [
+                        ("exact", SegmentOptions(decoderThreads: 1), true),
+                        ("every_frame", SegmentOptions(decoderThreads: 1), false),
+                        ("skip_loop_filter", SegmentOptions(skipLoopFilter: true, decoderThreads: 1), true),
+                        ("fast_colour", SegmentOptions(decoderThreads: 1), true),
+                    ]
             var exactPixels: [[Float]] = []
             for (label, options, dropping) in variants {
                 var pixels: [[Float]] = []
                 var decoded = 0
                 let (t, cpu) = try Measure.timeWithCPU(repeats: 3) {
-                    (pixels, decoded) = try decode(clip.path, plan: plan, options: options, preprocessor: preprocessor, dropping: dropping,
-                                                   fastColour: label == "fast_colour")
+                    (pixels, decoded) = try decode(
+                        clip.path, plan: plan, options: options, preprocessor: preprocessor, dropping: dropping,
+                        fastColour: label == "fast_colour")
                 }
                 let perSegment = cpu / Double(plan.segments.count)
                 if label == "exact" {
                     decodeCPU[clip.label] = perSegment
                     exactPixels = pixels
-                    report.add("ingest.\(clip.label).decode_preprocess", perSegment, "CPU-s/segment", timing: t,
-                               note: String(format: "H.264 30 fps, 8 frames per 4 s segment, one thread, exact: %d of %.0f frames decoded, the rest B-frames no sampled time shows",
-                                            decoded, clip.seconds * 30))
+                    report.add(
+                        "ingest.\(clip.label).decode_preprocess", perSegment, "CPU-s/segment", timing: t,
+                        note: String(
+                            format:
+                                "H.264 30 fps, 8 frames per 4 s segment, one thread, exact: %d of %.0f frames decoded, the rest B-frames no sampled time shows",
+                            decoded, clip.seconds * 30))
                 } else if label == "every_frame" {
                     let same = pixels == exactPixels
-                    report.add("ingest.\(clip.label).decode_preprocess.every_frame", perSegment, "CPU-s/segment", timing: t,
-                               ratio: perSegment / decodeCPU[clip.label]!, ratioTo: "exact (x its CPU)",
-                               note: "every frame decoded, none dropped; model input \(same ? "identical" : "DIFFERENT") to exact")
+                    report.add(
+                        "ingest.\(clip.label).decode_preprocess.every_frame", perSegment, "CPU-s/segment", timing: t,
+                        ratio: perSegment / decodeCPU[clip.label]!, ratioTo: "exact (x its CPU)",
+                        note: "every frame decoded, none dropped; model input \(same ? "identical" : "DIFFERENT") to exact")
                 } else {
                     let cosine = try worstCosine(model, exactPixels, pixels)
                     let what = label == "fast_colour" ? "libswscale's SIMD colour conversion (no accurate rounding, chroma repeated); " : ""
-                    report.add("ingest.\(clip.label).decode_preprocess.\(label)", perSegment, "CPU-s/segment", timing: t,
-                               ratio: decodeCPU[clip.label]! / perSegment, ratioTo: "exact (x faster)",
-                               note: what + String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
+                    report.add(
+                        "ingest.\(clip.label).decode_preprocess.\(label)", perSegment, "CPU-s/segment", timing: t,
+                        ratio: decodeCPU[clip.label]! / perSegment, ratioTo: "exact (x faster)",
+                        note: what + String(format: "embeddings' worst cosine to exact decoding %.5f (B/32, seeded weights)", cosine))
                 }
             }
             if clip.label == "1080p" || clip.label == "2160p" {
@@ -87,8 +105,9 @@ public enum IngestBenchmark {
                     _ = try decode(clip.path, plan: plan, options: SegmentOptions(decoderThreads: 2), preprocessor: preprocessor, dropping: true)
                 }
                 let wall = t.median / Double(plan.segments.count)
-                report.add("ingest.\(clip.label).decode_preprocess.threads2", wall, "s/segment", timing: t,
-                           ratio: decodeCPU[clip.label]! / wall, ratioTo: "one thread (x faster)", note: "frame and slice threads, wall time")
+                report.add(
+                    "ingest.\(clip.label).decode_preprocess.threads2", wall, "s/segment", timing: t,
+                    ratio: decodeCPU[clip.label]! / wall, ratioTo: "one thread (x faster)", note: "frame and slice threads, wall time")
             }
         }
 
@@ -101,8 +120,9 @@ public enum IngestBenchmark {
             ProductEngine.current = engine
             let (t, cpu) = try Measure.timeWithCPU(repeats: 3) { _ = try model.encodeVideos(pixels) }
             modelCPU[engine] = cpu / 4
-            report.add("ingest.model.\(engine.rawValue)", t.median / 4, "s/segment", timing: t,
-                       note: String(format: "B/32, batch 4, %.3f CPU-s/segment", cpu / 4))
+            report.add(
+                "ingest.model.\(engine.rawValue)", t.median / 4, "s/segment", timing: t,
+                note: String(format: "B/32, batch 4, %.3f CPU-s/segment", cpu / 4))
         }
         if engineBefore != .openblas {
             // As a pipeline worker runs it: one segment on one thread.
@@ -113,9 +133,10 @@ public enum IngestBenchmark {
             one.data.update(from: pixels.data, count: one.count)
             let (t, cpu) = try Measure.timeWithCPU(repeats: 5) { _ = try model.encodeVideos(one) }
             Parallel.cores = budget
-            report.add("ingest.model.\(engineBefore.rawValue).worker", t.median, "s/segment", timing: t,
-                       ratio: modelCPU[engineBefore]! / cpu, ratioTo: "batch 4 on every core (CPU, x less)",
-                       note: String(format: "B/32, one segment on one thread (a pipeline worker), %.3f CPU-s/segment", cpu))
+            report.add(
+                "ingest.model.\(engineBefore.rawValue).worker", t.median, "s/segment", timing: t,
+                ratio: modelCPU[engineBefore]! / cpu, ratioTo: "batch 4 on every core (CPU, x less)",
+                note: String(format: "B/32, one segment on one thread (a pipeline worker), %.3f CPU-s/segment", cpu))
         }
 
         // End to end: the 720p and the 1080p file through the pipeline (decoders beside the model).
@@ -141,21 +162,26 @@ public enum IngestBenchmark {
                 let rate = 2 * clip.seconds / elapsed
                 if engine == .openblas { openblasRate[clip.label] = rate }
                 let faster = engine != .openblas ? String(format: "; %.2fx the OpenBLAS f32 pipeline", rate / openblasRate[clip.label]!) : ""
-                let shape = workers == 1 ? "; one model call at a time on every core, one decoder"
+                let shape =
+                    workers == 1
+                    ? "; one model call at a time on every core, one decoder"
                     : engine == .openblas ? "" : "; one single-threaded model worker per core, two files decoded at once"
-                report.add("ingest.\(clip.label).end_to_end.\(engine.rawValue)\(workers == 1 ? ".one_call" : "")", rate, "video-s/s",
-                           ratio: elapsed / ideal, ratioTo: "ideal (x its time)",
-                           note: String(format: "the file twice in one run; ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@%@",
-                                        ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster, shape))
+                report.add(
+                    "ingest.\(clip.label).end_to_end.\(engine.rawValue)\(workers == 1 ? ".one_call" : "")", rate, "video-s/s",
+                    ratio: elapsed / ideal, ratioTo: "ideal (x its time)",
+                    note: String(
+                        format: "the file twice in one run; ideal %.1f s: (decode %.3f + model %.3f CPU-s) x %.0f segments / %.0f cores%@%@",
+                        ideal, decodeCPU[clip.label]!, modelCPU[engine]!, segments, cores, faster, shape))
             }
         }
         ProductEngine.current = engineBefore
         var thumbnails: [Int] = []
         try IngestPipeline(model: model, preprocessor: preprocessor).run(paths: [clips[0].path]) { event in
-            if case let .finished(encoded) = event { thumbnails = encoded.segments.map(\.thumbnail.count) }
+            if case .finished(let encoded) = event { thumbnails = encoded.segments.map(\.thumbnail.count) }
         }
-        report.add("ingest.thumbnail_bytes", Double(thumbnails.reduce(0, +)) / Double(max(thumbnails.count, 1)), "bytes",
-                   note: "mean over the 720p file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
+        report.add(
+            "ingest.thumbnail_bytes", Double(thumbnails.reduce(0, +)) / Double(max(thumbnails.count, 1)), "bytes",
+            note: "mean over the 720p file's \(thumbnails.count) segments; budget \(ThumbnailEncoder.budget) (one LMDB overflow page)")
         report.add("ingest.peak_memory", Double(Measure.peakResidentBytes()) / 1_048_576, "MiB")
         try residentPeaks(report: report, engines: engines, clip: clips[0].path)
     }
@@ -174,10 +200,12 @@ public enum IngestBenchmark {
             }
             let mib = Double(bytes) / 1_048_576
             if engine == .openblas { openblas = mib }
-            report.add("ingest.peak_memory.\(engine.rawValue)", mib, "MiB",
-                       ratio: engine == .openblas ? nil : mib / openblas, ratioTo: engine == .openblas ? nil : "OpenBLAS f32",
-                       note: engine == .openblas ? "a process indexing the 720p file with B/32: one f32 copy of the weights"
-                           : "the same: oneDNN's copies, the vision layers' f32 weights given back (as every command runs)")
+            report.add(
+                "ingest.peak_memory.\(engine.rawValue)", mib, "MiB",
+                ratio: engine == .openblas ? nil : mib / openblas, ratioTo: engine == .openblas ? nil : "OpenBLAS f32",
+                note: engine == .openblas
+                    ? "a process indexing the 720p file with B/32: one f32 copy of the weights"
+                    : "the same: oneDNN's copies, the vision layers' f32 weights given back (as every command runs)")
         }
     }
 
@@ -191,8 +219,10 @@ public enum IngestBenchmark {
 
     /// Every segment's preprocessed frames, decoded as the pipeline decodes them, and how many
     /// frames the decoder handed over.
-    private static func decode(_ path: String, plan: SegmentPlan, options: SegmentOptions,
-                               preprocessor: FramePreprocessor, dropping: Bool, fastColour: Bool = false) throws -> ([[Float]], Int) {
+    private static func decode(
+        _ path: String, plan: SegmentPlan, options: SegmentOptions,
+        preprocessor: FramePreprocessor, dropping: Bool, fastColour: Bool = false
+    ) throws -> ([[Float]], Int) {
         let decoder = try VideoDecoder(path: path, threads: options.decoderThreads)
         decoder.fastColourConversion = fastColour
         decoder.skipLoopFilterWhenFar = options.skipLoopFilter
@@ -216,7 +246,9 @@ public enum IngestBenchmark {
             var dot = 0.0, nx = 0.0, ny = 0.0
             for i in 0..<p {
                 let u = Double(e.row(0)[i]), w = Double(e.row(1)[i])
-                dot += u * w; nx += u * u; ny += w * w
+                dot += u * w
+                nx += u * u
+                ny += w * w
             }
             let cosine = dot / (nx.squareRoot() * ny.squareRoot())
             if !(cosine >= worst) { worst = cosine.isNaN ? -1 : cosine }

@@ -120,7 +120,9 @@ enum Measure {
         var model = "unknown CPU", flags: [String] = []
         if let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
             for line in cpuinfo.split(separator: "\n") {
-                if line.hasPrefix("model name"), model == "unknown CPU" { model = line.split(separator: ":").last!.trimmingCharacters(in: .whitespaces) }
+                if line.hasPrefix("model name"), model == "unknown CPU" {
+                    model = line.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)
+                }
                 if line.hasPrefix("flags"), flags.isEmpty {
                     let all = Set(line.split(separator: ":").last!.split(separator: " ").map(String.init))
                     flags = ["avx2", "fma", "avx512f"].filter { all.contains($0) }
@@ -128,7 +130,8 @@ enum Measure {
             }
         }
         let memory = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, flags \(flags.joined(separator: "+"))"
+        return
+            "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(String(format: "%.0f", memory)) GiB, flags \(flags.joined(separator: "+"))"
     }
 
     /// Wall timing of `body` and the process's CPU-seconds (user + system) per run, median.

@@ -30,22 +30,27 @@ public enum PyTorchComparison {
             report.skip("pytorch", "\(python) cannot import torch and transformers (install them, or pass --python or set $VIDSEARCH_PYTHON)")
             return
         }
-        let arguments = [script.path, "--shapes", shapes.joined(separator: ","), "--parts", parts.joined(separator: ","),
-                         "--threads", String(Parallel.cores)]
+        let arguments = [
+            script.path, "--shapes", shapes.joined(separator: ","), "--parts", parts.joined(separator: ","),
+            "--threads", String(Parallel.cores),
+        ]
         guard let result = try? Subprocess.run(python, arguments), result.status == 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
-              let figures = object["figures"] as? [String: [String: Double]] else {
+            let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any],
+            let figures = object["figures"] as? [String: [String: Double]]
+        else {
             report.skip("pytorch", "Tools/bench_pytorch.py failed")
             return
         }
         let version = "torch \(object["torch"] ?? "?"), transformers \(object["transformers"] ?? "?"), \(object["threads"] ?? "?") threads"
         for pair in pairs {
             guard let seconds = figures[pair.pytorch]?["seconds"],
-                  let ours = report.figures.first(where: { $0.name == pair.ours }) else { continue }
+                let ours = report.figures.first(where: { $0.name == pair.ours })
+            else { continue }
             let value = seconds * pair.scale
-            report.add("pytorch.\(pair.pytorch)", value, pair.unit, ratio: value / ours.value,
-                       ratioTo: "pytorch (vidsearch x faster)",
-                       note: "same run, \(version); spread \(String(format: "%.0f%%", (figures[pair.pytorch]?["spread"] ?? 0) * 100))")
+            report.add(
+                "pytorch.\(pair.pytorch)", value, pair.unit, ratio: value / ours.value,
+                ratioTo: "pytorch (vidsearch x faster)",
+                note: "same run, \(version); spread \(String(format: "%.0f%%", (figures[pair.pytorch]?["spread"] ?? 0) * 100))")
         }
     }
 }

@@ -14,8 +14,10 @@ import XCLIP
 /// A larger, freshly rendered evaluation (120 classes, held-out combinations) is
 /// Benchmarks/eval_demo.py, which needs numpy to render its clips.
 public enum QualityBenchmark {
-    static let opposite = ["moving left": "moving right", "moving right": "moving left",
-                           "moving up": "moving down", "moving down": "moving up"]
+    static let opposite = [
+        "moving left": "moving right", "moving right": "moving left",
+        "moving up": "moving down", "moving down": "moving up",
+    ]
 
     public static func run(report: Report, model flag: String?) throws {
         guard let clips = Defaults.samplesDirectory() else {
@@ -31,8 +33,9 @@ public enum QualityBenchmark {
         let (store, results, elapsed) = (run.store, run.results, run.seconds)
         let indexed = results.filter { $0.outcome == .indexed }.count
         let seconds = results.filter { $0.outcome == .indexed }.map(\.duration).reduce(0, +)
-        report.add("ingest.demo_archive.end_to_end", seconds / elapsed, "video-s/s",
-                   note: String(format: "the %d sample clips (%.0f s of video, small frames) with the bundled model, index included", indexed, seconds))
+        report.add(
+            "ingest.demo_archive.end_to_end", seconds / elapsed, "video-s/s",
+            note: String(format: "the %d sample clips (%.0f s of video, small frames) with the bundled model, index included", indexed, seconds))
         // Searched through the writer's own store: a second LMDB environment on a file this
         // process already has open is what LMDB forbids (closing one drops the other's locks).
         let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
@@ -56,7 +59,8 @@ public enum QualityBenchmark {
                 if let other = opposite[motion] {
                     let mirror = caption.replacingOccurrences(of: motion, with: other)
                     if let first = ranked.first(where: { [caption, mirror].contains(labels[$0]?.caption ?? "") }),
-                       labels.values.contains(where: { $0.caption == mirror }) {
+                        labels.values.contains(where: { $0.caption == mirror })
+                    {
                         directionAsked += 1
                         if labels[first]?.caption == caption { directionRight += 1 }
                     }
@@ -66,8 +70,11 @@ public enum QualityBenchmark {
             let how = rerank ? "with the video-specific prompt rerank" : "first stage only (--no-rerank)"
             report.add("quality.demo.R@1\(form)", recall.at(1), "fraction", note: "\(source); \(how)")
             report.add("quality.demo.R@5\(form)", recall.at(5), "fraction")
-            report.add("quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
-                       note: "\(directionAsked) left/right or up/down captions whose mirror caption is among the clips: of the two, the best-ranked clip moves the queried way (chance 0.5)")
+            report.add(
+                "quality.demo.direction\(form)", Double(directionRight) / Double(max(directionAsked, 1)), "fraction",
+                note:
+                    "\(directionAsked) left/right or up/down captions whose mirror caption is among the clips: of the two, the best-ranked clip moves the queried way (chance 0.5)"
+            )
         }
     }
 }

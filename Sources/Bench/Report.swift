@@ -28,23 +28,29 @@ public final class Report {
         // The limit is the faster of OpenBLAS's own threads and the split the model uses.
         let threaded = Measure.sgemmRate(split: false), split = Measure.sgemmRate(split: true)
         sgemm = max(threaded, split)
-        add("machine.sgemm", sgemm, "GFLOP/s",
-            note: String(format: "400x2304x768 sgemm, same run: OpenBLAS threads %.1f, split per core %.1f; the faster is the limit", threaded, split))
+        add(
+            "machine.sgemm", sgemm, "GFLOP/s",
+            note: String(format: "400x2304x768 sgemm, same run: OpenBLAS threads %.1f, split per core %.1f; the faster is the limit", threaded, split)
+        )
         // oneDNN's limits on the same product (the model's products use them with VIDSEARCH_GEMM=onednn).
         for bf16 in [false, true] {
             let name = bf16 ? "machine.dnnl_bf16" : "machine.dnnl_f32"
             if let (rate, implementation) = Measure.dnnlRate(bf16: bf16) {
                 if bf16 { dnnlBF16 = rate } else { dnnlF32 = rate }
-                add(name, rate, "GFLOP/s", ratio: rate / sgemm, ratioTo: "sgemm",
-                    note: "oneDNN 2.6 matmul, same product, \(implementation), weights reordered once" + (bf16 ? ", f32 source converted each call, f32 output" : ""))
+                add(
+                    name, rate, "GFLOP/s", ratio: rate / sgemm, ratioTo: "sgemm",
+                    note: "oneDNN 2.6 matmul, same product, \(implementation), weights reordered once"
+                        + (bf16 ? ", f32 source converted each call, f32 output" : ""))
             } else {
                 skip(name, "oneDNN has no \(bf16 ? "bf16" : "f32") matmul on this CPU (ISA \(String(cString: vs_dnnl_isa())))")
             }
         }
     }
 
-    func add(_ name: String, _ value: Double, _ unit: String, timing: Measure.Timing? = nil, ratio: Double? = nil,
-             ratioTo: String? = nil, note: String? = nil) {
+    func add(
+        _ name: String, _ value: Double, _ unit: String, timing: Measure.Timing? = nil, ratio: Double? = nil,
+        ratioTo: String? = nil, note: String? = nil
+    ) {
         let figure = Figure(name: name, value: value, unit: unit, timing: timing, ratio: ratio, ratioTo: ratioTo, note: note)
         figures.append(figure)
         if json {

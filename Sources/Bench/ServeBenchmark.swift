@@ -37,14 +37,19 @@ public enum ServeBenchmark {
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         let (inProcess, inProcess99) = IndexBenchmark.percentiles(samples)
-        report.add("serve.\(label).in_process.p50", inProcess, "ms", note: "SearchEngine, k=24, rerank of 100, \(loaded.identity.name) (the server's work per request)")
+        report.add(
+            "serve.\(label).in_process.p50", inProcess, "ms",
+            note: "SearchEngine, k=24, rerank of 100, \(loaded.identity.name) (the server's work per request)")
         report.add("serve.\(label).in_process.p99", inProcess99, "ms")
 
         let footage = dir.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: footage, withIntermediateDirectories: true)
         for (phase, watch) in [("", false), ("during_watch.", true)] {
             let server = try startServer(index: index, model: modelFlag, watch: watch ? footage : nil)
-            defer { server.process.terminate(); server.process.waitUntilExit() }
+            defer {
+                server.process.terminate()
+                server.process.waitUntilExit()
+            }
             let feeding = Flag()
             if watch {
                 // Ingest beside the load: sample clips dropped into the watched folder, one every 0.3 s.
@@ -70,10 +75,13 @@ public enum ServeBenchmark {
                 let url = "\(server.base)api/search?q=\(queries[0].addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&k=24"
                 let result = try wrk(url: url, clients: clients, seconds: 8)
                 let name = "serve.\(label).\(phase)http.c\(clients)"
-                report.add("\(name).rate", result.rate, "requests/s",
-                           note: "wrk, \(clients) connection\(clients == 1 ? "" : "s"), 8 s; \(result.errors) errors (non-2xx, socket)" + (watch ? "; a watch ingest running" : ""))
-                report.add("\(name).p50", result.p50, "ms",
-                           note: String(format: "HTTP adds %.2f ms to the in-process p50 of the same run", result.p50 - inProcess))
+                report.add(
+                    "\(name).rate", result.rate, "requests/s",
+                    note: "wrk, \(clients) connection\(clients == 1 ? "" : "s"), 8 s; \(result.errors) errors (non-2xx, socket)"
+                        + (watch ? "; a watch ingest running" : ""))
+                report.add(
+                    "\(name).p50", result.p50, "ms",
+                    note: String(format: "HTTP adds %.2f ms to the in-process p50 of the same run", result.p50 - inProcess))
                 report.add("\(name).p99", result.p99, "ms")
             }
             feeding.on = false
@@ -85,8 +93,16 @@ public enum ServeBenchmark {
         private let lock = NSLock()
         private var value = true
         var on: Bool {
-            get { lock.lock(); defer { lock.unlock() }; return value }
-            set { lock.lock(); value = newValue; lock.unlock() }
+            get {
+                lock.lock()
+                defer { lock.unlock() }
+                return value
+            }
+            set {
+                lock.lock()
+                value = newValue
+                lock.unlock()
+            }
         }
     }
 
@@ -107,11 +123,13 @@ public enum ServeBenchmark {
         while written < count {
             let batch = (0..<min(100, count - written)).map { s -> EncodedSegment in
                 let record = SegmentRecord(start: Double(s) * 4, end: Double(s) * 4 + 4, frameTimes: [Double(s) * 4 + 2])
-                return EncodedSegment(segment: record, embedding: archive.segment(written + s, &rng),
-                                      promptTokens: (0..<(n * p)).map { _ in rng.uniform(2) }, thumbnail: [])
+                return EncodedSegment(
+                    segment: record, embedding: archive.segment(written + s, &rng),
+                    promptTokens: (0..<(n * p)).map { _ in rng.uniform(2) }, thumbnail: [])
             }
-            try store.put(video: VideoRecord(path: "/bench/video\(written / 100).mp4", fingerprint: "s\(written)", size: 1, mtime: 0),
-                          segments: batch)
+            try store.put(
+                video: VideoRecord(path: "/bench/video\(written / 100).mp4", fingerprint: "s\(written)", size: 1, mtime: 0),
+                segments: batch)
             written += batch.count
         }
         try VectorCache.rebuild(store).save(in: dir)
@@ -120,7 +138,8 @@ public enum ServeBenchmark {
     private static func startServer(index: URL, model: String?, watch: URL?) throws -> (process: Process, base: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["serve", "--index", index.path, "--port", "0"] + (model.map { ["--model", $0] } ?? [])
+        process.arguments =
+            ["serve", "--index", index.path, "--port", "0"] + (model.map { ["--model", $0] } ?? [])
             + (watch.map { ["--watch", $0.path, "--settle", "0.5"] } ?? [])
         let out = Pipe()
         process.standardOutput = out
@@ -136,8 +155,8 @@ public enum ServeBenchmark {
         case wrkOutput(String)
         var description: String {
             switch self {
-            case let .serverDidNotStart(text): return "the server did not start: \(text)"
-            case let .wrkOutput(text): return "cannot read wrk's output: \(text.prefix(300))"
+            case .serverDidNotStart(let text): return "the server did not start: \(text)"
+            case .wrkOutput(let text): return "cannot read wrk's output: \(text.prefix(300))"
             }
         }
     }
@@ -146,7 +165,9 @@ public enum ServeBenchmark {
     private static func wrk(url: String, clients: Int, seconds: Int) throws -> (rate: Double, p50: Double, p99: Double, errors: Int) {
         let (_, output) = try Subprocess.run("wrk", ["-t", String(min(clients, 2)), "-c", String(clients), "-d", "\(seconds)s", "--latency", url])
         func latency(_ label: String) -> Double? {
-            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else { return nil }
+            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else {
+                return nil
+            }
             let value = line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) ?? ""
             for (suffix, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where value.hasSuffix(suffix) {
                 return Double(value.dropLast(suffix.count)).map { $0 * scale }

@@ -92,14 +92,17 @@ public enum SpeechBenchmark {
                 let text = "\(pair)\(filler) \(place[file]!)"
                 let start = Double(k) * 4 + 1.2, end = Double(k) * 4 + 2.6
                 lines.append((start, end, text))
-                shots.append(Shot(video: video, start: Double(k) * 4, end: Double(k) * 4 + 4, caption: labels[file]!.caption,
-                                  place: place[file]!, pair: pair, lineStart: start, lineEnd: end))
+                shots.append(
+                    Shot(
+                        video: video, start: Double(k) * 4, end: Double(k) * 4 + 4, caption: labels[file]!.caption,
+                        place: place[file]!, pair: pair, lineStart: start, lineEnd: end))
             }
             let srt = lines.enumerated().map { "\($0.offset + 1)\n\(stamp($0.element.0, ",")) --> \(stamp($0.element.1, ","))\n\($0.element.2)\n" }
                 .joined(separator: "\n")
             var inputs: [String] = []
             for file in members { inputs += ["-stream_loop", "2", "-i", clips.appendingPathComponent(file).path] }
-            let graph = (0..<3).map { "[\($0):v]trim=duration=4,setpts=PTS-STARTPTS,scale=256:160,setsar=1,fps=24,format=yuv420p[v\($0)]" }
+            let graph =
+                (0..<3).map { "[\($0):v]trim=duration=4,setpts=PTS-STARTPTS,scale=256:160,setsar=1,fps=24,format=yuv420p[v\($0)]" }
                 .joined(separator: ";") + ";[v0][v1][v2]concat=n=3:v=1:a=0[out]"
             var arguments = ["-hide_banner", "-loglevel", "error", "-y"] + inputs
             var subtitleFile: String?
@@ -121,7 +124,8 @@ public enum SpeechBenchmark {
             case 2: try Data(srt.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }).write(to: base.appendingPathExtension("fr.srt"))  // Latin-1 = CP-1252 here
             case 4:
                 let segments = lines.map { ["start": $0.0, "end": $0.1, "text": " " + $0.2] as [String: Any] }
-                try JSONSerialization.data(withJSONObject: ["language": "en", "text": "", "segments": segments]).write(to: base.appendingPathExtension("json"))
+                try JSONSerialization.data(withJSONObject: ["language": "en", "text": "", "segments": segments]).write(
+                    to: base.appendingPathExtension("json"))
             default: break
             }
         }
@@ -140,9 +144,12 @@ public enum SpeechBenchmark {
         let (store, results, elapsed) = (run.store, run.results, run.seconds)
         let cues = results.compactMap(\.cues).reduce(0, +)
         let reading = Measure.time(repeats: 3) { for file in files { _ = SubtitleReader.read(video: file) } }
-        report.add("speech.ingest.subtitle_share", reading.median / elapsed, "fraction", timing: reading,
-                   note: String(format: "reading the subtitles of %d videos (%d cues: 2 sidecars in UTF-8 SubRip, 2 UTF-16 WebVTT, 2 Windows-1252 SubRip, 2 Whisper JSON, 2 SubRip streams in MKV) over the whole index run of them (%.1f s, model %@)",
-                                 files.count, cues, elapsed, loaded.identity.description))
+        report.add(
+            "speech.ingest.subtitle_share", reading.median / elapsed, "fraction", timing: reading,
+            note: String(
+                format:
+                    "reading the subtitles of %d videos (%d cues: 2 sidecars in UTF-8 SubRip, 2 UTF-16 WebVTT, 2 Windows-1252 SubRip, 2 Whisper JSON, 2 SubRip streams in MKV) over the whole index run of them (%.1f s, model %@)",
+                files.count, cues, elapsed, loaded.identity.description))
 
         let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
         func right(_ hit: SearchResult, _ shot: Shot) -> Bool {
@@ -160,12 +167,16 @@ public enum SpeechBenchmark {
                 let top = hits.first
                 if let line = top?.speech, top?.path == shot.video { errors.append(abs(line.start - shot.lineStart)) }
             }
-            report.add("speech.phrase.R@1\(label)", recall.at(1), "fraction",
-                       note: "\(shots.count) exact-phrase queries (\"two words\" said once), \(signals.name): the first hit is the shot the line is said in")
+            report.add(
+                "speech.phrase.R@1\(label)", recall.at(1), "fraction",
+                note: "\(shots.count) exact-phrase queries (\"two words\" said once), \(signals.name): the first hit is the shot the line is said in")
             if label.isEmpty {
                 errors.sort()
-                report.add("speech.phrase.play_error.max", ((errors.last ?? .nan) * 1000).rounded() / 1000, "s",
-                           note: "largest distance between where the first hit plays from (its line's start) and when the line is said, over the \(errors.count) first hits in the right video")
+                report.add(
+                    "speech.phrase.play_error.max", ((errors.last ?? .nan) * 1000).rounded() / 1000, "s",
+                    note:
+                        "largest distance between where the first hit plays from (its line's start) and when the line is said, over the \(errors.count) first hits in the right video"
+                )
             }
         }
         // A caption plus a place word: only one shot has both.
@@ -174,8 +185,11 @@ public enum SpeechBenchmark {
             for shot in shots {
                 recall.add(try engine.search("\(shot.caption) \(shot.place)", options: SearchOptions(k: 5, signals: signals))) { right($0, shot) }
             }
-            report.add("speech.combined.R@1.\(label)", recall.at(1), "fraction",
-                       note: label == "fused" ? "\(shots.count) queries \"<the shot's caption> <its place word>\": each caption is in up to 3 shots, each place word in 6; only the asked shot has both" : nil)
+            report.add(
+                "speech.combined.R@1.\(label)", recall.at(1), "fraction",
+                note: label == "fused"
+                    ? "\(shots.count) queries \"<the shot's caption> <its place word>\": each caption is in up to 3 shots, each place word in 6; only the asked shot has both"
+                    : nil)
         }
     }
 
@@ -196,26 +210,35 @@ public enum SpeechBenchmark {
                 cues.append(SubtitleCue(start: Double(c) * 2, end: Double(c) * 2 + 1.5, text: line.joined(separator: " ")))
             }
             let segments = (0..<segmentsPerVideo).map { s in
-                EncodedSegment(segment: SegmentRecord(start: Double(s) * 10, end: Double(s + 1) * 10, frameTimes: [Double(s) * 10 + 5]),
-                               embedding: (0..<4).map { _ in Float.random(in: -1...1, using: &rng) }, promptTokens: [], thumbnail: [])
+                EncodedSegment(
+                    segment: SegmentRecord(start: Double(s) * 10, end: Double(s + 1) * 10, frameTimes: [Double(s) * 10 + 5]),
+                    embedding: (0..<4).map { _ in Float.random(in: -1...1, using: &rng) }, promptTokens: [], thumbnail: [])
             }
-            try store.put(video: VideoRecord(path: "/bench/\(v).mp4", fingerprint: "b\(v)", size: 1, mtime: 0), segments: segments,
-                          subtitles: VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "\(v).srt", format: "subrip", language: "en")], cues: cues))
+            try store.put(
+                video: VideoRecord(path: "/bench/\(v).mp4", fingerprint: "b\(v)", size: 1, mtime: 0), segments: segments,
+                subtitles: VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "\(v).srt", format: "subrip", language: "en")], cues: cues))
         }
         var cache: TextCache?
         let build = try Measure.time(repeats: 1, warmup: 0) { cache = try TextCache.rebuild(store) }
         try cache!.save(in: directory)
         let file = try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".sqlite") }!
-        let bytes = (try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)[.size] as? NSNumber)?.doubleValue ?? 0
+        let bytes =
+            (try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)[.size] as? NSNumber)?.doubleValue ?? 0
         let opened = try TextCache.open(store)  // from its file, as a search process opens it
         let label = count >= 1_000_000 ? "\(count / 1_000_000)M" : "\(count / 1000)k"
-        report.add("speech.text.\(label).rebuild", build.median, "s", timing: build,
-                   note: String(format: "%d generated cues (6-10 words over a Zipf vocabulary of 20,000) in %d videos: the FTS5 cache built from LMDB; file %.0f MB", count, count / perVideo, bytes / 1e6))
+        report.add(
+            "speech.text.\(label).rebuild", build.median, "s", timing: build,
+            note: String(
+                format: "%d generated cues (6-10 words over a Zipf vocabulary of 20,000) in %d videos: the FTS5 cache built from LMDB; file %.0f MB",
+                count, count / perVideo, bytes / 1e6))
         let kinds: [(String, [String])] = [
             ("rare_word", (0..<200).map { _ in generator.word(rank: 5000 + Int(generator.next() % 15000)) }),
             ("common_word", (0..<200).map { _ in generator.word(rank: 10 + Int(generator.next() % 90)) }),
             ("phrase", phrases.map { "\"\($0)\"" }),
-            ("three_words", (0..<200).map { _ in (0..<3).map { _ in generator.word(rank: 200 + Int(generator.next() % 2000)) }.joined(separator: " ") }),
+            (
+                "three_words",
+                (0..<200).map { _ in (0..<3).map { _ in generator.word(rank: 200 + Int(generator.next() % 2000)) }.joined(separator: " ") }
+            ),
         ]
         for (kind, queries) in kinds {
             var samples: [Double] = []
@@ -229,10 +252,16 @@ public enum SpeechBenchmark {
             }
             samples.sort()
             let timing = Measure.Timing(median: samples[samples.count / 2], min: samples.first!, max: samples.last!)
-            let what = ["rare_word": "one word of rank 5,000-20,000", "common_word": "one word of rank 10-100 (a common term when in over 1% of lines: its first 100 lines in index order)",
-                        "phrase": "a quoted pair of adjacent words from a stored line", "three_words": "three words of rank 200-2,200, any of them"][kind]!
-            report.add("speech.text.\(label).\(kind).p50", timing.median, "ms", timing: timing,
-                       note: String(format: "%d queries of %@: the best 100 lines by BM25 (%.0f found on average), p90 %.2f ms", queries.count, what, Double(hits) / Double(queries.count), samples[samples.count * 9 / 10]))
+            let what = [
+                "rare_word": "one word of rank 5,000-20,000",
+                "common_word": "one word of rank 10-100 (a common term when in over 1% of lines: its first 100 lines in index order)",
+                "phrase": "a quoted pair of adjacent words from a stored line", "three_words": "three words of rank 200-2,200, any of them",
+            ][kind]!
+            report.add(
+                "speech.text.\(label).\(kind).p50", timing.median, "ms", timing: timing,
+                note: String(
+                    format: "%d queries of %@: the best 100 lines by BM25 (%.0f found on average), p90 %.2f ms", queries.count, what,
+                    Double(hits) / Double(queries.count), samples[samples.count * 9 / 10]))
         }
     }
 }
@@ -245,7 +274,10 @@ struct ZipfWords {
     init(vocabulary: Int, seed: UInt64) {
         state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         var total = 0.0
-        cumulative = (1...vocabulary).map { total += 1 / Double($0); return total }
+        cumulative = (1...vocabulary).map {
+            total += 1 / Double($0)
+            return total
+        }
     }
 
     mutating func next() -> UInt64 {

@@ -14,7 +14,8 @@ public enum Defaults {
         for _ in 0..<6 {
             let candidate = dir.appendingPathComponent("Models/xclip-demo")
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path)
-                || FileManager.default.fileExists(atPath: candidate.path) {
+                || FileManager.default.fileExists(atPath: candidate.path)
+            {
                 return candidate
             }
             dir.deleteLastPathComponent()
@@ -27,7 +28,8 @@ public enum Defaults {
     public static func model(_ value: String) -> URL {
         let path = URL(fileURLWithPath: (value as NSString).expandingTildeInPath)
         guard !FileManager.default.fileExists(atPath: path.path), let repo = HubCache.repository(value),
-              let snapshot = HubCache.snapshot(repo.id, revision: repo.revision) else { return path }
+            let snapshot = HubCache.snapshot(repo.id, revision: repo.revision)
+        else { return path }
         return snapshot
     }
 

@@ -16,8 +16,9 @@ public struct LoadedModel {
         guard FileManager.default.fileExists(atPath: directory.path) else {
             let named = flag ?? ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"] ?? ""
             if let repo = HubCache.repository(named) {
-                throw ModelError.missingFile(path: "\(named): no such folder, and \(repo.id) at \(repo.revision) is not in the Hugging Face cache (\(HubCache.root().path)); "
-                    + "fetch it first with `vidsearch model pull \(named)`")
+                throw ModelError.missingFile(
+                    path: "\(named): no such folder, and \(repo.id) at \(repo.revision) is not in the Hugging Face cache (\(HubCache.root().path)); "
+                        + "fetch it first with `vidsearch model pull \(named)`")
             }
             throw ModelError.missingFile(path: directory.path + " (model directory; set --model or VIDSEARCH_MODEL)")
         }

@@ -24,7 +24,8 @@ public enum Output {
             unwritten += 1
             object = ["error": "this line could not be written as JSON: \(problem)"]
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data(#"{"error":"this line could not be written as JSON"}"#.utf8)
         print(String(decoding: data, as: UTF8.self))
         fflush(stdout)

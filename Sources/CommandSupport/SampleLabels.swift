@@ -9,7 +9,8 @@ public enum SampleLabels {
         var labels: [String: (caption: String, motion: String)] = [:]
         for line in text.split(separator: "\n") {
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let file = object["file"] as? String, let caption = object["caption"] as? String {
+                let file = object["file"] as? String, let caption = object["caption"] as? String
+            {
                 labels[file] = (caption, object["motion"] as? String ?? "")
             }
         }

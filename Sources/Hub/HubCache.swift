@@ -21,8 +21,11 @@ public enum HubCache {
         let names = id.split(separator: "/", omittingEmptySubsequences: false)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard names.count == 2, !revision.isEmpty, revision.count < 256, !revision.contains(".."),
-              names.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.hasPrefix(".")
-                                 && $0.unicodeScalars.allSatisfy(allowed.contains) }) else { return nil }
+            names.allSatisfy({
+                !$0.isEmpty && $0 != "." && $0 != ".." && !$0.hasPrefix(".")
+                    && $0.unicodeScalars.allSatisfy(allowed.contains)
+            })
+        else { return nil }
         return (id, revision)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Fetches a checkpoint's files from the Hugging Face hub into the cache as huggingface_hub lays it
@@ -78,8 +79,9 @@ public struct HubDownloader {
         guard try Self.weights.contains(where: { try fetch($0) }) else { throw HubError.noWeights(repo: repo, revision: revision) }
         guard let commit else { throw HubError.noWeights(repo: repo, revision: revision) }
         if revision != commit { try write(Data(commit.utf8), to: folder.appendingPathComponent("refs").appendingPathComponent(revision)) }
-        return Pulled(snapshot: folder.appendingPathComponent("snapshots").appendingPathComponent(commit), commit: commit,
-                      files: pulled.map { (name: $0.0, bytes: $0.1, downloaded: $0.2) })
+        return Pulled(
+            snapshot: folder.appendingPathComponent("snapshots").appendingPathComponent(commit), commit: commit,
+            files: pulled.map { (name: $0.0, bytes: $0.1, downloaded: $0.2) })
     }
 
     struct Metadata {
@@ -108,7 +110,9 @@ public struct HubDownloader {
         return request
     }
 
-    private func exchange(_ http: HubHTTP, _ request: URLRequest, body: ((HubHTTP.Response, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HubHTTP.Response {
+    private func exchange(_ http: HubHTTP, _ request: URLRequest, body: ((HubHTTP.Response, UnsafeRawBufferPointer) throws -> Void)? = nil) throws
+        -> HubHTTP.Response
+    {
         do { return try http.send(request, body: body) } catch let error as HubError { throw error } catch {
             throw HubError.network(url: request.url?.absoluteString ?? "", reason: Self.reason(error))
         }
@@ -148,7 +152,9 @@ public struct HubDownloader {
                 return try metadata(answer, url: next, file: file)
             case 401, 403:
                 if code == "GatedRepo" { throw HubError.gated(repo: repo) }
-                if token != nil && (answer.header("X-Error-Message") ?? "").contains("Invalid credentials") { throw HubError.tokenRefused(repo: repo) }
+                if token != nil && (answer.header("X-Error-Message") ?? "").contains("Invalid credentials") {
+                    throw HubError.tokenRefused(repo: repo)
+                }
                 throw HubError.repositoryNotFound(repo: repo)
             case 404:
                 if code == "RevisionNotFound" { throw HubError.revisionNotFound(repo: repo, revision: revision) }

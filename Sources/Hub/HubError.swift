@@ -18,21 +18,21 @@ public enum HubError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .badRepository(value): return "\(value): not a repository name (ORG/NAME or ORG/NAME@REVISION)"
-        case let .repositoryNotFound(repo):
+        case .badRepository(let value): return "\(value): not a repository name (ORG/NAME or ORG/NAME@REVISION)"
+        case .repositoryNotFound(let repo):
             return "repository \(repo) was not found on the hub (or it is private: set HF_TOKEN to a token that may read it)"
-        case let .gated(repo): return "repository \(repo) is gated: accept its terms on the hub and set HF_TOKEN"
-        case let .tokenRefused(repo): return "the hub refused the token in HF_TOKEN for \(repo) (invalid or expired)"
-        case let .revisionNotFound(repo, revision): return "repository \(repo) has no revision \(revision)"
-        case let .fileMissing(repo, revision, file): return "\(repo) at \(revision) has no \(file), which a model needs"
-        case let .noWeights(repo, revision): return "\(repo) at \(revision) has neither model.safetensors nor pytorch_model.bin"
-        case let .http(url, status): return "\(url): the hub answered HTTP \(status)"
-        case let .network(url, reason): return "\(url): \(reason)"
-        case let .checksum(file, expected, found):
+        case .gated(let repo): return "repository \(repo) is gated: accept its terms on the hub and set HF_TOKEN"
+        case .tokenRefused(let repo): return "the hub refused the token in HF_TOKEN for \(repo) (invalid or expired)"
+        case .revisionNotFound(let repo, let revision): return "repository \(repo) has no revision \(revision)"
+        case .fileMissing(let repo, let revision, let file): return "\(repo) at \(revision) has no \(file), which a model needs"
+        case .noWeights(let repo, let revision): return "\(repo) at \(revision) has neither model.safetensors nor pytorch_model.bin"
+        case .http(let url, let status): return "\(url): the hub answered HTTP \(status)"
+        case .network(let url, let reason): return "\(url): \(reason)"
+        case .checksum(let file, let expected, let found):
             return "\(file): the download's sha256 is \(found), the hub says \(expected); it was discarded"
-        case let .size(file, expected, found): return "\(file): \(found) bytes arrived, the hub says \(expected)"
-        case let .disk(path, reason): return "\(path): cannot write (\(reason))"
-        case let .offline(repo, revision, cache):
+        case .size(let file, let expected, let found): return "\(file): \(found) bytes arrived, the hub says \(expected)"
+        case .disk(let path, let reason): return "\(path): cannot write (\(reason))"
+        case .offline(let repo, let revision, let cache):
             return "HF_HUB_OFFLINE is set and \(repo) at \(revision) is not in the cache (\(cache))"
         }
     }

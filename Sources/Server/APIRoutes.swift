@@ -40,8 +40,9 @@ struct APIRoutes {
         try service.withEngine { engine in
             try engine.refresh()
             let counts = try engine.store.counts()
-            return StatsResponse(videos: counts.videos, segments: counts.segments, model: engine.store.model.name,
-                                 dimension: engine.store.model.dimension, vectorIndex: engine.vectors.factory)
+            return StatsResponse(
+                videos: counts.videos, segments: counts.segments, model: engine.store.model.name,
+                dimension: engine.store.model.dimension, vectorIndex: engine.vectors.factory)
         }
     }
 

@@ -35,7 +35,8 @@ struct MediaRoutes {
             throw APIError(.notFound, "no segment \(id) in the index")
         }
         guard FileManager.default.isReadableFile(atPath: video.path) else {
-            throw APIError(.gone, "\(URL(fileURLWithPath: video.path).lastPathComponent) is no longer on disk (moved or deleted since it was indexed)")
+            throw APIError(
+                .gone, "\(URL(fileURLWithPath: video.path).lastPathComponent) is no longer on disk (moved or deleted since it was indexed)")
         }
         let folder = options.clipCache
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -88,10 +89,14 @@ struct MediaRoutes {
         let id = try Parameters.videoId(context)
         guard let video = try service.store.video(id: id) else { throw APIError(.notFound, "no video \(id) in the index") }
         guard FileManager.default.isReadableFile(atPath: video.path) else {
-            throw APIError(.gone, "\(URL(fileURLWithPath: video.path).lastPathComponent) is no longer on disk (moved or deleted since it was indexed)")
+            throw APIError(
+                .gone, "\(URL(fileURLWithPath: video.path).lastPathComponent) is no longer on disk (moved or deleted since it was indexed)")
         }
         guard let type = Self.contentType(path: video.path, codec: video.codec) else {
-            throw APIError(.unsupportedMediaType, "\(URL(fileURLWithPath: video.path).lastPathComponent) (\(video.codec)) is not a format browsers play; each segment plays cut to MP4 at /api/segments/ID/clip.mp4")
+            throw APIError(
+                .unsupportedMediaType,
+                "\(URL(fileURLWithPath: video.path).lastPathComponent) (\(video.codec)) is not a format browsers play; each segment plays cut to MP4 at /api/segments/ID/clip.mp4"
+            )
         }
         return try await serve(path: video.path, type: type, request, context)
     }
@@ -99,7 +104,8 @@ struct MediaRoutes {
     /// A file with Range requests answered (206, 416).
     private func serve(path: String, type: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue else {
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
             throw APIError(.gone, "\(URL(fileURLWithPath: path).lastPathComponent) is no longer on disk")
         }
         var headers = HTTPFields()
@@ -114,7 +120,7 @@ struct MediaRoutes {
             headers[.contentLength] = String(size)
             let body = size > 0 ? try await fileIO.loadFile(path: path, context: context) : ResponseBody()
             return Response(status: .ok, headers: headers, body: body)
-        case let .part(range):
+        case .part(let range):
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
             headers[.contentLength] = String(range.count)
             let body = try await fileIO.loadFile(path: path, range: range, context: context)

@@ -8,7 +8,7 @@ public enum SearchServer {
         case tokenRequired(host: String)
         public var description: String {
             switch self {
-            case let .tokenRequired(host):
+            case .tokenRequired(let host):
                 return "serving on \(host) (not loopback) lets other machines search and play your videos: "
                     + "give --token SECRET (clients send it as a bearer header, or open /?token=SECRET once)"
             }

@@ -14,6 +14,6 @@ struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-private extension SecurityHeaders {
-    static func name(_ text: String) -> HTTPFields.Element.Name { HTTPFields.Element.Name(text)! }
+extension SecurityHeaders {
+    fileprivate static func name(_ text: String) -> HTTPFields.Element.Name { HTTPFields.Element.Name(text)! }
 }

@@ -20,7 +20,8 @@ public struct ServerOptions: Sendable {
 
     public static var defaultClipCache: URL {
         let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache")
         return base.appendingPathComponent("vidsearch/clips")
     }

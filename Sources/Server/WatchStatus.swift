@@ -24,12 +24,14 @@ public final class WatchStatus: @unchecked Sendable {
         defer { lock.unlock() }
         switch event {
         case .started: running = true
-        case let .waiting(files): waiting = files
-        case let .encoding(path, _): current = path
-        case let .file(file):
+        case .waiting(let files): waiting = files
+        case .encoding(let path, _): current = path
+        case .file(let file):
             current = nil
             switch IndexRun.Outcome(rawValue: file.status) {
-            case .indexed: indexed += 1; seconds += file.duration
+            case .indexed:
+                indexed += 1
+                seconds += file.duration
             case .moved: moved += 1
             case .failed:
                 errors.append(WatchState.Failure(path: file.path, error: file.error ?? "unknown"))
@@ -37,7 +39,9 @@ public final class WatchStatus: @unchecked Sendable {
             case .skipped, nil: break
             }
         case .removed: removed += 1
-        case .committed: waiting = 0; return true
+        case .committed:
+            waiting = 0
+            return true
         }
         return false
     }
@@ -53,8 +57,9 @@ public final class WatchStatus: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(started)
-        return WatchState(watching: running, folders: folders, queued: waiting, indexed: indexed, moved: moved, removed: removed,
-                          errors: errors, videoSeconds: seconds, rate: elapsed > 0 ? seconds / elapsed : 0, current: current,
-                          stopped: stopped)
+        return WatchState(
+            watching: running, folders: folders, queued: waiting, indexed: indexed, moved: moved, removed: removed,
+            errors: errors, videoSeconds: seconds, rate: elapsed > 0 ? seconds / elapsed : 0, current: current,
+            stopped: stopped)
     }
 }

@@ -25,9 +25,11 @@ public func maxAbsDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float
 
 public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "compared arrays differ in length")
-    return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
-        maxAbsDifference(pa.baseAddress!, pb.baseAddress!, count: a.count)
-    } }
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            maxAbsDifference(pa.baseAddress!, pb.baseAddress!, count: a.count)
+        }
+    }
 }
 
 /// max |x[i]|, or +infinity when any value is not finite.

@@ -58,7 +58,12 @@ public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: In
             i += 8
         }
         sum = sums.sum()
-        while i < columns { let e = fastExp(p[i] - m); p[i] = e; sum += e; i += 1 }
+        while i < columns {
+            let e = fastExp(p[i] - m)
+            p[i] = e
+            sum += e
+            i += 1
+        }
         let inv = 1 / sum
         for j in 0..<columns { p[j] *= inv }
     }

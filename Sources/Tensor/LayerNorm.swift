@@ -14,8 +14,10 @@ public struct LayerNorm {
     public var width: Int { weight.count }
 
     /// output[r] = (input[r] - mean) / sqrt(var + eps) * weight + bias; output may equal input.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
-                      inputStride: Int? = nil, outputStride: Int? = nil) {
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+        inputStride: Int? = nil, outputStride: Int? = nil
+    ) {
         let n = width
         let inStride = inputStride ?? n, outStride = outputStride ?? n
         parallelChunks(rows, minimumPerChunk: max(1, 65_536 / max(n, 1))) { range in
@@ -41,11 +43,15 @@ public struct LayerNorm {
             sq8 += d * d
         }
         var sq = sq8.sum()
-        for i in (vectors * 8)..<n { let d = x[i] - mean; sq += d * d }
+        for i in (vectors * 8)..<n {
+            let d = x[i] - mean
+            sq += d * d
+        }
         let inv = 1 / (sq / Float(n) + epsilon).squareRoot()
         for v in 0..<vectors {
             let d = xr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self) - mean
-            let out = d * inv * wr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
+            let out =
+                d * inv * wr.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
                 + br.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
             yr.storeBytes(of: out, toByteOffset: v * 32, as: SIMD8<Float>.self)
         }

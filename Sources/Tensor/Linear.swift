@@ -33,8 +33,10 @@ public struct Linear {
     public var outFeatures: Int { panels?.rows ?? weight.shape[0] }
 
     /// output[rows, out] = input[rows, in] W^T + b (+ output when `accumulate`).
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
-                      accumulate: Bool = false) {
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+        accumulate: Bool = false
+    ) {
         guard rows > 0 else { return }
         let o = outFeatures
         if let bias, !accumulate {
@@ -51,15 +53,18 @@ public struct Linear {
         let engine = ProductEngine.current
         if rows <= FewRowProduct.maxRows && engine != .onednnBF16 {
             if releasable { dnnl.restore(weight) }
-            FewRowProduct.apply(input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
-                                into: output, accumulate: bias != nil || accumulate)
+            FewRowProduct.apply(
+                input, rows: rows, inFeatures: inFeatures, weight: weight.data, outFeatures: o,
+                into: output, accumulate: bias != nil || accumulate)
             return
         }
         if engine != .openblas {
             // oneDNN adds its product to what the output holds: the bias, the residual, or zeros.
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
-            if dnnl.apply(weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16,
-                          releasable: releasable) {
+            if dnnl.apply(
+                weight: weight, rows: rows, input: input, output: output, bf16: engine == .onednnBF16,
+                releasable: releasable)
+            {
                 ProductTally.count { engine == .onednnBF16 ? ($0.onednnBF16 += 1) : ($0.onednnF32 += 1) }
                 return
             }
@@ -68,9 +73,10 @@ public struct Linear {
             if bias == nil && !accumulate { output.update(repeating: 0, count: rows * o) }
         }
         if releasable { dnnl.restore(weight) }
-        BLAS.parallelGemm(transposeB: true, m: rows, n: o, k: inFeatures,
-                          a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,
-                          beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: o)
+        BLAS.parallelGemm(
+            transposeB: true, m: rows, n: o, k: inFeatures,
+            a: input, lda: inFeatures, b: weight.data, ldb: inFeatures,
+            beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: o)
     }
 
     /// A new [rows, out] tensor.

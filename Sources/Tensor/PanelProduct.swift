@@ -17,8 +17,10 @@ public enum PanelProduct {
     /// panel; VIDSEARCH_NO_AVX512=1 keeps the AVX2 tile (to see what an AVX2-only host runs).
     public static var useAVX512 = vs_cpu_has_avx512f() == 1 && ProcessInfo.processInfo.environment["VIDSEARCH_NO_AVX512"] == nil
 
-    public static func apply(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
-                             into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    public static func apply(
+        _ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
+        into output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
         if useAVX512 {
             runAVX512(input, rows: rows, weight: weight, into: output, accumulate: accumulate)
         } else if weight.isHalf {
@@ -31,8 +33,10 @@ public enum PanelProduct {
     /// The same walk over panels and blocks with the AVX-512 tile (PanelKernels.c), 8 rows at a
     /// time. Kept apart from `run`: a branch to it inside the generic loop cost the f16 AVX2 tile
     /// its specialization (f16 became as slow as f32, measured).
-    private static func runAVX512(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
-                                  into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func runAVX512(
+        _ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix,
+        into output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
         let k = weight.columns, n = weight.rows, width = PanelMatrix.width
         let element = weight.isHalf ? 2 : 4, half: Int32 = weight.isHalf ? 1 : 0
         let base = UnsafeRawPointer(weight.storage)
@@ -44,8 +48,9 @@ public enum PanelProduct {
                     let count = Int64(min(block, k - i0))
                     let load: Int32 = accumulate || i0 > 0 ? 1 : 0
                     for r0 in stride(from: 0, to: rows, by: 8) {
-                        vs_panel_tile_avx512(input + r0 * k + i0, Int64(k), panel + i0 * width * element, half, count,
-                                             Int32(min(8, rows - r0)), output + r0 * n + p * width, Int64(n), columns, load, Int64(ahead))
+                        vs_panel_tile_avx512(
+                            input + r0 * k + i0, Int64(k), panel + i0 * width * element, half, count,
+                            Int32(min(8, rows - r0)), output + r0 * n + p * width, Int64(n), columns, load, Int64(ahead))
                     }
                 }
             }
@@ -53,8 +58,10 @@ public enum PanelProduct {
     }
 
     @inline(__always)
-    private static func run<W: WeightElement>(_ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix, element: W.Type,
-                                              into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    private static func run<W: WeightElement>(
+        _ input: UnsafePointer<Float>, rows: Int, weight: PanelMatrix, element: W.Type,
+        into output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
         let k = weight.columns, n = weight.rows, width = PanelMatrix.width
         let base = UnsafeRawPointer(weight.storage)
         // Eight pieces per core: the thread that starts first takes more while the others wake.
@@ -89,9 +96,11 @@ public enum PanelProduct {
     /// `rows` (1...6, a constant at each call so the branches fold away) input rows times one
     /// block of one panel, added to (`load`) or written over the output's 16 (or `columns`) values.
     @inline(__always)
-    private static func tile<W: WeightElement>(_: W.Type, _ rows: Int, _ x: UnsafePointer<Float>, _ k: Int,
-                                               _ w: UnsafeRawPointer, _ count: Int,
-                                               _ y: UnsafeMutablePointer<Float>, _ n: Int, _ columns: Int, _ load: Bool) {
+    private static func tile<W: WeightElement>(
+        _: W.Type, _ rows: Int, _ x: UnsafePointer<Float>, _ k: Int,
+        _ w: UnsafeRawPointer, _ count: Int,
+        _ y: UnsafeMutablePointer<Float>, _ n: Int, _ columns: Int, _ load: Bool
+    ) {
         typealias V = SIMD8<Float>
         var a0 = V(), b0 = V(), a1 = V(), b1 = V(), a2 = V(), b2 = V()
         var a3 = V(), b3 = V(), a4 = V(), b4 = V(), a5 = V(), b5 = V()
@@ -99,12 +108,34 @@ public enum PanelProduct {
         for i in 0..<count {
             vs_prefetch(w + i * 16 * MemoryLayout<W>.stride + ahead)
             let lo = W.load8(w, element: i * 16), hi = W.load8(w, element: i * 16 + 8)
-            var s = V(repeating: x0[i]); a0 = a0.addingProduct(s, lo); b0 = b0.addingProduct(s, hi)
-            if rows > 1 { s = V(repeating: x1[i]); a1 = a1.addingProduct(s, lo); b1 = b1.addingProduct(s, hi) }
-            if rows > 2 { s = V(repeating: x2[i]); a2 = a2.addingProduct(s, lo); b2 = b2.addingProduct(s, hi) }
-            if rows > 3 { s = V(repeating: x3[i]); a3 = a3.addingProduct(s, lo); b3 = b3.addingProduct(s, hi) }
-            if rows > 4 { s = V(repeating: x4[i]); a4 = a4.addingProduct(s, lo); b4 = b4.addingProduct(s, hi) }
-            if rows > 5 { s = V(repeating: x5[i]); a5 = a5.addingProduct(s, lo); b5 = b5.addingProduct(s, hi) }
+            var s = V(repeating: x0[i])
+            a0 = a0.addingProduct(s, lo)
+            b0 = b0.addingProduct(s, hi)
+            if rows > 1 {
+                s = V(repeating: x1[i])
+                a1 = a1.addingProduct(s, lo)
+                b1 = b1.addingProduct(s, hi)
+            }
+            if rows > 2 {
+                s = V(repeating: x2[i])
+                a2 = a2.addingProduct(s, lo)
+                b2 = b2.addingProduct(s, hi)
+            }
+            if rows > 3 {
+                s = V(repeating: x3[i])
+                a3 = a3.addingProduct(s, lo)
+                b3 = b3.addingProduct(s, hi)
+            }
+            if rows > 4 {
+                s = V(repeating: x4[i])
+                a4 = a4.addingProduct(s, lo)
+                b4 = b4.addingProduct(s, hi)
+            }
+            if rows > 5 {
+                s = V(repeating: x5[i])
+                a5 = a5.addingProduct(s, lo)
+                b5 = b5.addingProduct(s, hi)
+            }
         }
         store(a0, b0, y, columns, load)
         if rows > 1 { store(a1, b1, y + n, columns, load) }
@@ -115,8 +146,10 @@ public enum PanelProduct {
     }
 
     @inline(__always)
-    private static func store(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ y: UnsafeMutablePointer<Float>,
-                              _ columns: Int, _ load: Bool) {
+    private static func store(
+        _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ y: UnsafeMutablePointer<Float>,
+        _ columns: Int, _ load: Bool
+    ) {
         if columns == 16 {
             let raw = UnsafeMutableRawPointer(y)
             if load {

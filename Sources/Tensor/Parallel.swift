@@ -21,7 +21,10 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 32_768, pieces: 
 /// Runs body(0) ..< body(count) at once, one per core.
 @inline(__always)
 public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count == 1 { body(0); return }
+    if count == 1 {
+        body(0)
+        return
+    }
     let cores = vs_settings_cores_here(), engine = vs_settings_engine_here()
     DispatchQueue.concurrentPerform(iterations: count) { i in withCallersSettings(cores, engine) { body(i) } }
 }

@@ -12,19 +12,33 @@ import Foundation
 /// OpenBLAS below AVX-512, where oneDNN f32 measured no faster for the model's shapes
 /// (BENCHMARKS.md, the AVX2 rows).
 public enum ProductEngine: String, Sendable {
-    case openblas, onednnF32 = "onednn-f32", onednnBF16 = "onednn-bf16"
+    case openblas
+    case onednnF32 = "onednn-f32"
+    case onednnBF16 = "onednn-bf16"
 
     /// The engine on this thread: its RunSettings' while one is applied here, else the process's.
     public static var current: ProductEngine {
         get {
             if let local = RunSettings.engineHere { return local }
-            lock.lock(); defer { lock.unlock() }; if chosen == nil { chosen = fromEnvironment() }; return chosen!.engine
+            lock.lock()
+            defer { lock.unlock() }
+            if chosen == nil { chosen = fromEnvironment() }
+            return chosen!.engine
         }
-        set { lock.lock(); chosen = (newValue, "set by the program"); lock.unlock() }
+        set {
+            lock.lock()
+            chosen = (newValue, "set by the program")
+            lock.unlock()
+        }
     }
 
     /// Why `current` is what it is, for `model info` and the benchmarks.
-    public static var reason: String { _ = current; lock.lock(); defer { lock.unlock() }; return chosen!.reason }
+    public static var reason: String {
+        _ = current
+        lock.lock()
+        defer { lock.unlock() }
+        return chosen!.reason
+    }
 
     /// The precision of the products, as the index records it: "f32" or "bf16".
     public var precision: String { self == .onednnBF16 ? "bf16" : "f32" }
@@ -66,7 +80,9 @@ public enum ProductEngine: String, Sendable {
         if wantsBF16 && cpuHasBF16 {
             return (.onednnBF16, precision == "auto" ? "oneDNN bf16 (\(source)): the CPU has bf16 instructions (\(isa))" : "oneDNN bf16 (\(source))")
         }
-        let why = precision == "bf16" ? "bf16 was asked for (\(source)), but this CPU has no bf16 instructions (\(isa))"
+        let why =
+            precision == "bf16"
+            ? "bf16 was asked for (\(source)), but this CPU has no bf16 instructions (\(isa))"
             : precision == "auto" ? "\(source): the CPU has no bf16 instructions (\(isa))" : source
         if library == "onednn" || cpuHasAVX512 {
             return (.onednnF32, "oneDNN f32 (\(why))")
@@ -101,8 +117,10 @@ final class DNNLWeights {
     deinit { for l in linears.values { vs_dnnl_linear_destroy(l) } }
 
     /// out[rows, n] += in[rows, k] W^T; false when oneDNN cannot (the caller falls back).
-    func apply(weight: Tensor, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, bf16: Bool,
-               releasable: Bool) -> Bool {
+    func apply(
+        weight: Tensor, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, bf16: Bool,
+        releasable: Bool
+    ) -> Bool {
         ProductEngine.oneDNNThreads
         lock.lock()
         var linear = linears[bf16]

@@ -65,7 +65,13 @@ public struct RunSettings: Equatable, Sendable {
 
 extension ProductEngine {
     /// As the thread-locals hold it (0: none).
-    var code: Int32 { switch self { case .openblas: return 1; case .onednnF32: return 2; case .onednnBF16: return 3 } }
+    var code: Int32 {
+        switch self {
+        case .openblas: return 1
+        case .onednnF32: return 2
+        case .onednnBF16: return 3
+        }
+    }
 
     init?(code: Int32) {
         switch code {

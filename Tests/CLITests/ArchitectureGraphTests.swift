@@ -8,7 +8,8 @@ final class ArchitectureGraphTests: XCTestCase {
     /// Package.swift's targets outside Tests/: name -> the package's own targets it depends on.
     func declared() throws -> [String: Set<String>] {
         let text = try String(contentsOf: CLI.repository.appendingPathComponent("Package.swift"), encoding: .utf8)
-        let target = try NSRegularExpression(pattern: #"\.(?:target|executableTarget)\(name: "([A-Za-z]+)"(?:,\s*dependencies: \[([^\]]*)\])?,\s*path: "([^"]+)""#)
+        let target = try NSRegularExpression(
+            pattern: #"\.(?:target|executableTarget)\(\s*name: "([A-Za-z]+)"(?:,\s*dependencies: \[([^\]]*)\])?,\s*path: "([^"]+)""#)
         var graph: [String: Set<String>] = [:]
         for match in target.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
             let name = String(text[Range(match.range(at: 1), in: text)!])
@@ -17,7 +18,10 @@ final class ArchitectureGraphTests: XCTestCase {
             let list = Range(match.range(at: 2), in: text).map { String(text[$0]) } ?? ""
             // Quoted names directly in the list; `.product(name: "X", package: ...)` is another package's.
             let own = list.replacingOccurrences(of: #"\.product\([^)]*\)"#, with: "", options: .regularExpression)
-            graph[name] = Set(own.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }.filter { !$0.isEmpty })
+            graph[name] = Set(
+                own.split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }.filter { !$0.isEmpty })
         }
         return graph
     }

@@ -105,7 +105,9 @@ final class BadInputSweepTests: XCTestCase {
 
         // "b\xff.mp4": a Latin-1 name from an old camera card.
         let raw = Array(folder.path.utf8) + Array("/b".utf8) + [0xFF] + Array(".mp4".utf8) + [0]
-        let fd = raw.withUnsafeBufferPointer { p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_CREAT | O_WRONLY, 0o644) } }
+        let fd = raw.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_CREAT | O_WRONLY, 0o644) }
+        }
         XCTAssertGreaterThanOrEqual(fd, 0)
         close(fd)
         r = try CLI.run(["index", folder.path, "--json"] + common)
@@ -157,7 +159,9 @@ final class DamagedIndexCorpusTests: XCTestCase {
             let common = ["--index", copy.path, "--model", model.path]
             for command in [["search", "a red box"], ["list"], ["stats"], ["verify"], ["index", dir.appendingPathComponent("c0.mp4").path]] {
                 let r = try CLI.run(command + common)
-                XCTAssertTrue(!r.signaled && [0, 1, 3].contains(r.status), "\(file) \(what): \(command[0]) ended with \(r.signaled ? "signal" : "status") \(r.status): \(r.stderr)")
+                XCTAssertTrue(
+                    !r.signaled && [0, 1, 3].contains(r.status),
+                    "\(file) \(what): \(command[0]) ended with \(r.signaled ? "signal" : "status") \(r.status): \(r.stderr)")
                 if r.status == 3 { XCTAssertFalse(r.stderr.isEmpty, "\(file) \(what): \(command[0]) said nothing") }
             }
             if file.hasSuffix(".mdb") {

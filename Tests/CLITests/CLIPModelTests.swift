@@ -15,8 +15,9 @@ final class CLIPModelTests: XCTestCase {
         }
         try #"{"size": 64, "crop_size": 64, "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711]}"#
             .write(to: dir.appendingPathComponent("preprocessor_config.json"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(at: CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"),
-                                         to: dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz"))
+        try FileManager.default.copyItem(
+            at: CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"),
+            to: dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz"))
         return dir
     }
 
@@ -72,9 +73,11 @@ final class HubCacheModelTests: XCTestCase {
         try fm.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
         try (commit + "\n").write(to: repo.appendingPathComponent("refs/main"), atomically: true, encoding: .utf8)
         let fixture = CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny")
-        let files = [("config.json", fixture.appendingPathComponent("config.json")),
-                     ("pytorch_model.bin", fixture.appendingPathComponent("pytorch_model.bin")),
-                     ("bpe_simple_vocab_16e6.txt.gz", CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"))]
+        let files = [
+            ("config.json", fixture.appendingPathComponent("config.json")),
+            ("pytorch_model.bin", fixture.appendingPathComponent("pytorch_model.bin")),
+            ("bpe_simple_vocab_16e6.txt.gz", CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz")),
+        ]
         for (i, (name, source)) in files.enumerated() {
             let blob = repo.appendingPathComponent("blobs/blob\(i)")
             try fm.copyItem(at: source, to: blob)

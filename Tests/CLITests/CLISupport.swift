@@ -44,8 +44,9 @@ struct CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Starts the binary without waiting (for kill tests).
@@ -62,8 +63,10 @@ struct CLI {
 
 /// A small clip of a colored box on a test pattern.
 func makeClip(_ path: String, color: String, seconds: Int) throws {
-    try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=\(seconds)", "-vf", "drawbox=x=10:y=10:w=30:h=30:color=\(color):t=fill",
-                "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+    try ffmpeg([
+        "-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=\(seconds)", "-vf", "drawbox=x=10:y=10:w=30:h=30:color=\(color):t=fill",
+        "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
+    ])
 }
 
 /// The tiny fixture model (random weights, 64 px frames, 4 frames) as a complete model directory.
@@ -76,7 +79,8 @@ func tinyModel(_ test: XCTestCase, variant: String = "") throws -> URL {
     config += variant  // trailing whitespace changes the model's fingerprint, nothing else
     try config.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
     try #"{"size": 64, "crop_size": 64}"#.write(to: dir.appendingPathComponent("preprocessor_config.json"), atomically: true, encoding: .utf8)
-    try FileManager.default.copyItem(at: CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"),
-                                     to: dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz"))
+    try FileManager.default.copyItem(
+        at: CLI.repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz"),
+        to: dir.appendingPathComponent("bpe_simple_vocab_16e6.txt.gz"))
     return dir
 }

@@ -11,8 +11,10 @@ final class DateFilterTests: XCTestCase {
         let model = try tinyModel(self)
         let tagged = dir.appendingPathComponent("tagged.mp4").path, untagged = dir.appendingPathComponent("untagged.mp4").path
         let short = dir.appendingPathComponent("short.mp4").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=9", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-metadata", "creation_time=2020-03-01T10:00:00Z", tagged])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=9", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-metadata", "creation_time=2020-03-01T10:00:00Z", tagged,
+        ])
         try makeClip(untagged, color: "red", seconds: 9)
         try makeClip(short, color: "blue", seconds: 3)
         let june2023 = Date(timeIntervalSince1970: 1_686_830_400)  // 2023-06-15T12:00:00Z
@@ -51,8 +53,10 @@ final class DateFilterTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let model = try tinyModel(self)
         let tagged = dir.appendingPathComponent("tagged.mp4").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=9", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-metadata", "creation_time=2020-03-01T10:00:00Z", tagged])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=9", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-metadata", "creation_time=2020-03-01T10:00:00Z", tagged,
+        ])
         let index = dir.appendingPathComponent("index").path
         XCTAssertEqual(try CLI.run(["index", tagged, "--index", index, "--model", model.path]).status, 0)
         do {  // rewritten as an older vidsearch wrote it

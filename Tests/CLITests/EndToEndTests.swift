@@ -28,7 +28,8 @@ final class EndToEndTests: XCTestCase {
         r = try CLI.run(["search", "a red box", "--json", "-k", "10"] + common)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.json.count, 3)
-        XCTAssertEqual(Set(r.json.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }), ["red.mp4", "blue.mkv"])
+        XCTAssertEqual(
+            Set(r.json.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }), ["red.mp4", "blue.mkv"])
         XCTAssertEqual(r.json.map { $0["rank"] as? Int }, [1, 2, 3])
         let scores = r.json.compactMap { $0["score"] as? Double }
         XCTAssertEqual(scores, scores.sorted(by: >))
@@ -62,7 +63,8 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("every invariant holds"))
         r = try CLI.run(["list", "--json", "--index", index])
-        XCTAssertEqual(Set(r.json.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }), ["blue.mkv", "verde.mp4"])
+        XCTAssertEqual(
+            Set(r.json.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }), ["blue.mkv", "verde.mp4"])
         r = try CLI.run(["stats", "--json", "--index", index])
         XCTAssertEqual(r.json.first?["segments"] as? Int, 2)
 
@@ -109,13 +111,17 @@ final class EndToEndTests: XCTestCase {
         r = try CLI.run(["tokenize", "--json", "a photo of a cat", "--model", model.path])
         XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), #"{"ids":[49406,320,1125,539,320,2368,49407]}"#)
 
-        r = try CLI.run(["model", "check", "--model", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny").path,
-                         "--reference", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors").path, "--json"])
+        r = try CLI.run([
+            "model", "check", "--model", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny").path,
+            "--reference", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors").path, "--json",
+        ])
         XCTAssertEqual(r.status, 0, r.stdout)
         XCTAssertEqual(r.json.last?["failed"] as? Int, 0)
-        r = try CLI.run(["model", "check", "--model", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny").path,
-                         "--reference", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors").path,
-                         "--tolerance", "1e-9"])
+        r = try CLI.run([
+            "model", "check", "--model", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny").path,
+            "--reference", CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors").path,
+            "--tolerance", "1e-9",
+        ])
         XCTAssertEqual(r.status, 1, "a tolerance no float computation meets")
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import VideoIndex
 import TestSupport
+import VideoIndex
 import XCTest
 
 /// Writers killed at random moments never leave a half-written index.

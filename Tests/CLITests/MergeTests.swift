@@ -23,8 +23,10 @@ final class MergeTests: XCTestCase {
 
     /// The same hits in the same order with the same scores: a segment's vector and its rerank
     /// score do not depend on what else a run or a search holds, on any engine.
-    private func assertSameHits(_ a: [(hit: String, score: Double)], _ b: [(hit: String, score: Double)], _ message: String,
-                                file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSameHits(
+        _ a: [(hit: String, score: Double)], _ b: [(hit: String, score: Double)], _ message: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(a.map(\.hit), b.map(\.hit), message, file: file, line: line)
         XCTAssertEqual(a.map(\.score), b.map(\.score), message, file: file, line: line)
         XCTAssertFalse(a.contains { !$0.score.isFinite }, message, file: file, line: line)
@@ -64,8 +66,9 @@ final class MergeTests: XCTestCase {
             let one = try CLI.run(["search", q, "--index", merged, "--model", model.path, "--json", "-k", "50"]).json
             XCTAssertEqual(fanned.count, try CLI.run(["list", "--index", merged, "--json"]).json.map { $0["segments"] as! Int }.reduce(0, +))
             // Bit for bit: a candidate's rerank score does not depend on how many others are reranked with it.
-            XCTAssertEqual(fanned.map { "\($0["path"]!) \($0["start"]!) \($0["score"] as! Double)" },
-                           one.map { "\($0["path"]!) \($0["start"]!) \($0["score"] as! Double)" }, q)
+            XCTAssertEqual(
+                fanned.map { "\($0["path"]!) \($0["start"]!) \($0["score"] as! Double)" },
+                one.map { "\($0["path"]!) \($0["start"]!) \($0["score"] as! Double)" }, q)
         }
 
         // Again: nothing to do.

@@ -19,8 +19,10 @@ final class ModelPullTests: XCTestCase {
         let ports = dir.appendingPathComponent("ports")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", CLI.repository.appendingPathComponent("Tests/FakeHub/fake_hub.py").path, ports.path,
-                             CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny").path, log.path]
+        process.arguments = [
+            "python3", CLI.repository.appendingPathComponent("Tests/FakeHub/fake_hub.py").path, ports.path,
+            CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny").path, log.path,
+        ]
         let pipe = Pipe()
         process.standardInput = pipe
         try process.run()
@@ -71,7 +73,8 @@ final class ModelPullTests: XCTestCase {
         let expected = try sha256(fixture)
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: weights.path), "../../blobs/\(expected)")
         XCTAssertEqual(try sha256(weights), expected)
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("blobs").path).contains { $0.hasSuffix(".incomplete") })
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("blobs").path).contains { $0.hasSuffix(".incomplete") })
 
         // Found by name, offline, by every command.
         let info = try CLI.run(["model", "info", "--model", "acme/tiny-clip", "--json"], environment: ["HF_HOME": home.path])
@@ -147,7 +150,8 @@ final class ModelPullTests: XCTestCase {
         XCTAssertTrue(storage[1].contains("bytes=") && !storage[1].contains("bytes=0-"), "resumed with a Range: \(storage)")
         let commit = try XCTUnwrap(flaky.json.first?["commit"] as? String)
         let weights = home.appendingPathComponent("hub/models--acme--flaky/snapshots/\(commit)/model.safetensors")
-        XCTAssertEqual(try sha256(weights), try sha256(CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny/model.safetensors")))
+        XCTAssertEqual(
+            try sha256(weights), try sha256(CLI.repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/clip-tiny/model.safetensors")))
 
         let secret = try pull("acme/private", ["HF_TOKEN": "secret-token"])
         XCTAssertEqual(secret.status, 0, secret.stderr)

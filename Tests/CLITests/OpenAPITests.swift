@@ -8,7 +8,8 @@ import Yams
 /// types it says.
 final class OpenAPITests: XCTestCase {
     func testTheServerAnswersAsItsOpenAPIDocumentSays() throws {
-        let spec = try XCTUnwrap(try Yams.load(yaml: String(contentsOf: CLI.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)) as? [String: Any])
+        let spec = try XCTUnwrap(
+            try Yams.load(yaml: String(contentsOf: CLI.repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)) as? [String: Any])
         let paths = try XCTUnwrap(spec["paths"] as? [String: Any])
 
         let dir = try temporaryDirectory(self)
@@ -16,7 +17,8 @@ final class OpenAPITests: XCTestCase {
         // The sample clips, one with a subtitle beside it, so that hits with a matched line are checked too.
         let footage = dir.appendingPathComponent("footage")
         try FileManager.default.copyItem(at: CLI.repository.appendingPathComponent("Samples/demo-clips"), to: footage)
-        try "1\n00:00:01,000 --> 00:00:02,000\nThe lighthouse keeper waves\n".write(to: footage.appendingPathComponent("clip-00001.en.srt"), atomically: true, encoding: .utf8)
+        try "1\n00:00:01,000 --> 00:00:02,000\nThe lighthouse keeper waves\n".write(
+            to: footage.appendingPathComponent("clip-00001.en.srt"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try CLI.run(["index", footage.path, "--index", index, "--model", model]).status, 0)
         let server = try RunningServer(self, arguments: ["--index", index, "--model", model])
 
@@ -26,19 +28,28 @@ final class OpenAPITests: XCTestCase {
             "/api/health": [Call("/api/health")],
             "/api/stats": [Call("/api/stats")],
             "/api/status": [Call("/api/status")],
-            "/api/search": [Call("/api/search?q=a%20red%20circle&k=3&per_video=true"), Call("/api/search?q=lighthouse&k=3"),
-                            Call("/api/search?q=lighthouse&signals=speech"), Call("/api/search?q=red&signals=sound"), Call("/api/search?q="), Call("/api/search?q=red&k=-1")],
-            "/api/search/example": [Call("/api/search/example?k=2", method: "post", headers: ["Content-Type": "image/jpeg"], body: jpeg),
-                                    Call("/api/search/example", method: "post", headers: ["Content-Type": "video/mp4"], body: Data("no".utf8)),
-                                    Call("/api/search/example", method: "post", headers: ["Content-Type": "text/plain"], body: Data("no".utf8))],
+            "/api/search": [
+                Call("/api/search?q=a%20red%20circle&k=3&per_video=true"), Call("/api/search?q=lighthouse&k=3"),
+                Call("/api/search?q=lighthouse&signals=speech"), Call("/api/search?q=red&signals=sound"), Call("/api/search?q="),
+                Call("/api/search?q=red&k=-1"),
+            ],
+            "/api/search/example": [
+                Call("/api/search/example?k=2", method: "post", headers: ["Content-Type": "image/jpeg"], body: jpeg),
+                Call("/api/search/example", method: "post", headers: ["Content-Type": "video/mp4"], body: Data("no".utf8)),
+                Call("/api/search/example", method: "post", headers: ["Content-Type": "text/plain"], body: Data("no".utf8)),
+            ],
             "/api/similar/{segment}": [Call("/api/similar/1?k=3"), Call("/api/similar/424242"), Call("/api/similar/x")],
             "/api/videos": [Call("/api/videos")],
             "/api/videos/{id}": [Call("/api/videos/1"), Call("/api/videos/424242"), Call("/api/videos/x")],
-            "/api/videos/{id}/media": [Call("/api/videos/1/media"), Call("/api/videos/1/media", headers: ["Range": "bytes=0-9"]),
-                                       Call("/api/videos/1/media", headers: ["Range": "bytes=99999999-"]), Call("/api/videos/424242/media")],
+            "/api/videos/{id}/media": [
+                Call("/api/videos/1/media"), Call("/api/videos/1/media", headers: ["Range": "bytes=0-9"]),
+                Call("/api/videos/1/media", headers: ["Range": "bytes=99999999-"]), Call("/api/videos/424242/media"),
+            ],
             "/api/segments/{id}/thumbnail": [Call("/api/segments/1/thumbnail"), Call("/api/segments/424242/thumbnail")],
-            "/api/segments/{id}/clip.mp4": [Call("/api/segments/1/clip.mp4"), Call("/api/segments/1/clip.mp4", headers: ["Range": "bytes=0-99"]),
-                                            Call("/api/segments/424242/clip.mp4")],
+            "/api/segments/{id}/clip.mp4": [
+                Call("/api/segments/1/clip.mp4"), Call("/api/segments/1/clip.mp4", headers: ["Range": "bytes=0-99"]),
+                Call("/api/segments/424242/clip.mp4"),
+            ],
         ]
         XCTAssertEqual(Set(requests.keys), Set(paths.keys), "every documented path is tried, and only those")
 
@@ -101,7 +112,9 @@ final class OpenAPITests: XCTestCase {
     private func problems(_ value: Any, _ schema: [String: Any], _ spec: [String: Any], at path: String) throws -> [String] {
         if let ref = schema["$ref"] as? String { return try problems(value, try resolve(ref, spec), spec, at: path) }
         var found = Set(schema.keys).subtracting(Self.knownKeywords).sorted().map { "\(path): schema keyword \($0) is not checked by this test" }
-        if let allowed = schema["enum"] as? [Any], !allowed.contains(where: { option in (option as? String).map { $0 == value as? String } ?? ("\(option)" == "\(value)") }) {
+        if let allowed = schema["enum"] as? [Any],
+            !allowed.contains(where: { option in (option as? String).map { $0 == value as? String } ?? ("\(option)" == "\(value)") })
+        {
             found.append("\(path): \(value) is not one of \(allowed)")
         }
         switch schema["type"] as? String {

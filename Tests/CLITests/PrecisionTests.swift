@@ -21,7 +21,8 @@ final class PrecisionTests: XCTestCase {
         let products = try XCTUnwrap(f32.json.first?["products"] as? [String: Any])
         XCTAssertEqual(products["engine"] as? String, f32Engine)
         XCTAssertTrue((products["why"] as? String ?? "").contains("--precision f32"), "\(products)")
-        let forced = try CLI.run(["model", "info", "--model", model, "--json"], environment: ["VIDSEARCH_GEMM": "onednn", "VIDSEARCH_PRECISION": "f32"])
+        let forced = try CLI.run(
+            ["model", "info", "--model", model, "--json"], environment: ["VIDSEARCH_GEMM": "onednn", "VIDSEARCH_PRECISION": "f32"])
         XCTAssertEqual((forced.json.first?["products"] as? [String: Any])?["engine"] as? String, "onednn-f32")
         let blas = try CLI.run(["model", "info", "--model", model, "--precision", "bf16", "--json"], environment: ["VIDSEARCH_GEMM": "openblas"])
         let blasFacts = try XCTUnwrap(blas.json.first?["products"] as? [String: Any])
@@ -78,9 +79,10 @@ final class PrecisionTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["index"] + clips + ["--index", together, "--model", model]).status, 0)
         for clip in [clips[0], clips[3]] { XCTAssertEqual(try CLI.run(["index", clip, "--index", alone, "--model", model]).status, 0) }
         func vectors(_ index: String) throws -> [String: [Double]] {
-            Dictionary(try CLI.run(["export", "--index", index, "--vectors"]).json.map {
-                ("\($0["path"]!) \($0["start"]!)", $0["embedding"] as! [Double])
-            }, uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                try CLI.run(["export", "--index", index, "--vectors"]).json.map {
+                    ("\($0["path"]!) \($0["start"]!)", $0["embedding"] as! [Double])
+                }, uniquingKeysWith: { a, _ in a })
         }
         let all = try vectors(together), single = try vectors(alone)
         XCTAssertEqual(single.count, 2)
@@ -100,9 +102,10 @@ final class PrecisionTests: XCTestCase {
                 let environment = engine.merging(["VIDSEARCH_THREADS": threads]) { a, _ in a }
                 let r = try CLI.run(["index", clip, "--index", index, "--model", model], environment: environment)
                 XCTAssertEqual(r.status, 0, r.stderr)
-                let vectors = Dictionary(try CLI.run(["export", "--index", index, "--vectors"]).json.map {
-                    ("\($0["start"]!)", $0["embedding"] as! [Double])
-                }, uniquingKeysWith: { a, _ in a })
+                let vectors = Dictionary(
+                    try CLI.run(["export", "--index", index, "--vectors"]).json.map {
+                        ("\($0["start"]!)", $0["embedding"] as! [Double])
+                    }, uniquingKeysWith: { a, _ in a })
                 XCTAssertGreaterThan(vectors.count, 0)
                 XCTAssertFalse(vectors.values.contains { $0.contains { !$0.isFinite } })
                 if let seen { XCTAssertEqual(vectors, seen, "\(engine) on \(threads) threads") } else { seen = vectors }

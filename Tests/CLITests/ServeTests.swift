@@ -127,9 +127,11 @@ final class ServeTests: XCTestCase {
 
     func testNoPathComesFromARequestAndBadInputGets4xx() throws {
         let server = try serve()
-        for attempt in ["/api/videos/..%2F..%2Fetc%2Fpasswd/media", "/api/videos/%2Fetc%2Fpasswd/media", "/../../etc/passwd",
-                        "/api/videos/1/../../../etc/passwd", "/api/segments/-1/thumbnail", "/api/videos/18446744073709551616/media",
-                        "/app.js/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd"] {
+        for attempt in [
+            "/api/videos/..%2F..%2Fetc%2Fpasswd/media", "/api/videos/%2Fetc%2Fpasswd/media", "/../../etc/passwd",
+            "/api/videos/1/../../../etc/passwd", "/api/segments/-1/thumbnail", "/api/videos/18446744073709551616/media",
+            "/app.js/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+        ] {
             let reply = try server.get(attempt)
             XCTAssertTrue((400..<500).contains(reply.status), "\(attempt): \(reply.status)")
             XCTAssertFalse(reply.text.contains("root:"), attempt)
@@ -150,7 +152,8 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue((400..<500).contains(try server.get("/api/search?q=\(huge)").status), "a request past the size limit")
         XCTAssertEqual(try server.get("/api/health").status, 200, "and the server goes on")
         XCTAssertEqual(try server.get("/api/search?q=red", method: "POST").status, 404, "no write endpoints")
-        XCTAssertNil(try server.get("/api/health", headers: ["Origin": "http://evil.example"]).header("Access-Control-Allow-Origin"), "CORS stays off")
+        XCTAssertNil(
+            try server.get("/api/health", headers: ["Origin": "http://evil.example"]).header("Access-Control-Allow-Origin"), "CORS stays off")
     }
 
     func testAVideoGoneFromDiskIsSaidSo() throws {
@@ -209,7 +212,10 @@ final class ServeTests: XCTestCase {
         let server = try RunningServer(self, arguments: ["--index", fresh, "--model", model, "--watch", inbox.path, "--settle", "1"])
         func poll(_ what: String, _ probe: () throws -> Bool) throws {
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline { if try probe() { return }; Thread.sleep(forTimeInterval: 0.2) }
+            while Date() < deadline {
+                if try probe() { return }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
             XCTFail("timed out waiting for \(what)")
         }
         try poll("the watcher to start") { (try server.get("/api/status").json["watch"] as? [String: Any])?["watching"] as? Bool == true }
@@ -238,7 +244,8 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual((try server.get("/api/status").json["watch"] as? [String: Any])?["indexed"] as? Int, 1, "not encoded again")
 
         // A subtitle file dropped beside it: its line is searchable, the video not encoded again.
-        try "1\n00:00:01,000 --> 00:00:02,000\nThe ferry leaves at noon\n".write(to: inbox.appendingPathComponent("renamed.en.srt"), atomically: true, encoding: .utf8)
+        try "1\n00:00:01,000 --> 00:00:02,000\nThe ferry leaves at noon\n".write(
+            to: inbox.appendingPathComponent("renamed.en.srt"), atomically: true, encoding: .utf8)
         try poll("the sidecar's line") {
             (try server.get("/api/search?q=ferry&signals=speech").json["hits"] as? [[String: Any]])?.first?["file"] as? String == "renamed.mp4"
         }
@@ -266,21 +273,29 @@ final class ServeTests: XCTestCase {
 
         // A photo, as a browser's form sends it: the clip it was taken from comes first.
         let boundary = "----vidsearch\(UUID().uuidString)"
-        var form = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../still.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+        var form = Data(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../still.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
         form += photo + Data("\r\n--\(boundary)--\r\n".utf8)
-        let reply = try server.get("/api/search/example?k=3", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], method: "POST", body: form)
+        let reply = try server.get(
+            "/api/search/example?k=3", headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], method: "POST", body: form)
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual((reply.json["hits"] as? [[String: Any]])?.first?["file"] as? String, "clip-00027.mp4")
 
         // A clip, as raw bytes with its type: it finds itself.
-        let clip = try server.get("/api/search/example?k=1", headers: ["Content-Type": "video/mp4"], method: "POST", body: try Data(contentsOf: source))
+        let clip = try server.get(
+            "/api/search/example?k=1", headers: ["Content-Type": "video/mp4"], method: "POST", body: try Data(contentsOf: source))
         XCTAssertEqual((clip.json["hits"] as? [[String: Any]])?.first?["file"] as? String, "clip-00027.mp4", clip.text)
 
         // What cannot be used says why, with a 4xx.
-        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "video/mp4"], method: "POST", body: Data("not a video".utf8)).status, 422)
-        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "text/plain"], method: "POST", body: Data("x".utf8)).status, 415)
-        XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "multipart/form-data; boundary=b"], method: "POST",
-                                      body: Data("--b\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n1\r\n--b--\r\n".utf8)).status, 400)
+        XCTAssertEqual(
+            try server.get("/api/search/example", headers: ["Content-Type": "video/mp4"], method: "POST", body: Data("not a video".utf8)).status, 422)
+        XCTAssertEqual(
+            try server.get("/api/search/example", headers: ["Content-Type": "text/plain"], method: "POST", body: Data("x".utf8)).status, 415)
+        XCTAssertEqual(
+            try server.get(
+                "/api/search/example", headers: ["Content-Type": "multipart/form-data; boundary=b"], method: "POST",
+                body: Data("--b\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n1\r\n--b--\r\n".utf8)
+            ).status, 400)
         let huge = Data(count: 65 << 20)
         XCTAssertEqual(try server.get("/api/search/example", headers: ["Content-Type": "video/mp4"], method: "POST", body: huge).status, 413)
         XCTAssertEqual(try server.get("/api/health").status, 200)
@@ -311,7 +326,9 @@ final class ServeTests: XCTestCase {
         try clip.body.write(to: saved)
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "stream=codec_name:format=duration", "-of", "default=nw=1", saved.path]
+        probe.arguments = [
+            "ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "stream=codec_name:format=duration", "-of", "default=nw=1", saved.path,
+        ]
         let out = Pipe()
         probe.standardOutput = out
         try probe.run()
@@ -335,8 +352,9 @@ final class WatchRestartTests: XCTestCase {
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         let samples = CLI.repository.appendingPathComponent("Samples/demo-clips")
         for i in 0..<12 {
-            try FileManager.default.copyItem(at: samples.appendingPathComponent(String(format: "clip-%05d.mp4", i)),
-                                             to: inbox.appendingPathComponent("c\(i).mp4"))
+            try FileManager.default.copyItem(
+                at: samples.appendingPathComponent(String(format: "clip-%05d.mp4", i)),
+                to: inbox.appendingPathComponent("c\(i).mp4"))
         }
         let index = dir.appendingPathComponent("index").path, model = CLI.repository.appendingPathComponent("Models/xclip-demo").path
         func start() throws -> (Process, Pipe) {
@@ -365,7 +383,10 @@ final class WatchRestartTests: XCTestCase {
 
         // Restarted: the rest, and nothing twice.
         let (second, _) = try start()
-        defer { second.terminate(); second.waitUntilExit() }
+        defer {
+            second.terminate()
+            second.waitUntilExit()
+        }
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, try CLI.run(["list", "--index", index, "--json"]).json.count < 12 { Thread.sleep(forTimeInterval: 0.3) }
         let listed = try CLI.run(["list", "--index", index, "--json"]).json.compactMap { $0["path"] as? String }

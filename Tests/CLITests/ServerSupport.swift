@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Server
 import TestSupport
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A `vidsearch serve` process on an ephemeral port, stopped when the test ends.
 final class RunningServer {
@@ -30,11 +31,17 @@ final class RunningServer {
             process.waitUntilExit()
             let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             // A server that does not start is a failure of every test that needs it, never a skip.
-            throw StartFailure(description: "vidsearch serve did not start (exit \(process.terminationStatus)): stdout \(text.debugDescription), stderr \(stderr.debugDescription)")
+            throw StartFailure(
+                description:
+                    "vidsearch serve did not start (exit \(process.terminationStatus)): stdout \(text.debugDescription), stderr \(stderr.debugDescription)"
+            )
         }
         base = url
         let process = self.process
-        test.addTeardownBlock { process.terminate(); process.waitUntilExit() }
+        test.addTeardownBlock {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 
     struct StartFailure: Error, CustomStringConvertible {
@@ -84,8 +91,10 @@ final class RunningServer {
 
 /// Redirects are answers to check, not to follow.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

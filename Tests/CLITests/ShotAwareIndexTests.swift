@@ -11,8 +11,11 @@ final class ShotAwareIndexTests: XCTestCase {
         let model = try tinyModel(self)
         let video = dir.appendingPathComponent("two-shots.mp4").path
         // A test card for 3 s, then colour bars for 6 s: one hard cut at 3 s.
-        try ffmpeg(["-filter_complex", "testsrc2=s=160x90:r=25:d=3,format=yuv420p,setsar=1[a];smptebars=s=160x90:r=25:d=6,format=yuv420p,setsar=1[b];[a][b]concat=n=2:v=1:a=0[out]",
-                    "-map", "[out]", "-c:v", "libx264", "-pix_fmt", "yuv420p", video])
+        try ffmpeg([
+            "-filter_complex",
+            "testsrc2=s=160x90:r=25:d=3,format=yuv420p,setsar=1[a];smptebars=s=160x90:r=25:d=6,format=yuv420p,setsar=1[b];[a][b]concat=n=2:v=1:a=0[out]",
+            "-map", "[out]", "-c:v", "libx264", "-pix_fmt", "yuv420p", video,
+        ])
         let index = dir.appendingPathComponent("index").path
         func segments() throws -> [[Double]] {
             let export = try CLI.run(["export", "--index", index])

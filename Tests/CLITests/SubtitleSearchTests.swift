@@ -17,8 +17,10 @@ final class SubtitleSearchTests: XCTestCase {
         let srt = dir.appendingPathComponent("stream.srt").path
         try "1\n00:00:05,000 --> 00:00:06,000\nThe zebra crossing is closed\n".write(toFile: srt, atomically: true, encoding: .utf8)
         let embedded = footage.appendingPathComponent("embedded.mkv").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=8", "-i", srt, "-map", "0", "-map", "1", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", "-c:s", "srt", "-metadata:s:s:0", "language=eng", embedded])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=96x72:r=8:d=8", "-i", srt, "-map", "0", "-map", "1", "-c:v", "libx264",
+            "-pix_fmt", "yuv420p", "-c:s", "srt", "-metadata:s:s:0", "language=eng", embedded,
+        ])
         let sidecarVideo = footage.appendingPathComponent("talk.mp4").path
         try makeClip(sidecarVideo, color: "red", seconds: 8)
         let sidecar = footage.appendingPathComponent("talk.en.srt").path
@@ -46,7 +48,8 @@ final class SubtitleSearchTests: XCTestCase {
 
         // `list --json` names each video's tracks, with their notes.
         let listed = try CLI.run(["list", "--index", index, "--json"]).json
-        let talkTracks = try XCTUnwrap((listed.first { $0["path"] as? String == sidecarVideo }?["subtitles"] as? [String: Any])?["tracks"] as? [[String: Any]])
+        let talkTracks = try XCTUnwrap(
+            (listed.first { $0["path"] as? String == sidecarVideo }?["subtitles"] as? [String: Any])?["tracks"] as? [[String: Any]])
         XCTAssertEqual(talkTracks.map { $0["name"] as? String }, ["talk.en.srt"])
         XCTAssertEqual(talkTracks.first?["language"] as? String, "en")
         XCTAssertEqual(((listed.first { $0["path"] as? String == embedded }?["subtitles"] as? [String: Any])?["lines"] as? Int), 1)
@@ -96,7 +99,8 @@ final class SubtitleSearchTests: XCTestCase {
         XCTAssertTrue((moment["start"] as? Double ?? 99) <= 5.5 && (moment["end"] as? Double ?? 0) >= 6.5, "\(moment)")
 
         // The text cache deleted, then damaged: searches rebuild it from LMDB and say so.
-        let cache = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index).first { $0.hasPrefix("text-g") && $0.hasSuffix(".sqlite") })
+        let cache = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: index).first { $0.hasPrefix("text-g") && $0.hasSuffix(".sqlite") })
         let cachePath = "\(index)/\(cache)"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: cachePath))
         bytes[bytes.count - 100] ^= 0xFF
@@ -133,7 +137,8 @@ final class SubtitleSearchTests: XCTestCase {
         XCTAssertEqual(try search("a red box", ["-k", "1"]).count, 1)
         let upgraded = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
         XCTAssertEqual(upgraded.status, 0, upgraded.stderr)
-        let details = Dictionary(uniqueKeysWithValues: upgraded.json.compactMap { row in (row["path"] as? String).map { ($0, row["detail"] as? String ?? "") } })
+        let details = Dictionary(
+            uniqueKeysWithValues: upgraded.json.compactMap { row in (row["path"] as? String).map { ($0, row["detail"] as? String ?? "") } })
         XCTAssertEqual(details[sidecarVideo], "unchanged; subtitles read again (1 cue)")
         XCTAssertEqual(details[embedded], "unchanged; subtitles read again (1 cue)")
         XCTAssertEqual(details[footage.appendingPathComponent("silent.mp4").path], "unchanged; subtitles read again (0 cues)")

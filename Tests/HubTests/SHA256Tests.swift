@@ -1,5 +1,6 @@
-@testable import Hub
 import XCTest
+
+@testable import Hub
 
 /// SHA-256 against FIPS 180-4's examples and a million bytes fed in uneven pieces.
 final class SHA256Tests: XCTestCase {
@@ -12,8 +13,9 @@ final class SHA256Tests: XCTestCase {
     func testKnownDigests() {
         XCTAssertEqual(hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertEqual(hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     func testPiecesGiveTheWholesDigest() {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import VideoIndex
 import XCTest
+
+@testable import VideoIndex
 
 /// An index folder someone tampered with, or a disk that lost part of it: a clear error naming
 /// the file, never a followed link, a crash, or a silent fresh start.
@@ -34,8 +35,9 @@ final class HostileIndexFolderTests: XCTestCase {
         let source = try populatedIndex()
         let directory = temporary("index")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("lmdb"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent("lmdb/data.mdb"),
-                                                   withDestinationURL: source.appendingPathComponent("lmdb/data.mdb"))
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent("lmdb/data.mdb"),
+            withDestinationURL: source.appendingPathComponent("lmdb/data.mdb"))
         for open in [{ _ = try IndexStore(readingAt: directory) }, { _ = try IndexStore(writingAt: directory, model: IndexStoreTests.model) }] {
             XCTAssertThrowsError(try open()) { error in
                 XCTAssertTrue("\(error)".contains("data.mdb") && "\(error)".contains("symbolic link"), "\(error)")
@@ -55,10 +57,12 @@ final class HostileIndexFolderTests: XCTestCase {
             try FileManager.default.createDirectory(at: copy.appendingPathComponent("lmdb"), withIntermediateDirectories: true)
             let bytes = try Data(contentsOf: file).prefix(cut)
             try bytes.write(to: copy.appendingPathComponent("lmdb/data.mdb"))
-            for open in [{ _ = try IndexStore(readingAt: copy).counts() },
-                         { _ = try IndexStore(writingAt: copy, model: IndexStoreTests.model).counts() }] {
+            for open in [
+                { _ = try IndexStore(readingAt: copy).counts() },
+                { _ = try IndexStore(writingAt: copy, model: IndexStoreTests.model).counts() },
+            ] {
                 XCTAssertThrowsError(try open(), "cut at \(cut)") { error in
-                    guard case let IndexError.corrupt(path, reason) = error else { return XCTFail("cut at \(cut): \(error)") }
+                    guard case IndexError.corrupt(let path, let reason) = error else { return XCTFail("cut at \(cut): \(error)") }
                     XCTAssertTrue(path.hasSuffix("lmdb/data.mdb"), path)
                     XCTAssertFalse(reason.isEmpty)
                 }
@@ -111,7 +115,8 @@ final class NonFiniteVectorTests: XCTestCase {
         let (store, directory) = try IndexStoreTests.store(self, videos: 1, segmentsEach: 2)
         var segments = IndexStoreTests.segments(1, seed: 9)
         segments[0].embedding[3] = .nan
-        XCTAssertThrowsError(try store.put(video: VideoRecord(path: "/v/nan.mp4", fingerprint: "n", size: 1, mtime: 0), segments: segments)) { error in
+        XCTAssertThrowsError(try store.put(video: VideoRecord(path: "/v/nan.mp4", fingerprint: "n", size: 1, mtime: 0), segments: segments)) {
+            error in
             XCTAssertTrue("\(error)".contains("/v/nan.mp4") && "\(error)".contains("non-finite"), "\(error)")
         }
         XCTAssertTrue(try Verifier.verify(store).ok)
@@ -183,8 +188,9 @@ final class CacheTrustTests: XCTestCase {
         try FileManager.default.removeItem(at: directory)
         let store = try IndexStore(writingAt: directory, model: IndexStoreTests.model)
         for v in 0..<3 {
-            try store.put(video: VideoRecord(path: "/w/\(v).mp4", fingerprint: "w\(v)", size: 1, mtime: 0),
-                          segments: IndexStoreTests.segments(2, seed: UInt64(100 + v)))
+            try store.put(
+                video: VideoRecord(path: "/w/\(v).mp4", fingerprint: "w\(v)", size: 1, mtime: 0),
+                segments: IndexStoreTests.segments(2, seed: UInt64(100 + v)))
         }
         try saved.write(to: file)
         try stamp.write(to: directory.appendingPathComponent(stampName))

@@ -35,8 +35,9 @@ final class IndexStoreTests: XCTestCase {
         test.addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let store = try IndexStore(writingAt: directory, model: model, faissFactory: factory)
         for v in 0..<videos {
-            try store.put(video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
-                          segments: segments(segmentsEach, seed: UInt64(v)))
+            try store.put(
+                video: VideoRecord(path: "/v/\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0),
+                segments: segments(segmentsEach, seed: UInt64(v)))
         }
         return (store, directory)
     }
@@ -173,7 +174,9 @@ final class IndexStoreTests: XCTestCase {
         }
         do { _ = try IndexStore(writingAt: directory, model: Self.model) }
         let other = ModelIdentity(name: "other", fingerprint: "zzz999", dimension: 8, promptTokens: 3)
-        for open in [{ _ = try IndexStore(writingAt: self.directory, model: other) }, { _ = try IndexStore(readingAt: self.directory, model: other) }] {
+        for open in [
+            { _ = try IndexStore(writingAt: self.directory, model: other) }, { _ = try IndexStore(readingAt: self.directory, model: other) },
+        ] {
             XCTAssertThrowsError(try open()) { error in
                 XCTAssertTrue("\(error)".contains("test (abc123)") && "\(error)".contains("other (zzz999)"), "\(error)")
             }
@@ -303,7 +306,8 @@ final class RerankReadTests: XCTestCase {
         XCTAssertEqual(inputs[3]?.embedding, segments[0].embedding)
         var decoded = [Float](repeating: 0, count: 24)
         for (slot, index) in [2, 0].enumerated() {
-            XCTAssertTrue(PromptTokenCodec.decode(PromptTokenCodec.encode(segments[index].promptTokens, tokens: 3), into: &decoded, tokens: 3, width: 8))
+            XCTAssertTrue(
+                PromptTokenCodec.decode(PromptTokenCodec.encode(segments[index].promptTokens, tokens: 3), into: &decoded, tokens: 3, width: 8))
             XCTAssertEqual(Array(packed[(slot * 24)..<((slot + 1) * 24)]), decoded)
         }
         XCTAssertTrue(packed[48...].allSatisfy(\.isNaN), "nothing written past the two prompted segments")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import VideoIndex
 import XCTest
+
+@testable import VideoIndex
 
 /// The full-text cache of subtitle cues: built from LMDB, searched by words, phrases and
 /// prefixes with diacritics folded, and, like the vector cache, rebuilt with a notice when it is
@@ -9,15 +10,23 @@ final class TextCacheTests: XCTestCase {
     /// Two videos of three 4 s segments each, with English and German lines.
     func makeStore() throws -> (IndexStore, URL) {
         let (store, directory) = try IndexStoreTests.store(self)
-        let english = VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "a.en.srt", format: "subrip", language: "en")],
-                                     cues: [SubtitleCue(start: 0.5, end: 2, text: "Good boy, fetch the frisbee"),
-                                            SubtitleCue(start: 3, end: 5, text: "The purple elephant dances"),
-                                            SubtitleCue(start: 13, end: 14, text: "after the end")],
-                                     sidecars: [SidecarStamp(name: "a.en.srt", size: 10, mtime: 1)])
-        let german = VideoSubtitles(sources: [SubtitleSource(kind: .stream, name: "stream 1", format: "subrip", language: "deu")],
-                                    cues: [SubtitleCue(start: 5, end: 6, text: "Der Hund fängt die Frisbee-Scheibe im Café")])
-        try store.put(video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: IndexStoreTests.segments(3, seed: 1), subtitles: english)
-        try store.put(video: VideoRecord(path: "/v/b.mp4", fingerprint: "fb", size: 1, mtime: 0), segments: IndexStoreTests.segments(3, seed: 2), subtitles: german)
+        let english = VideoSubtitles(
+            sources: [SubtitleSource(kind: .sidecar, name: "a.en.srt", format: "subrip", language: "en")],
+            cues: [
+                SubtitleCue(start: 0.5, end: 2, text: "Good boy, fetch the frisbee"),
+                SubtitleCue(start: 3, end: 5, text: "The purple elephant dances"),
+                SubtitleCue(start: 13, end: 14, text: "after the end"),
+            ],
+            sidecars: [SidecarStamp(name: "a.en.srt", size: 10, mtime: 1)])
+        let german = VideoSubtitles(
+            sources: [SubtitleSource(kind: .stream, name: "stream 1", format: "subrip", language: "deu")],
+            cues: [SubtitleCue(start: 5, end: 6, text: "Der Hund fängt die Frisbee-Scheibe im Café")])
+        try store.put(
+            video: VideoRecord(path: "/v/a.mp4", fingerprint: "fa", size: 1, mtime: 0), segments: IndexStoreTests.segments(3, seed: 1),
+            subtitles: english)
+        try store.put(
+            video: VideoRecord(path: "/v/b.mp4", fingerprint: "fb", size: 1, mtime: 0), segments: IndexStoreTests.segments(3, seed: 2),
+            subtitles: german)
         return (store, directory)
     }
 
@@ -91,16 +100,23 @@ final class TextCacheTests: XCTestCase {
         bytes[bytes.count / 2] ^= 0x5A
         try bytes.write(to: file)
         let repaired = try TextCache.open(store)
-        XCTAssertEqual(repaired.notice, "text cache text-g\(store.meta.generation).sqlite is checksum mismatch (the file is damaged): rebuilt from LMDB")
+        XCTAssertEqual(
+            repaired.notice, "text cache text-g\(store.meta.generation).sqlite is checksum mismatch (the file is damaged): rebuilt from LMDB")
         XCTAssertEqual(try repaired.search(TextQuery("frisbee"), limit: 10), reference)
         try repaired.save(in: directory)
 
         // Behind: the subtitles of one video change; the cache catches up to the new text only.
         let a = try XCTUnwrap(try store.video(path: "/v/a.mp4"))
-        try store.setSubtitles(videoId: a.id, VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "a.en.srt", format: "subrip")],
-                                                              cues: [SubtitleCue(start: 1, end: 2, text: "a new line about a kite")]))
+        try store.setSubtitles(
+            videoId: a.id,
+            VideoSubtitles(
+                sources: [SubtitleSource(kind: .sidecar, name: "a.en.srt", format: "subrip")],
+                cues: [SubtitleCue(start: 1, end: 2, text: "a new line about a kite")]))
         let caught = try TextCache.open(store)
-        XCTAssertEqual(caught.notice?.hasPrefix("text cache was at generation \(store.meta.generation - 1), index at \(store.meta.generation): caught up (1 videos read"), true, caught.notice ?? "")
+        XCTAssertEqual(
+            caught.notice?.hasPrefix(
+                "text cache was at generation \(store.meta.generation - 1), index at \(store.meta.generation): caught up (1 videos read"), true,
+            caught.notice ?? "")
         XCTAssertEqual(try caught.search(TextQuery("kite"), limit: 10).map(\.videoId), [a.id])
         XCTAssertEqual(try caught.search(TextQuery("frisbee"), limit: 10).map(\.videoId), [try XCTUnwrap(try store.video(path: "/v/b.mp4")).id])
         XCTAssertEqual(try caught.count(), 2)
@@ -120,7 +136,8 @@ final class TextCacheTests: XCTestCase {
         XCTAssertEqual(other.meta.generation, store.meta.generation)
         let name = "text-g\(store.meta.generation)"
         for ext in ["sqlite", "stamp"] {
-            try FileManager.default.copyItem(at: directory.appendingPathComponent("\(name).\(ext)"), to: otherDirectory.appendingPathComponent("\(name).\(ext)"))
+            try FileManager.default.copyItem(
+                at: directory.appendingPathComponent("\(name).\(ext)"), to: otherDirectory.appendingPathComponent("\(name).\(ext)"))
         }
         let cache = try TextCache.open(other)
         XCTAssertEqual(cache.notice, "text cache \(name).sqlite is built from another index (its LMDB was made anew): rebuilt from LMDB")
@@ -136,8 +153,9 @@ final class TextCacheTests: XCTestCase {
             if i % 200 == 7 || i % 990 == 0 { words.append("seldom") }
             return SubtitleCue(start: Double(i), end: Double(i) + 0.5, text: words.joined(separator: " "))
         }
-        try store.put(video: VideoRecord(path: "/v/long.mp4", fingerprint: "fl", size: 1, mtime: 0), segments: IndexStoreTests.segments(2, seed: 3),
-                      subtitles: VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "long.srt", format: "subrip")], cues: cues))
+        try store.put(
+            video: VideoRecord(path: "/v/long.mp4", fingerprint: "fl", size: 1, mtime: 0), segments: IndexStoreTests.segments(2, seed: 3),
+            subtitles: VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "long.srt", format: "subrip")], cues: cues))
         let cache = try TextCache.open(store)
         XCTAssertEqual(try cache.isCommon("often"), true)
         XCTAssertEqual(try cache.isCommon("Seldom"), false)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import VideoIndex
 import XCTest
+
+@testable import VideoIndex
 
 /// `verify` certifies crash safety, so each of its LMDB checks is shown to catch its fault: one
 /// table at a time is damaged behind the store's back, and the report must name that fault.

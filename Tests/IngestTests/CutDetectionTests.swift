@@ -1,7 +1,7 @@
 import Foundation
 import Ingest
-import VideoIndex
 import TestSupport
+import VideoIndex
 import XCTest
 
 /// Cut detection on generated edits with known cut times, through the path ingest takes
@@ -26,8 +26,10 @@ final class CutDetectionTests: XCTestCase {
         var small = PreprocessorConfiguration()
         (small.shortestEdge, small.cropWidth, small.cropHeight) = (32, 32, 32)
         let preprocessor = FramePreprocessor(small)
-        return try SegmentSource(preprocessor: preprocessor, frames: 8,
-                                 options: SegmentOptions(decoderThreads: 1, detectCuts: detectCuts)).segments(path: path)
+        return try SegmentSource(
+            preprocessor: preprocessor, frames: 8,
+            options: SegmentOptions(decoderThreads: 1, detectCuts: detectCuts)
+        ).segments(path: path)
     }
 
     private func assertCuts(_ found: [Double], _ truth: [(time: Double, tolerance: Double)], file: StaticString = #filePath, line: UInt = #line) {
@@ -39,17 +41,21 @@ final class CutDetectionTests: XCTestCase {
 
     private func assertNoStraddle(_ segments: [SegmentRecord], _ cuts: [Double], file: StaticString = #filePath, line: UInt = #line) {
         for s in segments {
-            XCTAssertFalse(cuts.contains { $0 > s.start + 1e-6 && $0 < s.end - 1e-6 }, "\(s.start)-\(s.end) straddles one of \(cuts)",
-                           file: file, line: line)
-            XCTAssertTrue(s.frameTimes.allSatisfy { $0 >= s.start - 0.05 && $0 <= s.end + 0.05 },
-                          "frames of \(s.start)-\(s.end) outside it: \(s.frameTimes)", file: file, line: line)
+            XCTAssertFalse(
+                cuts.contains { $0 > s.start + 1e-6 && $0 < s.end - 1e-6 }, "\(s.start)-\(s.end) straddles one of \(cuts)",
+                file: file, line: line)
+            XCTAssertTrue(
+                s.frameTimes.allSatisfy { $0 >= s.start - 0.05 && $0 <= s.end + 0.05 },
+                "frames of \(s.start)-\(s.end) outside it: \(s.frameTimes)", file: file, line: line)
         }
     }
 
     func testHardCutsAndFadesAreFound() throws {
         // 3 s shots: a hard cut at 3.0, a 1 s cross-fade centred on 5.5, a 1 s fade through black
         // centred on 7.5; 10 s in all.
-        let path = try render("transitions.mp4", """
+        let path = try render(
+            "transitions.mp4",
+            """
             testsrc2=s=160x90:r=25:d=3,\(normal)[a];\
             smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[b];\
             mandelbrot=s=160x90:r=25,trim=duration=3,\(normal)[c];\
@@ -71,7 +77,9 @@ final class CutDetectionTests: XCTestCase {
     func testAShortCrossFadeIntoASmoothGradientIsFound() throws {
         // 0.6 s from colour bars into a smooth gradient, centred on 2.7 s: the gradient's histogram
         // jumps from frame to frame while the picture changes little, which must not hide the fade.
-        let path = try render("gradient-fade.mp4", """
+        let path = try render(
+            "gradient-fade.mp4",
+            """
             smptehdbars=s=160x90:r=25:d=3,noise=alls=10:allf=t:all_seed=7,\(normal)[a];\
             gradients=s=160x90:r=25:d=3:speed=0.00001:nb_colors=2:c0=0x2040a0:c1=0xe0c040:x0=0:y0=0:x1=159:y1=89,\(normal)[b];\
             [a][b]xfade=transition=fade:duration=0.6:offset=2.4,settb=1/25[out]
@@ -85,7 +93,9 @@ final class CutDetectionTests: XCTestCase {
     func testAFlashAPanAndAShakingCameraAreNoCuts() throws {
         // 4 s shots, hard cuts at 4 and 8: a still test card with a two-frame white flash at
         // 1.44 s, a fast pan across a large card, a camera shaking over colour bars.
-        let path = try render("motion.mp4", """
+        let path = try render(
+            "motion.mp4",
+            """
             testsrc2=s=160x90:r=25:d=4,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n\\,36\\,37)',\(normal)[a];\
             testsrc2=s=640x180:r=25:d=4,crop=160:90:x='min(iw-160\\,t*iw/5)':y=45,\(normal)[b];\
             smptebars=s=160x90:r=25:d=4,scale=200:112,crop=160:90:x='20+16*sin(t*19)':y='11+9*cos(t*23)',\(normal)[c];\
@@ -99,7 +109,8 @@ final class CutDetectionTests: XCTestCase {
 
     func testACutJustBeforeTheEndLeavesNoSliver() throws {
         // A cut 0.5 s before the end (under the 1 s minimum segment): the last shot joins the one before.
-        let path = try render("tail.mp4", "testsrc2=s=160x90:r=25:d=4,\(normal)[a];smptebars=s=160x90:r=25:d=0.5,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
+        let path = try render(
+            "tail.mp4", "testsrc2=s=160x90:r=25:d=4,\(normal)[a];smptebars=s=160x90:r=25:d=0.5,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
         let (segments, cuts) = try segments(path)
         XCTAssertEqual(cuts, [])
         XCTAssertEqual(segments.count, 1, "\(segments.map { [$0.start, $0.end] })")
@@ -108,12 +119,14 @@ final class CutDetectionTests: XCTestCase {
     }
 
     func testWithoutDetectionTheWindowsAreFixedAndNoCutsAreRecorded() throws {
-        let path = try render("plain.mp4", "testsrc2=s=160x90:r=25:d=3,\(normal)[a];smptebars=s=160x90:r=25:d=6,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
+        let path = try render(
+            "plain.mp4", "testsrc2=s=160x90:r=25:d=3,\(normal)[a];smptebars=s=160x90:r=25:d=6,\(normal)[b];[a][b]concat=n=2:v=1:a=0[out]")
         let (fixed, none) = try segments(path, detectCuts: false)
         XCTAssertNil(none)
         XCTAssertEqual(fixed.map { [$0.start, $0.end] }, [[0, 4], [4, 9]])
         let (shots, cuts) = try segments(path)
         XCTAssertEqual(try XCTUnwrap(cuts).count, 1)
-        XCTAssertEqual(shots.map { [$0.start, $0.end] }, [[0, 3], [3, 7], [5, 9]], "the second shot planned as a video: a window flush with its end")
+        XCTAssertEqual(
+            shots.map { [$0.start, $0.end] }, [[0, 3], [3, 7], [5, 9]], "the second shot planned as a video: a window flush with its end")
     }
 }

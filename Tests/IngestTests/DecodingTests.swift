@@ -5,7 +5,11 @@ import XCTest
 
 /// Real files made by the ffmpeg tool in several containers and codecs.
 final class DecodingTests: XCTestCase {
-    struct Format { let name: String; let ext: String; let codec: [String] }
+    struct Format {
+        let name: String
+        let ext: String
+        let codec: [String]
+    }
     static let formats = [
         Format(name: "h264", ext: "mp4", codec: ["-c:v", "libx264", "-pix_fmt", "yuv420p"]),
         Format(name: "hevc", ext: "mkv", codec: ["-c:v", "libx265", "-pix_fmt", "yuv420p", "-x265-params", "log-level=error"]),
@@ -49,8 +53,10 @@ final class DecodingTests: XCTestCase {
     /// wanted frames gives the same frames and times, and pixels close to exact decoding.
     func testDecodingThreadsAreExactAndTheLoopFilterShortcutStaysClose() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("busy.mp4").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=6", "-c:v", "libx264", "-preset", "veryfast",
-                    "-g", "250", "-pix_fmt", "yuv420p", path])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=6", "-c:v", "libx264", "-preset", "veryfast",
+            "-g", "250", "-pix_fmt", "yuv420p", path,
+        ])
         let times = [0.5, 2.25, 4.05, 5.9]
         let exact = try VideoDecoder(path: path).sample(times: times)
         let threaded = try VideoDecoder(path: path, threads: 2).sample(times: times)
@@ -75,8 +81,10 @@ final class DecodingTests: XCTestCase {
     /// frames returned are the same, bit for bit, and fewer frames are decoded.
     func testDroppingUnneededFramesIsExact() throws {
         let dir = try temporaryDirectory(self)
-        for (name, codec) in [("h264.mp4", ["-c:v", "libx264", "-preset", "veryfast"]),
-                              ("hevc.mkv", ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=4"])] {
+        for (name, codec) in [
+            ("h264.mp4", ["-c:v", "libx264", "-preset", "veryfast"]),
+            ("hevc.mkv", ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:bframes=4"]),
+        ] {
             let path = dir.appendingPathComponent(name).path
             try ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=9"] + codec + ["-g", "250", "-pix_fmt", "yuv420p", path])
             let plan = SegmentPlan(duration: 9, frames: 8)
@@ -103,8 +111,10 @@ final class DecodingTests: XCTestCase {
         let plain = dir.appendingPathComponent("plain.mp4").path
         let rotated = dir.appendingPathComponent("rotated.mp4").path
         // A 160x96 frame with a white bar at the left; the phone-style tag turns it upright.
-        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=160x96:r=5:d=1", "-vf", "drawbox=x=0:y=0:w=20:h=ih:color=white:t=fill",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", plain])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "color=c=black:s=160x96:r=5:d=1", "-vf", "drawbox=x=0:y=0:w=20:h=ih:color=white:t=fill",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", plain,
+        ])
         try ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
         let decoder = try VideoDecoder(path: rotated)
         XCTAssertEqual(decoder.info.rotation, 270)
@@ -122,9 +132,11 @@ final class DecodingTests: XCTestCase {
     func testVariableFrameRateTimesComeFromTimestamps() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("vfr.mkv").path
         // Frames at 0, 0.1, 0.2, then a 1 s gap, then 10 fps again.
-        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=3",
-                    "-vf", "select='not(between(n,3,12))',setpts='if(lt(N,3),N/10,(N+10)/10)/TB'",
-                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=3",
+            "-vf", "select='not(between(n,3,12))',setpts='if(lt(N,3),N/10,(N+10)/10)/TB'",
+            "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
+        ])
         let decoder = try VideoDecoder(path: path)
         var times: [Double] = []
         while let t = try decoder.skipFrame() { times.append(t) }
@@ -136,8 +148,10 @@ final class DecodingTests: XCTestCase {
     func testNonZeroStartTimeIsMeasuredFromTheFileStart() throws {
         let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("offset.ts").path
-        try ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-output_ts_offset", "5", path])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            "-output_ts_offset", "5", path,
+        ])
         let decoder = try VideoDecoder(path: path)
         let first = try XCTUnwrap(try decoder.skipFrame())
         XCTAssertEqual(first, 0, accuracy: 0.05)
@@ -159,9 +173,11 @@ final class DecodingTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         for (range, flag) in [("tv", "tv"), ("pc", "pc")] {
             let path = dir.appendingPathComponent("red-709-\(range).mp4").path
-            try ffmpeg(["-f", "lavfi", "-i", "color=c=0xFF0000:s=64x64:d=1", "-vf", "scale=out_color_matrix=bt709:out_range=\(range)",
-                        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", flag,
-                        "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+            try ffmpeg([
+                "-f", "lavfi", "-i", "color=c=0xFF0000:s=64x64:d=1", "-vf", "scale=out_color_matrix=bt709:out_range=\(range)",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", flag,
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", path,
+            ])
             let frame = try XCTUnwrap(try VideoDecoder(path: path).nextFrame())
             let i = (32 * frame.image.width + 32) * 3
             let rgb = Array(frame.image.pixels[i..<(i + 3)]).map(Int.init)

@@ -1,9 +1,9 @@
 import Foundation
 import Ingest
 import Tensor
-import XCLIP
-import VideoIndex
 import TestSupport
+import VideoIndex
+import XCLIP
 import XCTest
 
 /// Each bad input is a per-file error naming the path and the reason; the run goes on.
@@ -16,8 +16,9 @@ final class FailureTests: XCTestCase {
         config.shortestEdge = 64
         config.cropHeight = 64
         config.cropWidth = 64
-        return try IngestPipeline(model: try XCLIPModel(directory: Self.tinyModel), preprocessor: FramePreprocessor(config),
-                                  options: .init(segments: SegmentOptions(length: 2, stride: 2)))
+        return try IngestPipeline(
+            model: try XCLIPModel(directory: Self.tinyModel), preprocessor: FramePreprocessor(config),
+            options: .init(segments: SegmentOptions(length: 2, stride: 2)))
     }
 
     /// Runs the pipeline; returns per path the error reason, or the finished video.
@@ -25,8 +26,8 @@ final class FailureTests: XCTestCase {
         var failed: [String: String] = [:], finished: [String: IngestPipeline.EncodedVideo] = [:]
         try pipeline().run(paths: paths) { event in
             switch event {
-            case let .failed(error): failed[error.path] = error.reason
-            case let .finished(video): finished[video.path] = video
+            case .failed(let error): failed[error.path] = error.reason
+            case .finished(let video): finished[video.path] = video
             default: break
             }
         }
@@ -49,8 +50,10 @@ final class FailureTests: XCTestCase {
             .write(to: URL(fileURLWithPath: path("huge.y4m")))
         let vanished = path("vanished.mp4")
 
-        let (failed, finished) = try run([path("text.mp4"), path("audio.m4a"), good, path("empty.mp4"), path("truncated.mp4"),
-                                          path("huge.y4m"), vanished])
+        let (failed, finished) = try run([
+            path("text.mp4"), path("audio.m4a"), good, path("empty.mp4"), path("truncated.mp4"),
+            path("huge.y4m"), vanished,
+        ])
         XCTAssertEqual(Set(finished.keys), [good], "the good file is indexed between the bad ones")
         XCTAssertEqual(finished[good]?.segments.count, 2)
         XCTAssertTrue(failed[path("text.mp4")]?.contains("not a video") == true, "\(failed)")
@@ -87,7 +90,7 @@ struct SeededGarbage {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt8 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return UInt8(truncatingIfNeeded: state >> 33)
     }
 }
@@ -101,8 +104,10 @@ extension FailureTests {
         // whole index at the front (faststart).
         let mkv = dir.appendingPathComponent("long.mkv").path, mp4 = dir.appendingPathComponent("long.mp4").path
         try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=40", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", mkv])
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=40", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p",
-                    "-movflags", "+faststart", mp4])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=40", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", mp4,
+        ])
         var paths: [String] = []
         for source in [mkv, mp4] {
             let whole = try Data(contentsOf: URL(fileURLWithPath: source))
@@ -139,8 +144,10 @@ extension FailureTests {
     func testCoverArtIsNotAVideo() throws {
         let dir = try temporaryDirectory(self)
         let song = dir.appendingPathComponent("song.m4a").path
-        try ffmpeg(["-f", "lavfi", "-i", "sine=d=10", "-f", "lavfi", "-i", "color=red:s=64x64:d=1", "-map", "0", "-map", "1",
-                    "-c:a", "aac", "-c:v", "mjpeg", "-frames:v", "1", "-disposition:v", "attached_pic", song])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "sine=d=10", "-f", "lavfi", "-i", "color=red:s=64x64:d=1", "-map", "0", "-map", "1",
+            "-c:a", "aac", "-c:v", "mjpeg", "-frames:v", "1", "-disposition:v", "attached_pic", song,
+        ])
         let (failed, finished) = try run([song])
         XCTAssertTrue(finished.isEmpty)
         XCTAssertEqual(failed[song], "no video stream (only cover art, which is not a video)")
@@ -185,8 +192,10 @@ extension FailureTests {
     func testVideoShorterThanItsAudioIsNotTruncated() throws {
         let dir = try temporaryDirectory(self)
         let path = dir.appendingPathComponent("long-audio.mkv").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=4", "-f", "lavfi", "-i", "sine=d=10",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", path])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=96x64:r=10:d=4", "-f", "lavfi", "-i", "sine=d=10",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", path,
+        ])
         let (failed, finished) = try run([path])
         XCTAssertTrue(failed.isEmpty, "\(failed)")
         let video = try XCTUnwrap(finished[path])

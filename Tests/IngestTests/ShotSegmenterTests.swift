@@ -1,13 +1,16 @@
-@testable import Ingest
 import XCTest
+
+@testable import Ingest
 
 /// Segments planned around cuts: no window straddles one, a short shot is one shorter window, a
 /// sliver is never a segment, and without cuts the windows are the fixed plan's.
 final class ShotSegmenterTests: XCTestCase {
     /// Feeds a segmenter samples (their own times) up to `duration`, reporting each cut once the
     /// samples have passed it by `delay` (as the detector does), settling as the decoder goes.
-    private func plan(duration: Double, cuts: [Double], length: Double = 4, stride: Double = 4, frames: Int = 8,
-                      minimumLength: Double = 1, delay: Double = 1.75) -> (windows: [ShotSegmenter<Double>.Window], kept: [Double]) {
+    private func plan(
+        duration: Double, cuts: [Double], length: Double = 4, stride: Double = 4, frames: Int = 8,
+        minimumLength: Double = 1, delay: Double = 1.75
+    ) -> (windows: [ShotSegmenter<Double>.Window], kept: [Double]) {
         var segmenter = ShotSegmenter<Double>(length: length, stride: stride, frames: frames, minimumLength: minimumLength)
         var windows: [ShotSegmenter<Double>.Window] = []
         var pending = cuts

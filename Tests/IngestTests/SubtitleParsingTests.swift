@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VideoIndex
 import XCTest
+
 @testable import Ingest
 
 /// Every bad-input case of subtitle files costs a cue and a note, never the video: malformed
@@ -10,53 +11,61 @@ import XCTest
 final class SubtitleParsingTests: XCTestCase {
     func testSRTWithMalformedBackwardsNegativeAndOutOfOrderCues() {
         let srt = """
-        1
-        00:00:05,000 --> 00:00:06,500
-        <i>Second</i> line, <font color="#ff0000">red</font> &amp; bold
+            1
+            00:00:05,000 --> 00:00:06,500
+            <i>Second</i> line, <font color="#ff0000">red</font> &amp; bold
 
-        2
-        00:00:01,000 --> 00:00:02,000
-        First line
-        over two rows
+            2
+            00:00:01,000 --> 00:00:02,000
+            First line
+            over two rows
 
-        no time here
+            no time here
 
-        4
-        00:00:03,000 --> 00:00:02,000
-        backwards
+            4
+            00:00:03,000 --> 00:00:02,000
+            backwards
 
-        5
-        -00:00:01,000 --> 00:00:00,500
-        negative
+            5
+            -00:00:01,000 --> 00:00:00,500
+            negative
 
-        6
-        00:00:0x,000 --> 00:00:09,000
-        garbled time
-        """
+            6
+            00:00:0x,000 --> 00:00:09,000
+            garbled time
+            """
         let (cues, notes) = SRTParser.parse(srt.replacingOccurrences(of: "\n", with: "\r\n"))
-        XCTAssertEqual(cues, [.init(start: 1, end: 2, text: "First line over two rows"),
-                              .init(start: 5, end: 6.5, text: "Second line, red & bold")])
-        XCTAssertEqual(notes, ["2 malformed cues skipped (line 10, 20)", "1 cue with a negative time skipped",
-                               "1 cue ending before its start skipped", "cues out of time order: sorted"])
+        XCTAssertEqual(
+            cues,
+            [
+                .init(start: 1, end: 2, text: "First line over two rows"),
+                .init(start: 5, end: 6.5, text: "Second line, red & bold"),
+            ])
+        XCTAssertEqual(
+            notes,
+            [
+                "2 malformed cues skipped (line 10, 20)", "1 cue with a negative time skipped",
+                "1 cue ending before its start skipped", "cues out of time order: sorted",
+            ])
     }
 
     func testWebVTTSkipsNotesAndStylesAndReadsSettingsAndVoices() {
         let vtt = """
-        WEBVTT - a title
+            WEBVTT - a title
 
-        NOTE a comment
-        over lines
+            NOTE a comment
+            over lines
 
-        STYLE
-        ::cue { color: yellow }
+            STYLE
+            ::cue { color: yellow }
 
-        intro
-        00:01.000 --> 00:02.500 align:start position:10%
-        <v Roger>Hello <c.loud>there</c></v>
+            intro
+            00:01.000 --> 00:02.500 align:start position:10%
+            <v Roger>Hello <c.loud>there</c></v>
 
-        01:00:00.000 --> 01:00:01.000
-        <00:00:00.500>an hour <b>in</b>
-        """
+            01:00:00.000 --> 01:00:01.000
+            <00:00:00.500>an hour <b>in</b>
+            """
         let (cues, notes) = WebVTTParser.parse(vtt)
         XCTAssertEqual(cues, [.init(start: 1, end: 2.5, text: "Hello there"), .init(start: 3600, end: 3601, text: "an hour in")])
         XCTAssertEqual(notes, [])
@@ -73,7 +82,8 @@ final class SubtitleParsingTests: XCTestCase {
     func testEncodings() {
         let words = "Café déjà vu — “quoted” €5"
         // Windows-1252 (and Latin-1, its subset here): not UTF-8, read as Windows-1252.
-        let cp1252: [UInt8] = Array("Caf".utf8) + [0xE9] + Array(" d".utf8) + [0xE9] + Array("j".utf8) + [0xE0]
+        let cp1252: [UInt8] =
+            Array("Caf".utf8) + [0xE9] + Array(" d".utf8) + [0xE9] + Array("j".utf8) + [0xE0]
             + Array(" vu ".utf8) + [0x97, 0x20, 0x93] + Array("quoted".utf8) + [0x94, 0x20, 0x80, 0x35]
         XCTAssertEqual(SubtitleText.decode(cp1252).text, words)
         XCTAssertEqual(SubtitleText.decode(cp1252).note, "not UTF-8: read as Windows-1252 (Latin-1)")
@@ -93,7 +103,8 @@ final class SubtitleParsingTests: XCTestCase {
     }
 
     func testWhisperJSON() throws {
-        let json = #"{"text": " Hi. Bye.", "language": "en", "segments": [{"id": 0, "start": 0.0, "end": 1.5, "text": " Hi."},"#
+        let json =
+            #"{"text": " Hi. Bye.", "language": "en", "segments": [{"id": 0, "start": 0.0, "end": 1.5, "text": " Hi."},"#
             + #" {"id": 1, "start": "x", "end": 3, "text": "bad"}, {"id": 2, "start": 2.0, "end": 3.25, "text": " Bye."}]}"#
         let parsed = try XCTUnwrap(WhisperTranscript.parse(Array(json.utf8)))
         XCTAssertEqual(parsed.cues, [.init(start: 0, end: 1.5, text: "Hi."), .init(start: 2, end: 3.25, text: "Bye.")])
@@ -107,7 +118,9 @@ final class SubtitleParsingTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let video = dir.appendingPathComponent("talk.mp4").path
         FileManager.default.createFile(atPath: video, contents: Data("not read here".utf8))
-        func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data(bytes)) }
+        func write(_ name: String, _ bytes: [UInt8]) {
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data(bytes))
+        }
         write("talk.en.srt", Array("1\n00:00:01,000 --> 00:00:02,000\nHello\n".utf8))
         write("talk.de.vtt", [0xFF, 0xFE] + "WEBVTT\n\n00:03.000 --> 00:04.000\nGrüße\n".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
         write("talk.json", Array(#"{"language": "fr", "segments": [{"start": 5, "end": 6, "text": "Bonjour"}]}"#.utf8))

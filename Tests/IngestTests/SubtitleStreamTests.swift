@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VideoIndex
 import XCTest
+
 @testable import Ingest
 
 /// Text subtitle streams inside the container, as FFmpeg muxes them: SubRip and ASS in MKV,
@@ -26,9 +27,11 @@ final class SubtitleStreamTests: XCTestCase {
         Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Bonjour{\\i0}, le monde\\Nencore
         """.write(toFile: ass, atomically: true, encoding: .utf8)
         let video = dir.appendingPathComponent("v.mkv").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x48:r=8:d=4", "-i", srt, "-i", ass, "-map", "0", "-map", "1", "-map", "2",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:s:0", "srt", "-c:s:1", "ass",
-                    "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra", video])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=64x48:r=8:d=4", "-i", srt, "-i", ass, "-map", "0", "-map", "1", "-map", "2",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:s:0", "srt", "-c:s:1", "ass",
+            "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra", video,
+        ])
         let mkv = SubtitleReader.read(video: video)
         XCTAssertEqual(mkv.sources.map(\.format), ["subrip", "ass"])
         XCTAssertEqual(mkv.sources.map(\.language), ["eng", "fra"])
@@ -38,8 +41,10 @@ final class SubtitleStreamTests: XCTestCase {
         XCTAssertEqual(SubtitleReader.notes(mkv), [])
 
         let mp4 = dir.appendingPathComponent("v.mp4").path
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc=s=64x48:r=8:d=4", "-i", srt, "-map", "0", "-map", "1",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:s", "mov_text", "-metadata:s:s:0", "language=deu", mp4])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=64x48:r=8:d=4", "-i", srt, "-map", "0", "-map", "1",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:s", "mov_text", "-metadata:s:s:0", "language=deu", mp4,
+        ])
         let movText = SubtitleReader.read(video: mp4)
         XCTAssertEqual(movText.sources.map(\.format), ["mov_text"])
         XCTAssertEqual(movText.cues.map { movText.language(of: $0) }, ["deu", "deu"])

@@ -1,5 +1,6 @@
-@testable import Ingest
 import XCTest
+
+@testable import Ingest
 
 /// The cheap reduction behind shot-aware thumbnails: the size the thumbnail wants, flat colours
 /// kept exactly, and where things are kept (a half-red, half-blue frame stays so).
@@ -9,7 +10,9 @@ final class ThumbnailSourceTests: XCTestCase {
         for y in 0..<height {
             for x in 0..<width {
                 let (r, g, b) = colour(x, y)
-                pixels[(y * width + x) * 3] = r; pixels[(y * width + x) * 3 + 1] = g; pixels[(y * width + x) * 3 + 2] = b
+                pixels[(y * width + x) * 3] = r
+                pixels[(y * width + x) * 3 + 1] = g
+                pixels[(y * width + x) * 3 + 2] = b
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)

@@ -6,7 +6,12 @@ import XCTest
 final class ThumbnailTests: XCTestCase {
     func testPlainFrameKeepsTheFirstStep() throws {
         var pixels = [UInt8](repeating: 0, count: 1280 * 720 * 3)
-        for y in 0..<720 { for x in 0..<1280 { pixels[(y * 1280 + x) * 3] = UInt8(x / 5); pixels[(y * 1280 + x) * 3 + 2] = UInt8(y / 3) } }
+        for y in 0..<720 {
+            for x in 0..<1280 {
+                pixels[(y * 1280 + x) * 3] = UInt8(x / 5)
+                pixels[(y * 1280 + x) * 3 + 2] = UInt8(y / 3)
+            }
+        }
         let jpeg = ThumbnailEncoder.thumbnail(RGBImage(width: 1280, height: 720, pixels: pixels))
         XCTAssertLessThanOrEqual(jpeg.count, ThumbnailEncoder.budget)
         XCTAssertEqual(try Self.size(jpeg).width, 320)
@@ -16,7 +21,10 @@ final class ThumbnailTests: XCTestCase {
     func testBusyFrameStepsDownUntilItFits() throws {
         var state: UInt32 = 12345
         var pixels = [UInt8](repeating: 0, count: 1280 * 720 * 3)
-        for i in pixels.indices { state = state &* 1_664_525 &+ 1_013_904_223; pixels[i] = UInt8(truncatingIfNeeded: state >> 24) }
+        for i in pixels.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            pixels[i] = UInt8(truncatingIfNeeded: state >> 24)
+        }
         let image = RGBImage(width: 1280, height: 720, pixels: pixels)
         let first = ThumbnailEncoder.jpeg(image)
         XCTAssertGreaterThan(first.count, ThumbnailEncoder.budget, "noise must not fit at the first step")

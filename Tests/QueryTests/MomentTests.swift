@@ -1,13 +1,15 @@
-@testable import Query
 import XCTest
+
+@testable import Query
 
 /// --per-video returns moments: the run around a video's peak within the margin, a second run
 /// above it as a second moment, never the whole video.
 final class MomentTests: XCTestCase {
     private func hits(_ video: UInt64, _ scores: [Float], length: Double = 4) -> [SearchResult] {
         scores.enumerated().map { i, score in
-            SearchResult(path: "/v/\(video).mp4", videoId: video, segmentId: Int64(video) * 100 + Int64(i),
-                         start: Double(i) * length, end: Double(i + 1) * length, score: score, thumbnail: nil)
+            SearchResult(
+                path: "/v/\(video).mp4", videoId: video, segmentId: Int64(video) * 100 + Int64(i),
+                start: Double(i) * length, end: Double(i + 1) * length, score: score, thumbnail: nil)
         }
     }
 

@@ -34,10 +34,11 @@ final class RankingTests: XCTestCase {
         let (model, io, encoded, store) = try fixtureIndex()
         let p = model.embeddingSize, n = model.promptTokenCount
         for v in 0..<2 {
-            let segment = EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: [0.5, 1.5, 2.5, 3.5]),
-                                         embedding: Array(UnsafeBufferPointer(start: encoded.embeddings.row(v), count: p)),
-                                         promptTokens: Array(UnsafeBufferPointer(start: encoded.promptTokens.data + v * n * p, count: n * p)),
-                                         thumbnail: [])
+            let segment = EncodedSegment(
+                segment: SegmentRecord(start: 0, end: 4, frameTimes: [0.5, 1.5, 2.5, 3.5]),
+                embedding: Array(UnsafeBufferPointer(start: encoded.embeddings.row(v), count: p)),
+                promptTokens: Array(UnsafeBufferPointer(start: encoded.promptTokens.data + v * n * p, count: n * p)),
+                thumbnail: [])
             try store.put(video: VideoRecord(path: "/fixture/video\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0), segments: [segment])
         }
         let engine = try SearchEngine(model: model, tokenizer: try CLIPTokenizer(directory: Self.vocabulary), store: store)
@@ -67,10 +68,12 @@ final class RankingTests: XCTestCase {
         let p = model.embeddingSize, n = model.promptTokenCount
         let embedding = Array(UnsafeBufferPointer(start: encoded.embeddings.row(0), count: p))
         let tokens = Array(UnsafeBufferPointer(start: encoded.promptTokens.data, count: n * p))
-        let stored = try store.put(video: VideoRecord(path: "/v.mp4", fingerprint: "f", size: 1, mtime: 0), segments: [
-            EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: []), embedding: embedding, promptTokens: tokens, thumbnail: []),
-            EncodedSegment(segment: SegmentRecord(start: 4, end: 8, frameTimes: []), embedding: embedding, promptTokens: [], thumbnail: []),
-        ])
+        let stored = try store.put(
+            video: VideoRecord(path: "/v.mp4", fingerprint: "f", size: 1, mtime: 0),
+            segments: [
+                EncodedSegment(segment: SegmentRecord(start: 0, end: 4, frameTimes: []), embedding: embedding, promptTokens: tokens, thumbnail: []),
+                EncodedSegment(segment: SegmentRecord(start: 4, end: 8, frameTimes: []), embedding: embedding, promptTokens: [], thumbnail: []),
+            ])
         let text = try model.encodeText(Array(try io.integers("input.input_ids").values.prefix(through: 0)) + [49407])
         let scores = try PromptReranker(model: model).scores(text: text, segments: stored.segmentIds + [999], store: store)
         XCTAssertEqual(scores[1], XCLIPModel.cosine(text, embedding), accuracy: 1e-6)

@@ -1,5 +1,6 @@
-@testable import Server
 import XCTest
+
+@testable import Server
 
 /// Range headers as browsers and tools send them, resolved against a 1000-byte file.
 final class ByteRangeTests: XCTestCase {

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Query
-@testable import Server
 import XCTest
+
+@testable import Server
 
 /// Every error is JSON with a status that says what went wrong; nothing that JSON cannot hold
 /// (a -inf score) ever becomes a `{}` with 200.
@@ -12,7 +13,10 @@ final class JSONErrorTests: XCTestCase {
         var description: String { "LMDB: MDB_CORRUPTED while reading segment 7" }
     }
 
-    private struct Scores: Encodable { var hits: [Hit]; struct Hit: Encodable { var score: Double } }
+    private struct Scores: Encodable {
+        var hits: [Hit]
+        struct Hit: Encodable { var score: Double }
+    }
 
     func testANonFiniteNumberIsA500ThatNamesIt() throws {
         XCTAssertThrowsError(try JSONBody.response(Scores(hits: [.init(score: 0.5), .init(score: -.infinity)]))) { error in
@@ -35,11 +39,13 @@ final class JSONErrorTests: XCTestCase {
         router.get("/query") { _, _ -> Response in throw QueryError.emptyQuery }
         let app = Application(router: router)
         try await app.test(.router) { client in
-            for (path, status, words) in [("/gone", HTTPResponse.Status.gone, "no longer on disk"),
-                                          ("/broken", .internalServerError, "MDB_CORRUPTED"),
-                                          ("/inf", .internalServerError, "score is -inf"),
-                                          ("/query", .badRequest, "the query is empty"),
-                                          ("/no/such/route", .notFound, "no such address")] {
+            for (path, status, words) in [
+                ("/gone", HTTPResponse.Status.gone, "no longer on disk"),
+                ("/broken", .internalServerError, "MDB_CORRUPTED"),
+                ("/inf", .internalServerError, "score is -inf"),
+                ("/query", .badRequest, "the query is empty"),
+                ("/no/such/route", .notFound, "no such address"),
+            ] {
                 try await client.execute(uri: path, method: .get) { response in
                     XCTAssertEqual(response.status, status, path)
                     XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8", path)

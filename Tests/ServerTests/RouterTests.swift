@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Query
-@testable import Server
 import VideoIndex
 import XCLIP
 import XCTest
+
+@testable import Server
 
 /// The server's own router, driven in-process (no socket, no child process): the tiny fixture
 /// model over an index of two videos, one with a subtitle line. The tests that start the real
@@ -15,26 +16,34 @@ final class RouterTests: XCTestCase {
     func makeService(encodeExample: ((String) throws -> [Float])? = nil) throws -> SearchService {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let model = try XCLIPModel(directory: repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny"))
-        let tokenizer = CLIPTokenizer(vocabulary: try BPEVocabulary(gzippedMerges: repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz")))
+        let tokenizer = CLIPTokenizer(
+            vocabulary: try BPEVocabulary(gzippedMerges: repository.appendingPathComponent("Models/xclip-demo/bpe_simple_vocab_16e6.txt.gz")))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let width = model.embeddingSize, tokens = model.promptTokenCount
-        let store = try IndexStore(writingAt: directory, model: ModelIdentity(name: "xclip-tiny", fingerprint: "fixture", dimension: width, promptTokens: tokens))
+        let store = try IndexStore(
+            writingAt: directory, model: ModelIdentity(name: "xclip-tiny", fingerprint: "fixture", dimension: width, promptTokens: tokens))
         var seed: UInt64 = 7
         func random() -> Float {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1
         }
         for (v, line) in [(0, "The harbour at dawn"), (1, nil)] {
             let segments = (0..<3).map { s in
-                EncodedSegment(segment: SegmentRecord(start: Double(s) * 4, end: Double(s + 1) * 4, frameTimes: [Double(s) * 4 + 2]),
-                               embedding: (0..<width).map { _ in random() }, promptTokens: (0..<(width * tokens)).map { _ in random() },
-                               thumbnail: [0xFF, 0xD8, 0xFF, 0xD9])
+                EncodedSegment(
+                    segment: SegmentRecord(start: Double(s) * 4, end: Double(s + 1) * 4, frameTimes: [Double(s) * 4 + 2]),
+                    embedding: (0..<width).map { _ in random() }, promptTokens: (0..<(width * tokens)).map { _ in random() },
+                    thumbnail: [0xFF, 0xD8, 0xFF, 0xD9])
             }
-            let subtitles = line.map { VideoSubtitles(sources: [SubtitleSource(kind: .sidecar, name: "v\(v).en.srt", format: "subrip", language: "en")],
-                                                      cues: [SubtitleCue(start: 5, end: 6, text: $0)]) } ?? VideoSubtitles()
-            try store.put(video: VideoRecord(path: "/footage/v\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0, duration: 12),
-                          segments: segments, subtitles: subtitles)
+            let subtitles =
+                line.map {
+                    VideoSubtitles(
+                        sources: [SubtitleSource(kind: .sidecar, name: "v\(v).en.srt", format: "subrip", language: "en")],
+                        cues: [SubtitleCue(start: 5, end: 6, text: $0)])
+                } ?? VideoSubtitles()
+            try store.put(
+                video: VideoRecord(path: "/footage/v\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0, duration: 12),
+                segments: segments, subtitles: subtitles)
         }
         return SearchService(engine: try SearchEngine(model: model, tokenizer: tokenizer, store: store), encodeExample: encodeExample)
     }
@@ -124,16 +133,26 @@ final class RouterTests: XCTestCase {
         final class Counter: @unchecked Sendable {
             private let lock = NSLock()
             private var value = 0
-            func add() { lock.lock(); value += 1; lock.unlock() }
-            var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+            func add() {
+                lock.lock()
+                value += 1
+                lock.unlock()
+            }
+            var count: Int {
+                lock.lock()
+                defer { lock.unlock() }
+                return value
+            }
         }
         let finished = Counter()
         try await app.test(.router) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<3 {
                     group.addTask {
-                        try await client.execute(uri: "/api/search/example?k=2", method: .post, headers: [.contentType: "image/jpeg"],
-                                                 body: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xD9])) { response in
+                        try await client.execute(
+                            uri: "/api/search/example?k=2", method: .post, headers: [.contentType: "image/jpeg"],
+                            body: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xD9])
+                        ) { response in
                             XCTAssertEqual(response.status, .ok)
                         }
                         finished.add()

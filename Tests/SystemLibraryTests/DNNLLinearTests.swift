@@ -21,7 +21,10 @@ final class DNNLLinearTests: XCTestCase {
         let before = ProductEngine.current, released = ProductEngine.releasesPlainWeights
         ProductEngine.current = engine
         ProductEngine.releasesPlainWeights = releasing
-        defer { ProductEngine.current = before; ProductEngine.releasesPlainWeights = released }
+        defer {
+            ProductEngine.current = before
+            ProductEngine.releasesPlainWeights = released
+        }
         try body()
     }
 

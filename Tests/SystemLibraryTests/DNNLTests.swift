@@ -9,7 +9,12 @@ import XCTest
 final class DNNLTests: XCTestCase {
     private func reference(_ a: [Float], _ b: [Float], m: Int, k: Int, n: Int) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)
-        for i in 0..<m { for p in 0..<k { let x = Double(a[i * k + p]); for j in 0..<n { c[i * n + j] += x * Double(b[p * n + j]) } } }
+        for i in 0..<m {
+            for p in 0..<k {
+                let x = Double(a[i * k + p])
+                for j in 0..<n { c[i * n + j] += x * Double(b[p * n + j]) }
+            }
+        }
         return c
     }
 
@@ -59,7 +64,9 @@ final class DNNLTests: XCTestCase {
             var dot = 0.0, nx = 0.0, ny = 0.0
             for j in 0..<n {
                 let x = Double(c[row * n + j]), y = expected[row * n + j]
-                dot += x * y; nx += x * x; ny += y * y
+                dot += x * y
+                nx += x * x
+                ny += y * y
             }
             let cosine = dot / (nx.squareRoot() * ny.squareRoot())
             XCTAssertTrue(cosine >= 0.999, "row \(row): cosine \(cosine)")  // NaN fails too

@@ -1,6 +1,6 @@
 import Tensor
-import VideoIndex
 import TestSupport
+import VideoIndex
 import XCTest
 
 final class FAISSTests: XCTestCase {

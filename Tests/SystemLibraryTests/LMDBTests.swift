@@ -1,5 +1,5 @@
-import VideoIndex
 import TestSupport
+import VideoIndex
 import XCTest
 
 final class LMDBTests: XCTestCase {
@@ -12,11 +12,12 @@ final class LMDBTests: XCTestCase {
         XCTAssertEqual(try env.read { try $0.get(Array("key".utf8), in: "things") }, Array("value".utf8))
 
         struct Abort: Error {}
-        XCTAssertThrowsError(try env.write { txn in
-            try txn.put(Array("other".utf8), for: Array("key2".utf8), in: "things")
-            try txn.put(Array("changed".utf8), for: Array("key".utf8), in: "things")
-            throw Abort()
-        })
+        XCTAssertThrowsError(
+            try env.write { txn in
+                try txn.put(Array("other".utf8), for: Array("key2".utf8), in: "things")
+                try txn.put(Array("changed".utf8), for: Array("key".utf8), in: "things")
+                throw Abort()
+            })
         try env.read { txn in
             XCTAssertNil(try txn.get(Array("key2".utf8), in: "things"))
             XCTAssertEqual(try txn.get(Array("key".utf8), in: "things"), Array("value".utf8))

@@ -14,8 +14,9 @@ final class OpenBLASTests: XCTestCase {
         let a = rng.tensor([m, k]), bT = rng.tensor([n, k]), c0 = rng.tensor([m, n])
         for (beta, transB) in [(Float(0), true), (Float(1), true)] {
             let c = c0.reshaped([m, n])
-            BLAS.gemm(transposeB: transB, m: m, n: n, k: k, a: a.data, lda: k, b: bT.data, ldb: k,
-                      beta: beta, c: c.data, ldc: n)
+            BLAS.gemm(
+                transposeB: transB, m: m, n: n, k: k, a: a.data, lda: k, b: bT.data, ldb: k,
+                beta: beta, c: c.data, ldc: n)
             for i in 0..<m {
                 for j in 0..<n {
                     var s: Double = beta == 0 ? 0 : Double(c0[i * n + j])
@@ -52,17 +53,18 @@ final class OpenBLASTests: XCTestCase {
                 let a = rng.tensor([m * k]), b = rng.tensor([k * n]), c0 = rng.tensor([m, n])
                 let lda = ta ? m : k, ldb = tb ? k : n
                 let expected = c0.reshaped([m, n]), actual = c0.reshaped([m, n])
-                BLAS.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
-                          b: b.data, ldb: ldb, beta: 1, c: expected.data, ldc: n)
-                BLAS.parallelGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
-                                  b: b.data, ldb: ldb, beta: 1, c: actual.data, ldc: n)
+                BLAS.gemm(
+                    transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
+                    b: b.data, ldb: ldb, beta: 1, c: expected.data, ldc: n)
+                BLAS.parallelGemm(
+                    transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.data, lda: lda,
+                    b: b.data, ldb: ldb, beta: 1, c: actual.data, ldc: n)
                 let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
                 XCTAssertLessThan(worst, 1e-4, "\(m)x\(n)x\(k) transposes \(ta) \(tb)")
             }
         }
     }
 }
-
 
 final class FastMathTests: XCTestCase {
     func testFastExpMatchesLibm() {

@@ -40,14 +40,16 @@ final class CLIPParityTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-gelu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixture.appendingPathComponent("config.json"))) as? [String: Any])
+        var config = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixture.appendingPathComponent("config.json"))) as? [String: Any])
         for tower in ["vision_config", "text_config"] {
             var fields = try XCTUnwrap(config[tower] as? [String: Any])
             fields["hidden_act"] = "gelu"
             config[tower] = fields
         }
         try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
-        try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        try FileManager.default.copyItem(
+            at: Self.fixture.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
         let reference = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("io-gelu.safetensors").path)
         for result in try ReferenceCheck.run(model: try XCLIPModel(directory: dir), reference: reference) {
             XCTAssertNil(result.problem, "\(result.name): \(result.problem ?? "")")

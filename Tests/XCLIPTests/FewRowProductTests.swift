@@ -14,16 +14,19 @@ final class FewRowProductTests: XCTestCase {
                     let start = rng.tensor([rows, outFeatures])
                     let expected = Tensor(shape: [rows, outFeatures])
                     expected.data.update(from: start.data, count: start.count)
-                    BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                              a: input.data, lda: inFeatures, b: weight.data, ldb: inFeatures,
-                              beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
+                    BLAS.gemm(
+                        transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                        a: input.data, lda: inFeatures, b: weight.data, ldb: inFeatures,
+                        beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
                     let actual = Tensor(shape: [rows, outFeatures])
                     actual.data.update(from: start.data, count: start.count)
-                    FewRowProduct.apply(input.data, rows: rows, inFeatures: inFeatures, weight: weight.data,
-                                        outFeatures: outFeatures, into: actual.data, accumulate: accumulate)
+                    FewRowProduct.apply(
+                        input.data, rows: rows, inFeatures: inFeatures, weight: weight.data,
+                        outFeatures: outFeatures, into: actual.data, accumulate: accumulate)
                     let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
-                    XCTAssertLessThan(worst, 1e-4 * Float(inFeatures).squareRoot(),
-                                      "rows \(rows), \(inFeatures) -> \(outFeatures), accumulate \(accumulate)")
+                    XCTAssertLessThan(
+                        worst, 1e-4 * Float(inFeatures).squareRoot(),
+                        "rows \(rows), \(inFeatures) -> \(outFeatures), accumulate \(accumulate)")
                 }
             }
         }

@@ -16,13 +16,24 @@ final class FoldedPromptTests: XCTestCase {
     /// a width (40) past the kernels' 32-lane blocks.
     func testFoldedFormEqualsPlainFormAtOddShapes() throws {
         var config = XCLIPConfiguration()
-        config.vision.hiddenSize = 32; config.vision.intermediateSize = 64; config.vision.numHiddenLayers = 1
-        config.vision.numAttentionHeads = 2; config.vision.imageSize = 48; config.vision.patchSize = 16
-        config.vision.numFrames = 2; config.vision.mitHiddenSize = 40; config.vision.mitIntermediateSize = 80
+        config.vision.hiddenSize = 32
+        config.vision.intermediateSize = 64
+        config.vision.numHiddenLayers = 1
+        config.vision.numAttentionHeads = 2
+        config.vision.imageSize = 48
+        config.vision.patchSize = 16
+        config.vision.numFrames = 2
+        config.vision.mitHiddenSize = 40
+        config.vision.mitIntermediateSize = 80
         config.vision.mitNumAttentionHeads = 2
-        config.text.vocabSize = 100; config.text.hiddenSize = 32; config.text.intermediateSize = 64
-        config.text.numHiddenLayers = 1; config.text.numAttentionHeads = 2; config.text.maxPositionEmbeddings = 16
-        config.projectionDim = 40; config.promptNumAttentionHeads = 5
+        config.text.vocabSize = 100
+        config.text.hiddenSize = 32
+        config.text.intermediateSize = 64
+        config.text.numHiddenLayers = 1
+        config.text.numAttentionHeads = 2
+        config.text.maxPositionEmbeddings = 16
+        config.projectionDim = 40
+        config.promptNumAttentionHeads = 5
         let model = try XCLIPModel(configuration: config, source: RandomTensorSource(seed: 8, scale: 0.3))
         XCTAssertEqual(model.promptTokenCount, 9)
         try assertFoldedEqualsPlain(model)
@@ -51,7 +62,8 @@ final class FoldedPromptTests: XCTestCase {
                 let row = Array(UnsafeBufferPointer(start: all.row(c), count: p))
                 XCTAssert(row.allSatisfy(\.isFinite), "\(engine) video \(c): not finite")
                 XCTAssertEqual(row, Array(UnsafeBufferPointer(start: alone.data, count: p)), "\(engine) video \(c): among 40 and alone")
-                XCTAssertEqual(row, Array(UnsafeBufferPointer(start: backwards.row(videos - 1 - c), count: p)), "\(engine) video \(c): in reverse order")
+                XCTAssertEqual(
+                    row, Array(UnsafeBufferPointer(start: backwards.row(videos - 1 - c), count: p)), "\(engine) video \(c): in reverse order")
                 if (3..<24).contains(c) {
                     XCTAssertEqual(row, Array(UnsafeBufferPointer(start: some.row(c - 3), count: p)), "\(engine) video \(c): among 21")
                 }

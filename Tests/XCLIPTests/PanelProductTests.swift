@@ -25,22 +25,25 @@ final class PanelProductTests: XCTestCase {
                         let expected = Tensor(shape: [rows, outFeatures]), actual = Tensor(shape: [rows, outFeatures])
                         expected.data.update(from: start.data, count: start.count)
                         actual.data.update(from: start.data, count: start.count)
-                        BLAS.gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                                  a: input.data, lda: inFeatures, b: values.data, ldb: inFeatures,
-                                  beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
+                        BLAS.gemm(
+                            transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                            a: input.data, lda: inFeatures, b: values.data, ldb: inFeatures,
+                            beta: accumulate ? 1 : 0, c: expected.data, ldc: outFeatures)
                         let other = Tensor(shape: [rows, outFeatures])
                         other.data.update(from: start.data, count: start.count)
                         PanelProduct.apply(input.data, rows: rows, weight: panels, into: actual.data, accumulate: accumulate)
                         let worst = maxAbsDifference(expected.data, actual.data, count: expected.count)
-                        XCTAssertLessThan(worst, 1e-4 * Float(inFeatures).squareRoot(),
-                                          "rows \(rows), \(inFeatures) -> \(outFeatures), half \(half), accumulate \(accumulate)")
+                        XCTAssertLessThan(
+                            worst, 1e-4 * Float(inFeatures).squareRoot(),
+                            "rows \(rows), \(inFeatures) -> \(outFeatures), half \(half), accumulate \(accumulate)")
                         // The AVX2 and AVX-512 tiles sum each lane in the same order: the same floats.
                         if hasAVX512 {
                             PanelProduct.useAVX512 = false
                             PanelProduct.apply(input.data, rows: rows, weight: panels, into: other.data, accumulate: accumulate)
                             PanelProduct.useAVX512 = true
-                            XCTAssertTrue((0..<other.count).allSatisfy { other.data[$0] == actual.data[$0] },
-                                          "AVX2 and AVX-512 tiles differ: rows \(rows), \(inFeatures) -> \(outFeatures), half \(half)")
+                            XCTAssertTrue(
+                                (0..<other.count).allSatisfy { other.data[$0] == actual.data[$0] },
+                                "AVX2 and AVX-512 tiles differ: rows \(rows), \(inFeatures) -> \(outFeatures), half \(half)")
                         }
                     }
                 }

@@ -75,14 +75,19 @@ final class RunSettingsTests: XCTestCase {
             var seen: [Int] = []
             parallelFor(4) { _ in
                 let here = (ProductEngine.current, Parallel.cores)
-                lock.lock(); seen.append(here.0 == .openblas ? here.1 : -1); lock.unlock()
+                lock.lock()
+                seen.append(here.0 == .openblas ? here.1 : -1)
+                lock.unlock()
             }
             XCTAssertEqual(seen, [1, 1, 1, 1])
             // Another thread meanwhile sees the process's defaults.
             var other: (ProductEngine, Int)?
             let thread = Thread { other = (ProductEngine.current, Parallel.cores) }
             let done = DispatchSemaphore(value: 0)
-            let waiter = Thread { while !thread.isFinished { usleep(1000) }; done.signal() }
+            let waiter = Thread {
+                while !thread.isFinished { usleep(1000) }
+                done.signal()
+            }
             thread.start()
             waiter.start()
             done.wait()

@@ -20,7 +20,7 @@ final class SafeTensorsTests: XCTestCase {
 
     private func assertMalformed(_ path: String, containing text: String, line: UInt = #line) {
         XCTAssertThrowsError(try SafeTensorsFile(path: path), line: line) { error in
-            guard case let ModelError.malformedFile(p, reason) = error else {
+            guard case ModelError.malformedFile(let p, let reason) = error else {
                 return XCTFail("expected malformedFile, got \(error)", line: line)
             }
             XCTAssertEqual(p, path, line: line)
@@ -29,12 +29,15 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testReadsF32F16AndBF16() throws {
-        let f32 = withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian, Array.init)
+        let f32 =
+            withUnsafeBytes(of: Float(1.5).bitPattern.littleEndian, Array.init)
             + withUnsafeBytes(of: Float(-2).bitPattern.littleEndian, Array.init)
         let f16 = withUnsafeBytes(of: HalfFloat.toFloat16(0.25).littleEndian, Array.init)
         let bf16 = withUnsafeBytes(of: UInt16(Float(-3).bitPattern >> 16).littleEndian, Array.init)
-        let path = try file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F16","shape":[1],"data_offsets":[8,10]},"c":{"dtype":"BF16","shape":[],"data_offsets":[10,12]},"__metadata__":{"format":"pt"}}"#,
-                            data: f32 + f16 + bf16)
+        let path = try file(
+            header:
+                #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F16","shape":[1],"data_offsets":[8,10]},"c":{"dtype":"BF16","shape":[],"data_offsets":[10,12]},"__metadata__":{"format":"pt"}}"#,
+            data: f32 + f16 + bf16)
         let st = try SafeTensorsFile(path: path)
         XCTAssertEqual(try st.floatTensor("a").array, [1.5, -2])
         XCTAssertEqual(try st.floatTensor("b").array, [0.25])
@@ -48,8 +51,9 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testHeaderLengthBeyondFile() throws {
-        assertMalformed(try file(withUnsafeBytes(of: UInt64(1 << 40).littleEndian, Array.init) + [0x7b, 0x7d]),
-                        containing: "runs past the end")
+        assertMalformed(
+            try file(withUnsafeBytes(of: UInt64(1 << 40).littleEndian, Array.init) + [0x7b, 0x7d]),
+            containing: "runs past the end")
     }
 
     func testNonJSONHeader() throws {
@@ -57,19 +61,23 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testOffsetsOutOfRange() throws {
-        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0, 0, 0]),
-                        containing: "outside")
+        assertMalformed(
+            try file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0, 0, 0]),
+            containing: "outside")
     }
 
     func testSizeDisagreesWithShape() throws {
-        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
-                        containing: "needs 12 bytes")
+        assertMalformed(
+            try file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+            containing: "needs 12 bytes")
     }
 
     func testOverlappingTensors() throws {
-        assertMalformed(try file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
-                                 data: Array(repeating: 0, count: 12)),
-                        containing: "overlap")
+        assertMalformed(
+            try file(
+                header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                data: Array(repeating: 0, count: 12)),
+            containing: "overlap")
     }
 
     func testUnknownDTypeNamesTensorAndType() throws {
@@ -104,10 +112,12 @@ final class SafeTensorsTests: XCTestCase {
                 return t
             }
         }
-        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: "mit.position_embedding", reshape: nil))) { error in
+        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: "mit.position_embedding", reshape: nil))) {
+            error in
             XCTAssertEqual(error as? ModelError, .missingTensor(name: "mit.position_embedding", expectedShape: [1, 4, 32]))
         }
-        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: nil, reshape: "visual_projection.weight"))) { error in
+        XCTAssertThrowsError(try XCLIPModel(configuration: config, source: Edited(base: full, drop: nil, reshape: "visual_projection.weight"))) {
+            error in
             XCTAssertEqual(error as? ModelError, .wrongShape(name: "visual_projection.weight", expected: [32, 64], found: [2048]))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import XCLIP
 import XCTest
+
+@testable import XCLIP
 
 /// The tokenizer against the original CLIP SimpleTokenizer's ids.
 final class TokenizerTests: XCTestCase {
@@ -135,8 +136,13 @@ final class TokenizerBoundsTests: XCTestCase {
             var merged: [String] = []
             var i = 0
             while i < symbols.count {
-                if i + 1 < symbols.count, symbols[i] == left, symbols[i + 1] == right { merged.append(left + right); i += 2 }
-                else { merged.append(symbols[i]); i += 1 }
+                if i + 1 < symbols.count, symbols[i] == left, symbols[i + 1] == right {
+                    merged.append(left + right)
+                    i += 2
+                } else {
+                    merged.append(symbols[i])
+                    i += 1
+                }
             }
             symbols = merged
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
-@testable import XCLIP
 import XCTest
+
+@testable import XCLIP
 
 /// pytorch_model.bin files written by torch's own `torch.save` (Tools/torch_save_fixtures.py):
 /// every float tensor equals what torch held, in f32, f16 and bf16, views of a shared storage
@@ -99,8 +100,9 @@ final class TorchCheckpointTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vidsearch-torch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        XCTAssertEqual(XCLIPModel.weightsFile(in: dir), .safetensors(dir.appendingPathComponent("model.safetensors").path),
-                       "with neither, the error names model.safetensors")
+        XCTAssertEqual(
+            XCLIPModel.weightsFile(in: dir), .safetensors(dir.appendingPathComponent("model.safetensors").path),
+            "with neither, the error names model.safetensors")
         try Data().write(to: dir.appendingPathComponent("pytorch_model.bin"))
         XCTAssertEqual(XCLIPModel.weightsFile(in: dir), .torch(dir.appendingPathComponent("pytorch_model.bin").path))
         try Data().write(to: dir.appendingPathComponent("model.safetensors"))

@@ -7,10 +7,12 @@ import Tensor
 /// column slices of one fused [rows, 3C] buffer); sequence s owns query and output rows
 /// s*queryCount ..< (s+1)*queryCount and key rows s*keyCount ..< (s+1)*keyCount; head h owns
 /// channels h*d ..< (h+1)*d. The (sequence, head) pairs are independent and shared out over the cores.
-func attend(queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
-            keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, keyStride: Int, keyCount: Int,
-            sequences: Int = 1, heads: Int, headDim: Int, causal: Bool,
-            output: UnsafeMutablePointer<Float>, outputStride: Int) {
+func attend(
+    queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
+    keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, keyStride: Int, keyCount: Int,
+    sequences: Int = 1, heads: Int, headDim: Int, causal: Bool,
+    output: UnsafeMutablePointer<Float>, outputStride: Int
+) {
     let scale = 1 / Float(headDim).squareRoot()
     let pairs = sequences * heads
     let work = pairs * queryCount * keyCount * headDim
@@ -25,11 +27,13 @@ func attend(queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
             let ks = k + s * keyCount * keyStride + offset, vs = v + s * keyCount * keyStride + offset
             let out = output + s * queryCount * outputStride + offset
             if own {
-                vs_attention_scores64(qs, Int64(queryStride), Int64(queryCount), ks, Int64(keyStride), Int64(keyCount),
-                                      scale, scores.data, transposed.data)
+                vs_attention_scores64(
+                    qs, Int64(queryStride), Int64(queryCount), ks, Int64(keyStride), Int64(keyCount),
+                    scale, scores.data, transposed.data)
             } else {
-                BLAS.gemm(transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
-                          a: qs, lda: queryStride, b: ks, ldb: keyStride, c: scores.data, ldc: keyCount)
+                BLAS.gemm(
+                    transposeB: true, m: queryCount, n: keyCount, k: headDim, alpha: scale,
+                    a: qs, lda: queryStride, b: ks, ldb: keyStride, c: scores.data, ldc: keyCount)
             }
             if causal {
                 for i in 0..<queryCount where i + 1 < keyCount {
@@ -40,8 +44,9 @@ func attend(queries q: UnsafePointer<Float>, queryStride: Int, queryCount: Int,
             if own {
                 vs_attention_values64(scores.data, Int64(queryCount), Int64(keyCount), vs, Int64(keyStride), out, Int64(outputStride))
             } else {
-                BLAS.gemm(m: queryCount, n: headDim, k: keyCount, a: scores.data, lda: keyCount, b: vs, ldb: keyStride,
-                          c: out, ldc: outputStride)
+                BLAS.gemm(
+                    m: queryCount, n: headDim, k: keyCount, a: scores.data, lda: keyCount, b: vs, ldb: keyStride,
+                    c: out, ldc: outputStride)
             }
         }
     }
@@ -62,16 +67,19 @@ struct SelfAttention {
     var width: Int { out.outFeatures }
 
     /// residual[s*L + i] += Attention(x)[s*L + i] for `sequences` independent sequences of `length` rows.
-    func apply(_ x: UnsafePointer<Float>, sequences: Int, length: Int, causal: Bool = false,
-               addingTo residual: UnsafeMutablePointer<Float>) {
+    func apply(
+        _ x: UnsafePointer<Float>, sequences: Int, length: Int, causal: Bool = false,
+        addingTo residual: UnsafeMutablePointer<Float>
+    ) {
         let c = width, rows = sequences * length
         let projected = Tensor(uninitialized: [rows, 3 * c])
         qkv.apply(x, rows: rows, into: projected.data)
         let context = Tensor(uninitialized: [rows, c])
-        attend(queries: projected.data, queryStride: 3 * c, queryCount: length,
-               keys: projected.data + c, values: projected.data + 2 * c, keyStride: 3 * c, keyCount: length,
-               sequences: sequences, heads: heads, headDim: c / heads, causal: causal,
-               output: context.data, outputStride: c)
+        attend(
+            queries: projected.data, queryStride: 3 * c, queryCount: length,
+            keys: projected.data + c, values: projected.data + 2 * c, keyStride: 3 * c, keyCount: length,
+            sequences: sequences, heads: heads, headDim: c / heads, causal: causal,
+            output: context.data, outputStride: c)
         out.apply(context.data, rows: rows, into: residual, accumulate: true)
     }
 }

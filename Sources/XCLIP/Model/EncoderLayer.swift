@@ -9,8 +9,10 @@ struct EncoderLayer {
     let mlp: MLP
 
     /// `compact`: weights packed in panels for few-row products, f16 where stored so (the text tower, see Linear).
-    init(_ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float,
-         activation: String = "quick_gelu", compact: Bool = false) throws {
+    init(
+        _ weights: WeightStore, _ prefix: String, width: Int, hidden: Int, heads: Int, epsilon: Float,
+        activation: String = "quick_gelu", compact: Bool = false
+    ) throws {
         layerNorm1 = try weights.layerNorm(prefix + ".layer_norm1", width: width, epsilon: epsilon)
         attention = try SelfAttention(weights, prefix + ".self_attn", width: width, heads: heads, compact: compact)
         layerNorm2 = try weights.layerNorm(prefix + ".layer_norm2", width: width, epsilon: epsilon)

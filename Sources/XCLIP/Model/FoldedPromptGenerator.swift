@@ -64,8 +64,9 @@ extension PromptGenerator {
             // These products and the ones below are our own kernels, whose every row is computed
             // alike whatever the others are (sgemm's rows are not: its tiles round differently).
             acrossHeads(heads) { h in
-                weightedSum(q.data + h * d, rows: rows, weightStride: w, vectors: layer.key.weight.data + h * d * w, count: d,
-                            width: w, into: u.data + h * w, outStride: heads * w)
+                weightedSum(
+                    q.data + h * d, rows: rows, weightStride: w, vectors: layer.key.weight.data + h * d * w, count: d,
+                    width: w, into: u.data + h * w, outStride: heads * w)
             }
             let scale = 1 / Float(d).squareRoot()
             for i in 0..<u.count { u.data[i] *= scale }
@@ -75,18 +76,21 @@ extension PromptGenerator {
                     let v = visual.data + c * n * w
                     let uc = u.data + (rows == 1 ? 0 : c) * heads * w
                     // scores[h, j] = u[c, h] . v_j / sqrt(d): the few-row product with the video's tokens as the "weights".
-                    FewRowProduct.serial(uc, rows: heads, inFeatures: w, weight: v, outFeatures: n,
-                                         into: scores.data, accumulate: false)
+                    FewRowProduct.serial(
+                        uc, rows: heads, inFeatures: w, weight: v, outFeatures: n,
+                        into: scores.data, accumulate: false)
                     softmaxRows(scores.data, rows: heads, columns: n)
-                    weightedSum(scores.data, rows: heads, weightStride: n, vectors: v, count: n, width: w,
-                                into: pooled.data + c * w, outStride: count * w)
+                    weightedSum(
+                        scores.data, rows: heads, weightStride: n, vectors: v, count: n, width: w,
+                        into: pooled.data + c * w, outStride: count * w)
                 }
             }
             // context[c, h-chunk] = pooled[h, c] (1 x w) times Wv[h rows]^T (w x d), every video at once per head.
             let perHead = Tensor(uninitialized: [heads, count, d])
             acrossHeads(heads) { h in
-                FewRowProduct.serial(pooled.data + h * count * w, rows: count, inFeatures: w, weight: layer.value.weight.data + h * d * w,
-                                     outFeatures: d, into: perHead.data + h * count * d, accumulate: false)
+                FewRowProduct.serial(
+                    pooled.data + h * count * w, rows: count, inFeatures: w, weight: layer.value.weight.data + h * d * w,
+                    outFeatures: d, into: perHead.data + h * count * d, accumulate: false)
             }
             for h in 0..<heads {
                 for c in 0..<count { (context.data + c * w + h * d).update(from: perHead.data + (h * count + c) * d, count: d) }
@@ -116,8 +120,10 @@ private func acrossHeads(_ heads: Int, _ body: (Int) -> Void) {
 /// `count` vectors of `width` floats, the output rows `outStride` apart: two rows and 32 output
 /// lanes at a time, so each vector block loaded serves both rows (eight accumulators, four loads
 /// and two broadcasts per eight multiply-adds). Each row's sums are the same whatever the others.
-private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, weightStride: Int, vectors: UnsafePointer<Float>, count: Int,
-                         width: Int, into out: UnsafeMutablePointer<Float>, outStride: Int) {
+private func weightedSum(
+    _ weights: UnsafePointer<Float>, rows: Int, weightStride: Int, vectors: UnsafePointer<Float>, count: Int,
+    width: Int, into out: UnsafeMutablePointer<Float>, outStride: Int
+) {
     typealias V = SIMD8<Float>
     let raw = UnsafeRawPointer(vectors), target = UnsafeMutableRawPointer(out)
     let blocks = width / 32
@@ -134,10 +140,14 @@ private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, weightStrid
                 let v2 = raw.loadUnaligned(fromByteOffset: base + 64, as: V.self)
                 let v3 = raw.loadUnaligned(fromByteOffset: base + 96, as: V.self)
                 let s = V(repeating: p[j]), t = V(repeating: q[j])
-                a0 = a0.addingProduct(s, v0); a1 = a1.addingProduct(s, v1)
-                a2 = a2.addingProduct(s, v2); a3 = a3.addingProduct(s, v3)
-                c0 = c0.addingProduct(t, v0); c1 = c1.addingProduct(t, v1)
-                c2 = c2.addingProduct(t, v2); c3 = c3.addingProduct(t, v3)
+                a0 = a0.addingProduct(s, v0)
+                a1 = a1.addingProduct(s, v1)
+                a2 = a2.addingProduct(s, v2)
+                a3 = a3.addingProduct(s, v3)
+                c0 = c0.addingProduct(t, v0)
+                c1 = c1.addingProduct(t, v1)
+                c2 = c2.addingProduct(t, v2)
+                c3 = c3.addingProduct(t, v3)
             }
             target.storeBytes(of: a0, toByteOffset: o + b * 128, as: V.self)
             target.storeBytes(of: a1, toByteOffset: o + b * 128 + 32, as: V.self)
@@ -152,7 +162,10 @@ private func weightedSum(_ weights: UnsafePointer<Float>, rows: Int, weightStrid
         }
         for i in (blocks * 32)..<width {
             var sum: Float = 0, sum2: Float = 0
-            for j in 0..<count { sum += p[j] * vectors[j * width + i]; sum2 += q[j] * vectors[j * width + i] }
+            for j in 0..<count {
+                sum += p[j] * vectors[j * width + i]
+                sum2 += q[j] * vectors[j * width + i]
+            }
             out[r * outStride + i] = sum
             if r + 1 < rows { out[(r + 1) * outStride + i] = sum2 }
         }

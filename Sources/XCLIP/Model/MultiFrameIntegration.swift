@@ -12,8 +12,9 @@ struct MultiFrameIntegration {
         frames = config.numFrames
         positionEmbedding = try weights.tensor("mit.position_embedding", [1, frames, width])
         layers = try (0..<config.mitNumHiddenLayers).map {
-            try EncoderLayer(weights, "mit.encoder.layers.\($0)", width: width, hidden: config.mitIntermediateSize,
-                             heads: config.mitNumAttentionHeads, epsilon: config.layerNormEps)
+            try EncoderLayer(
+                weights, "mit.encoder.layers.\($0)", width: width, hidden: config.mitIntermediateSize,
+                heads: config.mitNumAttentionHeads, epsilon: config.layerNormEps)
         }
     }
 

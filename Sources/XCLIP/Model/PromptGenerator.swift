@@ -22,8 +22,9 @@ struct PromptGenerator {
             value = try weights.linear(prefix + ".cross_attn.v_proj", in: width, out: width, bias: false)
             proj = try weights.linear(prefix + ".cross_attn.proj", in: width, out: width)
             norm3 = try weights.layerNorm(prefix + ".norm3", width: width, epsilon: 1e-5)
-            mlp = MLP(fc1: try weights.linear(prefix + ".mlp.0", in: width, out: 4 * width),
-                      fc2: try weights.linear(prefix + ".mlp.3", in: 4 * width, out: width))
+            mlp = MLP(
+                fc1: try weights.linear(prefix + ".mlp.0", in: width, out: 4 * width),
+                fc2: try weights.linear(prefix + ".mlp.3", in: 4 * width, out: width))
             self.heads = heads
         }
     }
@@ -57,9 +58,10 @@ struct PromptGenerator {
             layer.query.apply(normed.data, rows: count, into: q.data)
             layer.key.apply(visual.data, rows: tokens, into: k.data)
             layer.value.apply(visual.data, rows: tokens, into: vv.data)
-            attend(queries: q.data, queryStride: w, queryCount: count, keys: k.data, values: vv.data,
-                   keyStride: w, keyCount: tokens, heads: layer.heads, headDim: w / layer.heads, causal: false,
-                   output: context.data, outputStride: w)
+            attend(
+                queries: q.data, queryStride: w, queryCount: count, keys: k.data, values: vv.data,
+                keyStride: w, keyCount: tokens, heads: layer.heads, headDim: w / layer.heads, causal: false,
+                output: context.data, outputStride: w)
             layer.proj.apply(context.data, rows: count, into: x.data, accumulate: true)
             layer.norm3.apply(x.data, rows: count, into: normed.data)
             layer.mlp.apply(normed.data, rows: count, addingTo: x.data)

@@ -17,13 +17,17 @@ public struct ReferenceCheck {
     public static func outputNames(for family: ModelFamily) -> [String] {
         switch family {
         case .xclip:
-            return ["out.vision_last_hidden_state", "out.vision_pooled", "out.mit_last_hidden_state", "out.mit_pooled",
-                    "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
-                    "out.logits_per_video", "out.logits_per_text"]
+            return [
+                "out.vision_last_hidden_state", "out.vision_pooled", "out.mit_last_hidden_state", "out.mit_pooled",
+                "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
+                "out.logits_per_video", "out.logits_per_text",
+            ]
         case .clip:
-            return ["out.vision_last_hidden_state", "out.vision_pooled", "out.frame_embeds",
-                    "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
-                    "out.logits_per_video", "out.logits_per_text"]
+            return [
+                "out.vision_last_hidden_state", "out.vision_pooled", "out.frame_embeds",
+                "out.video_features", "out.video_embeds", "out.text_features", "out.text_embeds",
+                "out.logits_per_video", "out.logits_per_text",
+            ]
         }
     }
 
@@ -81,8 +85,10 @@ public struct ReferenceCheck {
             let vNorm = norm(v, count: p)
             for i in 0..<p { videoEmbeds.row(b)[i] = v[i] / vNorm }
             // X-CLIP: each text prompted by this video; CLIP: the texts as they are.
-            let rows = prompted ? model.promptedTextEmbeddings(textRows, promptTokens: video.promptTokens.data + b * model.promptTokenCount * p)
-                                : textRows
+            let rows =
+                prompted
+                ? model.promptedTextEmbeddings(textRows, promptTokens: video.promptTokens.data + b * model.promptTokenCount * p)
+                : textRows
             for k in 0..<texts {
                 let e = rows[k]
                 let eNorm = e.withUnsafeBufferPointer { norm($0.baseAddress!, count: p) }

@@ -17,8 +17,9 @@ struct TextTransformer {
         positionEmbedding = try weights.tensor("text_model.embeddings.position_embedding.weight", [config.maxPositionEmbeddings, c])
         layers = try (0..<config.numHiddenLayers).map {
             // Compact: a query reads every text weight for a few rows; panels read them once, in order.
-            try EncoderLayer(weights, "text_model.encoder.layers.\($0)", width: c, hidden: config.intermediateSize,
-                             heads: config.numAttentionHeads, epsilon: config.layerNormEps, activation: config.hiddenAct, compact: true)
+            try EncoderLayer(
+                weights, "text_model.encoder.layers.\($0)", width: c, hidden: config.intermediateSize,
+                heads: config.numAttentionHeads, epsilon: config.layerNormEps, activation: config.hiddenAct, compact: true)
         }
         finalLayerNorm = try weights.layerNorm("text_model.final_layer_norm", width: c, epsilon: config.layerNormEps)
     }

@@ -29,10 +29,14 @@ struct VisionTransformer {
         preLayerNorm = try weights.layerNorm(crossFrame ? "vision_model.pre_layernorm" : "vision_model.pre_layrnorm", width: c, epsilon: eps)
         let prefixes = (0..<config.numHiddenLayers).map { "vision_model.encoder.layers.\($0)" }
         layers = crossFrame ? try prefixes.map { try CrossFrameLayer(weights, $0, config) } : []
-        plainLayers = crossFrame ? [] : try prefixes.map {
-            try EncoderLayer(weights, $0, width: c, hidden: config.intermediateSize, heads: config.numAttentionHeads, epsilon: eps,
-                             activation: config.hiddenAct)
-        }
+        plainLayers =
+            crossFrame
+            ? []
+            : try prefixes.map {
+                try EncoderLayer(
+                    weights, $0, width: c, hidden: config.intermediateSize, heads: config.numAttentionHeads, epsilon: eps,
+                    activation: config.hiddenAct)
+            }
         postLayerNorm = try weights.layerNorm("vision_model.post_layernorm", width: c, epsilon: eps)
     }
 
@@ -67,9 +71,10 @@ struct VisionTransformer {
             }
         }
         let patches = Tensor(uninitialized: [frameCount * g * g, c])
-        BLAS.parallelGemm(transposeB: true, m: frameCount * g * g, n: c, k: patchLength,
-                  a: columns.data, lda: patchLength, b: patchEmbedding.data, ldb: patchLength,
-                  c: patches.data, ldc: c)
+        BLAS.parallelGemm(
+            transposeB: true, m: frameCount * g * g, n: c, k: patchLength,
+            a: columns.data, lda: patchLength, b: patchEmbedding.data, ldb: patchLength,
+            c: patches.data, ldc: c)
 
         // The stream, with one spare slot per frame for the message token (X-CLIP).
         let stream = Tensor(uninitialized: [frameCount, slots, c])

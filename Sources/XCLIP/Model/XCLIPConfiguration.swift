@@ -85,7 +85,8 @@ public struct XCLIPConfiguration: Equatable {
         let architectures = (root["architectures"] as? [String]) ?? []
         if let type = root["model_type"] as? String {
             guard let known = ["xclip": ModelFamily.xclip, "clip": .clip][type] else {
-                throw ModelError.badConfiguration(path: path, reason: "model_type \"\(type)\" is neither an X-CLIP (xclip) nor a CLIP (clip) checkpoint")
+                throw ModelError.badConfiguration(
+                    path: path, reason: "model_type \"\(type)\" is neither an X-CLIP (xclip) nor a CLIP (clip) checkpoint")
             }
             family = known
         } else if architectures.contains("CLIPModel") {
@@ -129,24 +130,30 @@ public struct XCLIPConfiguration: Equatable {
         func require(_ ok: Bool, _ reason: String) throws {
             if !ok { throw ModelError.badConfiguration(path: path, reason: reason) }
         }
-        let positive = [vision.hiddenSize, vision.intermediateSize, vision.numHiddenLayers, vision.numAttentionHeads,
-                        vision.numChannels, vision.imageSize, vision.patchSize, vision.numFrames,
-                        vision.mitHiddenSize, vision.mitIntermediateSize, vision.mitNumAttentionHeads,
-                        text.vocabSize, text.hiddenSize, text.intermediateSize, text.numHiddenLayers,
-                        text.numAttentionHeads, text.maxPositionEmbeddings, projectionDim, promptNumAttentionHeads]
+        let positive = [
+            vision.hiddenSize, vision.intermediateSize, vision.numHiddenLayers, vision.numAttentionHeads,
+            vision.numChannels, vision.imageSize, vision.patchSize, vision.numFrames,
+            vision.mitHiddenSize, vision.mitIntermediateSize, vision.mitNumAttentionHeads,
+            text.vocabSize, text.hiddenSize, text.intermediateSize, text.numHiddenLayers,
+            text.numAttentionHeads, text.maxPositionEmbeddings, projectionDim, promptNumAttentionHeads,
+        ]
         try require(positive.allSatisfy { $0 > 0 }, "sizes must be positive")
         // Bounds far above any X-CLIP (L/14 is 1024 wide, 336 px, 32 frames) that keep a size
         // read from a file from turning into an allocation the machine cannot make.
-        try require(positive.allSatisfy { $0 <= 1 << 20 } && vision.imageSize <= 4096 && vision.numFrames <= 1024
-                    && [vision.hiddenSize, text.hiddenSize, projectionDim].allSatisfy { $0 <= 16384 }
-                    && [vision.numHiddenLayers, text.numHiddenLayers, vision.mitNumHiddenLayers, promptLayers].allSatisfy { $0 <= 256 },
-                    "a size is implausibly large for an X-CLIP model")
+        try require(
+            positive.allSatisfy { $0 <= 1 << 20 } && vision.imageSize <= 4096 && vision.numFrames <= 1024
+                && [vision.hiddenSize, text.hiddenSize, projectionDim].allSatisfy { $0 <= 16384 }
+                && [vision.numHiddenLayers, text.numHiddenLayers, vision.mitNumHiddenLayers, promptLayers].allSatisfy { $0 <= 256 },
+            "a size is implausibly large for an X-CLIP model")
         for (name, eps) in [("vision", vision.layerNormEps), ("text", text.layerNormEps)] {
             try require(eps.isFinite && eps > 0 && eps < 1, "\(name) layer_norm_eps \(eps) must be a small positive number")
         }
         try require(vision.mitNumHiddenLayers >= 0 && promptLayers >= 0, "layer counts must not be negative")
-        try require(vision.hiddenSize % vision.numAttentionHeads == 0, "vision hidden_size \(vision.hiddenSize) is not divisible by \(vision.numAttentionHeads) heads")
-        try require(text.hiddenSize % text.numAttentionHeads == 0, "text hidden_size \(text.hiddenSize) is not divisible by \(text.numAttentionHeads) heads")
+        try require(
+            vision.hiddenSize % vision.numAttentionHeads == 0,
+            "vision hidden_size \(vision.hiddenSize) is not divisible by \(vision.numAttentionHeads) heads")
+        try require(
+            text.hiddenSize % text.numAttentionHeads == 0, "text hidden_size \(text.hiddenSize) is not divisible by \(text.numAttentionHeads) heads")
         if family == .xclip {  // the MIT and the prompt generator: X-CLIP's alone
             try require(vision.mitHiddenSize % vision.mitNumAttentionHeads == 0, "mit_hidden_size is not divisible by its heads")
             try require(projectionDim % promptNumAttentionHeads == 0, "projection_dim is not divisible by prompt heads")
@@ -156,8 +163,9 @@ public struct XCLIPConfiguration: Equatable {
         // X-CLIP uses quick_gelu throughout; CLIP checkpoints use quick_gelu (OpenAI) or gelu (LAION).
         let acts = family == .xclip ? [vision.hiddenAct, text.hiddenAct, promptHiddenAct] : [vision.hiddenAct, text.hiddenAct]
         for act in acts {
-            try require(act == "quick_gelu" || (family == .clip && act == "gelu"),
-                        "activation \(act) is not supported (X-CLIP uses quick_gelu; CLIP checkpoints quick_gelu or gelu)")
+            try require(
+                act == "quick_gelu" || (family == .clip && act == "gelu"),
+                "activation \(act) is not supported (X-CLIP uses quick_gelu; CLIP checkpoints quick_gelu or gelu)")
         }
     }
 }
@@ -178,13 +186,15 @@ private struct FieldReader {
 
     mutating func read(_ target: inout Float, _ key: String, in fields: [String: Any]) {
         guard let value = fields[key], !(value is NSNull) else { return }
-        if let number = value as? NSNumber { target = number.floatValue }
-        else if problem == nil { problem = "\(key) should be a number, found \(value)" }
+        if let number = value as? NSNumber {
+            target = number.floatValue
+        } else if problem == nil {
+            problem = "\(key) should be a number, found \(value)"
+        }
     }
 
     mutating func read(_ target: inout String, _ key: String, in fields: [String: Any]) {
         guard let value = fields[key], !(value is NSNull) else { return }
-        if let string = value as? String { target = string }
-        else if problem == nil { problem = "\(key) should be a string, found \(value)" }
+        if let string = value as? String { target = string } else if problem == nil { problem = "\(key) should be a string, found \(value)" }
     }
 }

@@ -54,15 +54,20 @@ public final class XCLIPModel {
         let configuration = try XCLIPConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
         let weights: TensorSource
         switch Self.weightsFile(in: directory) {
-        case let .safetensors(path): weights = try SafeTensorsFile(path: path)
-        case let .torch(path): weights = try TorchCheckpoint(path: path)
+        case .safetensors(let path): weights = try SafeTensorsFile(path: path)
+        case .torch(let path): weights = try TorchCheckpoint(path: path)
         }
         try self.init(configuration: configuration, source: weights, settings: settings)
     }
 
     public enum WeightsFile: Equatable {
-        case safetensors(String), torch(String)
-        public var path: String { switch self { case let .safetensors(p), let .torch(p): return p } }
+        case safetensors(String)
+        case torch(String)
+        public var path: String {
+            switch self {
+            case .safetensors(let p), .torch(let p): return p
+            }
+        }
     }
 
     /// The weights file a checkpoint directory holds: model.safetensors, else pytorch_model.bin
@@ -91,8 +96,11 @@ public final class XCLIPModel {
         promptsVisualProjection = xclip ? try weights.tensor("prompts_visual_projection", [v.hiddenSize, p]) : nil
         text = try TextTransformer(weights, configuration.text)
         textProjection = try weights.linear("text_projection", in: configuration.text.hiddenSize, out: p, bias: false)
-        promptGenerator = xclip ? try PromptGenerator(weights, width: p, layers: configuration.promptLayers,
-                                                      heads: configuration.promptNumAttentionHeads) : nil
+        promptGenerator =
+            xclip
+            ? try PromptGenerator(
+                weights, width: p, layers: configuration.promptLayers,
+                heads: configuration.promptNumAttentionHeads) : nil
         logitScale = Foundation.exp(try weights.tensor("logit_scale", [])[0])
         TensorMemory.freeKept()
     }
@@ -148,12 +156,14 @@ public final class XCLIPModel {
         }
         scale(meanTokens.data, by: 1 / Float(frames), count: meanTokens.count)
         let promptTokens = Tensor(shape: [videos, patches, p])
-        BLAS.parallelGemm(m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
-                  b: promptsVisualProjection.data, ldb: p, c: promptTokens.data, ldc: p)
+        BLAS.parallelGemm(
+            m: videos * patches, n: p, k: c, a: meanTokens.data, lda: c,
+            b: promptsVisualProjection.data, ldb: p, c: promptTokens.data, ldc: p)
 
-        return VideoEncoding(embeddings: mitOut.pooled, promptTokens: promptTokens, frameEmbeddings: frameEmbeddings,
-                             visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
-                             mitLastHiddenState: mitOut.lastHiddenState)
+        return VideoEncoding(
+            embeddings: mitOut.pooled, promptTokens: promptTokens, frameEmbeddings: frameEmbeddings,
+            visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
+            mitLastHiddenState: mitOut.lastHiddenState)
     }
 
     /// A CLIP checkpoint's segment: the mean of its frames' normalized projected embeddings
@@ -169,9 +179,10 @@ public final class XCLIPModel {
             add(out, into: means.row(f / frames), count: p)
         }
         scale(means.data, by: 1 / Float(frames), count: means.count)
-        return VideoEncoding(embeddings: means, promptTokens: Tensor(shape: [videos, 0, p]), frameEmbeddings: frameEmbeddings,
-                             visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
-                             mitLastHiddenState: normalized)
+        return VideoEncoding(
+            embeddings: means, promptTokens: Tensor(shape: [videos, 0, p]), frameEmbeddings: frameEmbeddings,
+            visionLastHiddenState: visionOut.lastHiddenState, visionPooled: visionOut.pooled,
+            mitLastHiddenState: normalized)
     }
 
     /// The text embedding (projected, not normalized, no prompt) of one row of token ids.

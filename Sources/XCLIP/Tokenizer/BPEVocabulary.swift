@@ -41,8 +41,14 @@ public struct BPEVocabulary {
         var ids: [String: Int] = [:]
         ids.reserveCapacity(49408)
         var next = 0
-        for b in ByteEncoder.order { ids[String(ByteEncoder.symbol[Int(b)])] = next; next += 1 }
-        for b in ByteEncoder.order { ids[String(ByteEncoder.symbol[Int(b)]) + "</w>"] = next; next += 1 }
+        for b in ByteEncoder.order {
+            ids[String(ByteEncoder.symbol[Int(b)])] = next
+            next += 1
+        }
+        for b in ByteEncoder.order {
+            ids[String(ByteEncoder.symbol[Int(b)]) + "</w>"] = next
+            next += 1
+        }
         var ranks: [String: Int] = [:]
         ranks.reserveCapacity(lines.count)
         for (rank, line) in lines.enumerated() {

@@ -51,7 +51,10 @@ public final class CLIPTokenizer {
         var cut = end, i = end
         for _ in 0..<256 where i > view.startIndex {
             i = view.index(before: i)
-            if view[i].properties.isWhitespace { cut = i; break }
+            if view[i].properties.isWhitespace {
+                cut = i
+                break
+            }
         }
         return String(view[..<cut])
     }
@@ -64,7 +67,11 @@ public final class CLIPTokenizer {
             var view = piece
             if view.count > maxPieceBytes / 4, String(view).utf8.count > maxPieceBytes {
                 var bytes = 0
-                let end = view.firstIndex { bytes += $0.utf8.count; return bytes > maxPieceBytes } ?? view.endIndex
+                let end =
+                    view.firstIndex {
+                        bytes += $0.utf8.count
+                        return bytes > maxPieceBytes
+                    } ?? view.endIndex
                 view = view[view.startIndex..<end]
             }
             let pieceIds = word(view)
@@ -88,7 +95,10 @@ public final class CLIPTokenizer {
         let text = String(piece)
         let key = Array(text.utf8)
         lock.lock()
-        if let hit = cache[key] { lock.unlock(); return hit }
+        if let hit = cache[key] {
+            lock.unlock()
+            return hit
+        }
         lock.unlock()
         let ids: [Int]
         if let special = vocabulary.ids[text], text == "<|startoftext|>" || text == "<|endoftext|>" {
@@ -136,7 +146,10 @@ public final class CLIPTokenizer {
         }
         var out: [String] = []
         var i = 0
-        while i >= 0 { out.append(symbols[i]); i = next[i] }
+        while i >= 0 {
+            out.append(symbols[i])
+            i = next[i]
+        }
         return out
     }
 }

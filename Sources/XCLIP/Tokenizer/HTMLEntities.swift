@@ -35,19 +35,28 @@ enum HTMLEntities {
         var out = String.UnicodeScalarView()
         var i = 0
         while i < s.count {
-            guard s[i] == "&", i + 1 < s.count else { out.append(s[i]); i += 1; continue }
+            guard s[i] == "&", i + 1 < s.count else {
+                out.append(s[i])
+                i += 1
+                continue
+            }
             if s[i + 1] == "#" {
                 if let (value, end) = numericReference(s, from: i + 2) {
                     out.append(contentsOf: charref(value).unicodeScalars)
                     i = end
                 } else {
-                    out.append(s[i]); i += 1
+                    out.append(s[i])
+                    i += 1
                 }
                 continue
             }
             var j = i + 1
             while j < s.count, j - (i + 1) < 32, !["\t", "\n", "\u{0C}", " ", "<", "&", "#", ";"].contains(s[j]) { j += 1 }
-            guard j > i + 1 else { out.append(s[i]); i += 1; continue }
+            guard j > i + 1 else {
+                out.append(s[i])
+                i += 1
+                continue
+            }
             if j < s.count, s[j] == ";" { j += 1 }
             let name = String(String.UnicodeScalarView(s[(i + 1)..<j]))
             if let value = html5[name] {
@@ -65,7 +74,10 @@ enum HTMLEntities {
                         }
                     }
                 }
-                if !replaced { out.append("&"); out.append(contentsOf: scalars) }
+                if !replaced {
+                    out.append("&")
+                    out.append(contentsOf: scalars)
+                }
             }
             i = j
         }
@@ -76,7 +88,10 @@ enum HTMLEntities {
     private static func numericReference(_ s: [Unicode.Scalar], from start: Int) -> (UInt64, Int)? {
         var j = start
         var hex = false
-        if j < s.count, s[j] == "x" || s[j] == "X" { hex = true; j += 1 }
+        if j < s.count, s[j] == "x" || s[j] == "X" {
+            hex = true
+            j += 1
+        }
         let digitsStart = j
         var value: UInt64 = 0
         while j < s.count, let d = hex ? s[j].hexDigitValue : s[j].decimalDigitValue {
@@ -95,7 +110,8 @@ enum HTMLEntities {
         if (0x80...0x9F).contains(value) { return windows1252(UInt8(value)) }
         if (0xD800...0xDFFF).contains(value) || value > 0x10FFFF { return "\u{FFFD}" }
         if (0x1...0x8).contains(value) || (0xE...0x1F).contains(value) || value == 0xB || value == 0x7F
-            || (0xFDD0...0xFDEF).contains(value) || (value & 0xFFFE) == 0xFFFE {
+            || (0xFDD0...0xFDEF).contains(value) || (value & 0xFFFE) == 0xFFFE
+        {
             return ""
         }
         return String(Unicode.Scalar(UInt32(value))!)
@@ -119,13 +135,21 @@ enum HTMLEntities {
         var out = String.UnicodeScalarView()
         var i = 0
         while i < s.count {
-            guard s[i] == "&" else { out.append(s[i]); i += 1; continue }
+            guard s[i] == "&" else {
+                out.append(s[i])
+                i += 1
+                continue
+            }
             var j = i + 1
             if j < s.count, s[j] == "#" { j += 1 }
             let runStart = j
             while j < s.count, j - runStart < 25, s[j].isASCII, s[j].properties.isAlphabetic || s[j].decimalDigitValue != nil { j += 1 }
             let run = j - runStart
-            guard run >= 1, run <= 24, j < s.count, s[j] == ";" else { out.append(s[i]); i += 1; continue }
+            guard run >= 1, run <= 24, j < s.count, s[j] == ";" else {
+                out.append(s[i])
+                i += 1
+                continue
+            }
             let entity = String(String.UnicodeScalarView(s[i...j]))
             if let value = ftfyTable[entity] {
                 out.append(contentsOf: value.unicodeScalars)
@@ -141,8 +165,8 @@ enum HTMLEntities {
     }
 }
 
-private extension Unicode.Scalar {
-    var hexDigitValue: Int? {
+extension Unicode.Scalar {
+    fileprivate var hexDigitValue: Int? {
         switch value {
         case 0x30...0x39: return Int(value - 0x30)
         case 0x41...0x46: return Int(value - 0x41 + 10)
@@ -151,5 +175,5 @@ private extension Unicode.Scalar {
         }
     }
 
-    var decimalDigitValue: Int? { (0x30...0x39).contains(value) ? Int(value - 0x30) : nil }
+    fileprivate var decimalDigitValue: Int? { (0x30...0x39).contains(value) ? Int(value - 0x30) : nil }
 }

@@ -13,14 +13,20 @@ enum PreTokenizer {
         var indices: [String.UnicodeScalarView.Index] = []
         indices.reserveCapacity(s.count + 1)
         var idx = view.startIndex
-        while idx < view.endIndex { indices.append(idx); idx = view.index(after: idx) }
+        while idx < view.endIndex {
+            indices.append(idx)
+            idx = view.index(after: idx)
+        }
         indices.append(view.endIndex)
 
         var pieces: [Substring.UnicodeScalarView] = []
         var i = 0
         while i < s.count {
             let c = s[i]
-            if isSpace(c) { i += 1; continue }
+            if isSpace(c) {
+                i += 1
+                continue
+            }
             var end = i + 1
             if c == "<" || c == "'", let m = (specials + contractions).first(where: { matches($0, s, at: i) }) {
                 end = i + m.count

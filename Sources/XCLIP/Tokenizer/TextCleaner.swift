@@ -54,7 +54,10 @@ public enum TextCleaner {
             if v == 0x1B, i + 1 < s.count, s[i + 1] == "[" {
                 var j = i + 2
                 while j < s.count, s[j] == ";" || (0x30...0x39).contains(s[j].value) { j += 1 }
-                if j < s.count, s[j].isASCII, s[j].properties.isAlphabetic { i = j + 1; continue }
+                if j < s.count, s[j].isASCII, s[j].properties.isAlphabetic {
+                    i = j + 1
+                    continue
+                }
             }
             i += 1
             switch v {

@@ -12,17 +12,17 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .missingFile(path): return "\(path): missing"
-        case let .unreadableFile(path, reason): return "\(path): cannot read (\(reason))"
-        case let .malformedFile(path, reason): return "\(path): malformed safetensors file (\(reason))"
-        case let .badConfiguration(path, reason): return "\(path): bad model configuration (\(reason))"
-        case let .missingTensor(name, shape): return "tensor \(name) \(shape) is missing from the checkpoint"
-        case let .wrongShape(name, expected, found):
+        case .missingFile(let path): return "\(path): missing"
+        case .unreadableFile(let path, let reason): return "\(path): cannot read (\(reason))"
+        case .malformedFile(let path, let reason): return "\(path): malformed safetensors file (\(reason))"
+        case .badConfiguration(let path, let reason): return "\(path): bad model configuration (\(reason))"
+        case .missingTensor(let name, let shape): return "tensor \(name) \(shape) is missing from the checkpoint"
+        case .wrongShape(let name, let expected, let found):
             return "tensor \(name) has shape \(found), expected \(expected)"
-        case let .unsupportedDType(name, dtype, expected):
+        case .unsupportedDType(let name, let dtype, let expected):
             return "tensor \(name) has dtype \(dtype), expected \(expected)"
-        case let .badInput(reason): return "bad model input: \(reason)"
-        case let .nonFinite(name, index, value): return "tensor \(name) holds \(value) at element \(index): weights must be finite"
+        case .badInput(let reason): return "bad model input: \(reason)"
+        case .nonFinite(let name, let index, let value): return "tensor \(name) holds \(value) at element \(index): weights must be finite"
         }
     }
 }

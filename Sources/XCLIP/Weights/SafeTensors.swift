@@ -20,9 +20,11 @@ public final class SafeTensorsFile {
     private var base: UnsafeMutableRawPointer { file.base }
     private let dataStart: Int
 
-    static let dtypeSizes = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
-                             "I8": 1, "U8": 1, "BOOL": 1, "U16": 2, "U32": 4, "U64": 8,
-                             "F8_E4M3": 1, "F8_E5M2": 1]
+    static let dtypeSizes = [
+        "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+        "I8": 1, "U8": 1, "BOOL": 1, "U16": 2, "U32": 4, "U64": 8,
+        "F8_E4M3": 1, "F8_E5M2": 1,
+    ]
 
     public init(path: String) throws {
         self.path = path
@@ -51,9 +53,10 @@ public final class SafeTensorsFile {
                 continue
             }
             guard let fields = value as? [String: Any],
-                  let dtype = fields["dtype"] as? String,
-                  let shape = fields["shape"] as? [Int],
-                  let offsets = fields["data_offsets"] as? [Int], offsets.count == 2 else {
+                let dtype = fields["dtype"] as? String,
+                let shape = fields["shape"] as? [Int],
+                let offsets = fields["data_offsets"] as? [Int], offsets.count == 2
+            else {
                 throw ModelError.malformedFile(path: path, reason: "tensor \(name) lacks dtype, shape or data_offsets")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else {
@@ -61,7 +64,8 @@ public final class SafeTensorsFile {
             }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, begin <= end, end <= dataSize else {
-                throw ModelError.malformedFile(path: path, reason: "tensor \(name) bytes \(begin)..<\(end) are outside the \(dataSize)-byte data section")
+                throw ModelError.malformedFile(
+                    path: path, reason: "tensor \(name) bytes \(begin)..<\(end) are outside the \(dataSize)-byte data section")
             }
             if let width = dtypeSizes[dtype] {
                 // Every size here comes from the file: overflow-checked, and reported without arithmetic that could trap.
@@ -109,7 +113,9 @@ public final class SafeTensorsFile {
         case "F16":
             for i in 0..<n { tensor.data[i] = HalfFloat.fromFloat16(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
         case "BF16":
-            for i in 0..<n { tensor.data[i] = HalfFloat.fromBFloat16(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
+            for i in 0..<n {
+                tensor.data[i] = HalfFloat.fromBFloat16(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+            }
         default:
             throw ModelError.unsupportedDType(name: name, dtype: entry.dtype, expected: "F32, F16 or BF16")
         }

@@ -17,7 +17,8 @@ public final class TorchCheckpoint: TensorSource {
         archive = try ZipArchive(path: path)
         // Members sit under one folder, named after the file it was saved as: "NAME/data.pkl".
         guard let pickle = archive.members.keys.filter({ $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }).min(by: { $0.count < $1.count }),
-              let member = archive.members[pickle] else {
+            let member = archive.members[pickle]
+        else {
             throw ZipArchive.malformed(path, "no data.pkl (not a torch.save archive; the legacy pre-1.6 format is not read)")
         }
         prefix = String(pickle.dropLast("data.pkl".count))
@@ -53,7 +54,8 @@ public final class TorchCheckpoint: TensorSource {
         let count = t.shape.reduce(1, *)
         let last = t.offset + zip(t.shape, t.stride).reduce(0) { $0 + max($1.0 - 1, 0) * $1.1 }
         guard t.offset >= 0, count == 0 || last < t.storageCount else {
-            throw ZipArchive.malformed(path, "tensor \(name) (size \(t.shape), stride \(t.stride), offset \(t.offset)) reaches past its storage of \(t.storageCount)")
+            throw ZipArchive.malformed(
+                path, "tensor \(name) (size \(t.shape), stride \(t.stride), offset \(t.offset)) reaches past its storage of \(t.storageCount)")
         }
         let raw = archive.bytes(member)
         let out = Tensor(shape: t.shape)

@@ -42,7 +42,8 @@ public final class RandomTensorSource: TensorSource {
     public func tensor(named name: String, shape: [Int]) throws -> Tensor? {
         let t = rng.tensor(shape, scale: scale)
         if name.hasSuffix("norm.weight") || name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight")
-            || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight") {
+            || name.hasSuffix("norm3.weight") || name.hasSuffix("_ln.weight") || name.hasSuffix("layernorm.weight")
+        {
             for i in 0..<t.count { t.data[i] += 1 }
         }
         if half { for i in 0..<t.count { t.data[i] = Float(Float16(t.data[i])) } }  // last, so isHalf holds
@@ -87,8 +88,9 @@ struct WeightStore {
     }
 
     func layerNorm(_ prefix: String, width: Int, epsilon: Float) throws -> LayerNorm {
-        LayerNorm(weight: try tensor(prefix + ".weight", [width]), bias: try tensor(prefix + ".bias", [width]),
-                  epsilon: epsilon)
+        LayerNorm(
+            weight: try tensor(prefix + ".weight", [width]), bias: try tensor(prefix + ".bias", [width]),
+            epsilon: epsilon)
     }
 
     /// q, k and v projections stacked into one [3C, C] map so that one product computes all three.

@@ -68,7 +68,9 @@ final class ZipArchive {
             var compressed = u32(at + 20), size = u32(at + 24)
             let nameLength = u16(at + 28), extraLength = u16(at + 30), commentLength = u16(at + 32)
             var local = u32(at + 42)
-            guard at + 46 + nameLength + extraLength + commentLength <= length else { throw Self.malformed(path, "a central directory entry runs past the end") }
+            guard at + 46 + nameLength + extraLength + commentLength <= length else {
+                throw Self.malformed(path, "a central directory entry runs past the end")
+            }
             let name = String(decoding: UnsafeRawBufferPointer(start: base + at + 46, count: nameLength), as: UTF8.self)
             // ZIP64 extra field: the full sizes and offset, in this order, for those that overflowed.
             var extra = at + 46 + nameLength
@@ -77,8 +79,14 @@ final class ZipArchive {
                 let id = u16(extra), fieldLength = u16(extra + 2)
                 if id == 0x0001 {
                     var field = extra + 4
-                    if size == 0xFFFF_FFFF, field + 8 <= extraEnd { size = try u64(field); field += 8 }
-                    if compressed == 0xFFFF_FFFF, field + 8 <= extraEnd { compressed = try u64(field); field += 8 }
+                    if size == 0xFFFF_FFFF, field + 8 <= extraEnd {
+                        size = try u64(field)
+                        field += 8
+                    }
+                    if compressed == 0xFFFF_FFFF, field + 8 <= extraEnd {
+                        compressed = try u64(field)
+                        field += 8
+                    }
                     if local == 0xFFFF_FFFF, field + 8 <= extraEnd { local = try u64(field) }
                 }
                 extra += 4 + fieldLength
@@ -86,7 +94,9 @@ final class ZipArchive {
             guard method == 0, compressed == size else {
                 throw Self.malformed(path, "member \(name) is compressed (method \(method)); torch.save stores members uncompressed")
             }
-            guard local >= 0, local + 30 <= length, u32(local) == 0x0403_4b50 else { throw Self.malformed(path, "member \(name) has no local header") }
+            guard local >= 0, local + 30 <= length, u32(local) == 0x0403_4b50 else {
+                throw Self.malformed(path, "member \(name) has no local header")
+            }
             let offset = local + 30 + u16(local + 26) + u16(local + 28)
             guard offset + size <= length else {
                 throw Self.malformed(path, "member \(name) runs past the end of the \(length)-byte file (cut short?)")

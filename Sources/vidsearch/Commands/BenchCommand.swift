@@ -1,6 +1,6 @@
+import ArgumentParser
 import Bench
 import CommandSupport
-import ArgumentParser
 import Foundation
 
 struct BenchCommand: ParsableCommand {
@@ -8,20 +8,20 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed, memory, storage and quality; print a table or JSON.",
         discussion: """
-        Every speed is given with a ratio to a limit measured in the same run (this machine's
-        sgemm rate) or to another implementation measured alongside. Timings are medians of
-        repeated runs after a warm-up, with their spread.
+            Every speed is given with a ratio to a limit measured in the same run (this machine's
+            sgemm rate) or to another implementation measured alongside. Timings are medians of
+            repeated runs after a warm-up, with their spread.
 
-        Examples:
-          vidsearch bench model
-          vidsearch bench model --json > model.jsonl
-          vidsearch bench index --vectors 1000000     (about 8 minutes; 8 GB of temporary disk)
-          vidsearch bench cuts                        (cut detection on generated edits: recall, precision, cost)
-          vidsearch bench quality                     (R@k of the bundled model on the sample clips)
-          vidsearch bench speech                      (subtitle search: R@1 fused and alone, ingest cost, FTS latency at 100k/1M cues)
-          vidsearch bench serve                       (HTTP with wrk at 1, 4, 16 clients on 100k segments; also during a watch)
-          vidsearch bench model --python ~/venv/bin/python   (PyTorch timed alongside, if it has torch)
-        """
+            Examples:
+              vidsearch bench model
+              vidsearch bench model --json > model.jsonl
+              vidsearch bench index --vectors 1000000     (about 8 minutes; 8 GB of temporary disk)
+              vidsearch bench cuts                        (cut detection on generated edits: recall, precision, cost)
+              vidsearch bench quality                     (R@k of the bundled model on the sample clips)
+              vidsearch bench speech                      (subtitle search: R@1 fused and alone, ingest cost, FTS latency at 100k/1M cues)
+              vidsearch bench serve                       (HTTP with wrk at 1, 4, 16 clients on 100k segments; also during a watch)
+              vidsearch bench model --python ~/venv/bin/python   (PyTorch timed alongside, if it has torch)
+            """
     )
 
     @Argument(help: "What to measure: model, tokenizer, query, index, ingest, cuts, quality, speech, serve, all.")
@@ -45,7 +45,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model directory for `quality`. Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")
     var model: String?
 
-    @Option(help: "Python with torch and transformers, to time the PyTorch reference beside `model` and `query`'s rerank (Tools/bench_pytorch.py). Default: $VIDSEARCH_PYTHON or python3; skipped, with a message, when it lacks them.")
+    @Option(
+        help:
+            "Python with torch and transformers, to time the PyTorch reference beside `model` and `query`'s rerank (Tools/bench_pytorch.py). Default: $VIDSEARCH_PYTHON or python3; skipped, with a message, when it lacks them."
+    )
     var python: String?
 
     @Option(help: .hidden)  // `bench index` runs itself with this to measure a serving process's memory
@@ -91,12 +94,15 @@ struct BenchCommand: ParsableCommand {
         if all || what == "cuts" { try CutBenchmark.run(report: report) }
         if all || what == "quality" { try QualityBenchmark.run(report: report, model: model) }
         if all || what == "speech" { try SpeechBenchmark.run(report: report, model: model) }
-        if all || what == "serve" { try ServeBenchmark.run(report: report, segments: what == "serve" ? min(vectors, 100_000) : 100_000, model: model) }
+        if all || what == "serve" {
+            try ServeBenchmark.run(report: report, segments: what == "serve" ? min(vectors, 100_000) : 100_000, model: model)
+        }
         if all || what == "model" || what == "query" {
             let interpreter = python ?? ProcessInfo.processInfo.environment["VIDSEARCH_PYTHON"] ?? "python3"
             let parts = all ? ["model", "rerank"] : what == "model" ? ["model"] : ["rerank"]
-            PyTorchComparison.run(report: report, python: interpreter,
-                                  shapes: what == "query" ? ["B/32"] : shapes.split(separator: ",").map(String.init), parts: parts)
+            PyTorchComparison.run(
+                report: report, python: interpreter,
+                shapes: what == "query" ? ["B/32"] : shapes.split(separator: ",").map(String.init), parts: parts)
         }
         if let markdown {
             // The command as a reader would rerun it: without the file it was written to.

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Ingest
 import Query
@@ -10,14 +10,14 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Index the bundled sample clips with the bundled model and search them.",
         discussion: """
-        The sample clips (Samples/demo-clips) show one shape each, doing one thing, captioned
-        "a {color} {shape} {motion}". The demo indexes them through the same path as
-        `vidsearch index`, runs a few queries, and marks each hit whose clip has that caption.
+            The sample clips (Samples/demo-clips) show one shape each, doing one thing, captioned
+            "a {color} {shape} {motion}". The demo indexes them through the same path as
+            `vidsearch index`, runs a few queries, and marks each hit whose clip has that caption.
 
-        Examples:
-          vidsearch demo
-          vidsearch demo --index /tmp/demo-index --query "a yellow triangle moving left"
-        """
+            Examples:
+              vidsearch demo
+              vidsearch demo --index /tmp/demo-index --query "a yellow triangle moving left"
+            """
     )
 
     @Option(help: "Index directory for the demo (default: ~/.local/share/vidsearch/demo-index).")
@@ -35,10 +35,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .short, help: "Hits shown per query.")
     var k: Int = 3
 
-    static let defaultQueries = [("a white square growing", "a white square growing"),
-                                 ("a blue triangle blinking", "a blue triangle blinking"),
-                                 ("a yellow triangle moving right", "a yellow triangle moving right"),
-                                 ("a red ball going to the left", "a red circle moving left")]
+    static let defaultQueries = [
+        ("a white square growing", "a white square growing"),
+        ("a blue triangle blinking", "a blue triangle blinking"),
+        ("a yellow triangle moving right", "a yellow triangle moving right"),
+        ("a red ball going to the left", "a red circle moving left"),
+    ]
 
     func validate() throws {
         try Limits.check(k, "-k", 1...Limits.maxResults)
@@ -69,7 +71,7 @@ struct DemoCommand: ParsableCommand {
             let start = Date()
             var seconds = 0.0
             let results = try IndexRun(store: store, pipeline: pipeline).run(files: files) { event in
-                if case let .file(result) = event {
+                if case .file(let result) = event {
                     progress.fileDone()
                     if result.outcome == .indexed { seconds += result.duration }
                     if result.outcome == .failed { progress.line("FAILED \(result.path): \(result.detail ?? "")") }
@@ -79,8 +81,9 @@ struct DemoCommand: ParsableCommand {
             try IndexCaches.save(store)
             let indexed = results.filter { $0.outcome == .indexed }.count
             let elapsed = Date().timeIntervalSince(start)
-            print("indexed \(indexed) clips (\(results.filter { $0.outcome == .skipped }.count) already there), "
-                  + String(format: "%.1f s of video in %.1f s", seconds, elapsed) + "; \(try store.counts().segments) segments\n")
+            print(
+                "indexed \(indexed) clips (\(results.filter { $0.outcome == .skipped }.count) already there), "
+                    + String(format: "%.1f s of video in %.1f s", seconds, elapsed) + "; \(try store.counts().segments) segments\n")
             return (indexed, results.filter { $0.outcome == .failed }.count)
         }
 

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import VideoIndex
 
@@ -8,11 +8,11 @@ struct RemoveCommand: ParsableCommand {
         commandName: "remove",
         abstract: "Remove videos (by path) and their segments from the index.",
         discussion: """
-        Exit status: 0 all removed, 1 some paths were not in the index, 3 index error.
+            Exit status: 0 all removed, 1 some paths were not in the index, 3 index error.
 
-        Example:
-          vidsearch remove ~/footage/old-clip.mp4
-        """
+            Example:
+              vidsearch remove ~/footage/old-clip.mp4
+            """
     )
 
     @OptionGroup var options: IndexOptions
@@ -34,7 +34,9 @@ struct RemoveCommand: ParsableCommand {
             return outcomes
         }
         for (path, removed) in outcomes {
-            if json { Output.json(["path": path, "removed": removed]) } else {
+            if json {
+                Output.json(["path": path, "removed": removed])
+            } else {
                 print(removed ? "removed \(path)" : "not in the index: \(path)")
             }
         }
@@ -47,14 +49,14 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the indexed videos.",
         discussion: """
-        Each video's duration, segments and subtitle lines; with --json also its size, codec, the
-        shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or
-        before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar
-        read, its format, language, lines and notes; absent where its text was never read).
+            Each video's duration, segments and subtitle lines; with --json also its size, codec, the
+            shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or
+            before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar
+            read, its format, language, lines and notes; absent where its text was never read).
 
-        Example:
-          vidsearch list --json
-        """
+            Example:
+              vidsearch list --json
+            """
     )
 
     @OptionGroup var options: IndexOptions
@@ -68,22 +70,32 @@ struct ListCommand: ParsableCommand {
         for video in videos.sorted(by: { $0.path < $1.path }) {
             let lines = video.subtitles?.cues ?? 0
             if json {
-                var object: [String: Any] = ["path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
-                                             "width": video.width, "height": video.height, "codec": video.codec, "id": video.id]
+                var object: [String: Any] = [
+                    "path": video.path, "segments": video.segmentIds.count, "duration": video.duration,
+                    "width": video.width, "height": video.height, "codec": video.codec, "id": video.id,
+                ]
                 if let cuts = video.cuts { object["cuts"] = cuts }  // absent: indexed without looking for cuts
                 if video.subtitles != nil {  // absent: its text was never read
                     let tracks = try withIndexOrModel { try store.subtitles(videoId: video.id)?.sources ?? [] }
-                    object["subtitles"] = ["lines": lines, "tracks": tracks.map { track -> [String: Any] in
-                        var entry: [String: Any] = ["kind": track.kind.rawValue, "name": track.name, "format": track.format,
-                                                    "lines": track.cues, "notes": track.notes]
-                        if let language = track.language { entry["language"] = language }
-                        return entry
-                    }] as [String: Any]
+                    object["subtitles"] =
+                        [
+                            "lines": lines,
+                            "tracks": tracks.map { track -> [String: Any] in
+                                var entry: [String: Any] = [
+                                    "kind": track.kind.rawValue, "name": track.name, "format": track.format,
+                                    "lines": track.cues, "notes": track.notes,
+                                ]
+                                if let language = track.language { entry["language"] = language }
+                                return entry
+                            },
+                        ] as [String: Any]
                 }
                 Output.json(object)
             } else {
                 let said = lines > 0 ? "  \(lines) subtitle line\(lines == 1 ? "" : "s")" : ""
-                print("\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)\(said)")
+                print(
+                    "\(Formatting.pad(Formatting.time(video.duration), 8)) \(Formatting.pad(String(video.segmentIds.count), 5)) segments  \(video.path)\(said)"
+                )
             }
         }
     }
@@ -94,9 +106,9 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Show what the index holds and what it costs on disk.",
         discussion: """
-        Example:
-          vidsearch stats --index /data/archive-index
-        """
+            Example:
+              vidsearch stats --index /data/archive-index
+            """
     )
 
     @OptionGroup var options: IndexOptions
@@ -114,9 +126,11 @@ struct StatsCommand: ParsableCommand {
         let perSegment = counts.segments > 0 ? bytes / counts.segments : 0
         let precisions = videos.filter { $0.status == .indexed }.reduce(into: [String: Int]()) { $0[$1.vectorPrecision, default: 0] += 1 }
         if json {
-            Output.json(["videos": counts.videos, "segments": counts.segments, "video_seconds": seconds, "bytes": bytes,
-                         "bytes_per_segment": perSegment, "model": store.model.name, "model_fingerprint": store.model.fingerprint,
-                         "dimension": store.model.dimension, "generation": store.meta.generation, "precisions": precisions])
+            Output.json([
+                "videos": counts.videos, "segments": counts.segments, "video_seconds": seconds, "bytes": bytes,
+                "bytes_per_segment": perSegment, "model": store.model.name, "model_fingerprint": store.model.fingerprint,
+                "dimension": store.model.dimension, "generation": store.meta.generation, "precisions": precisions,
+            ])
         } else {
             print("index      \(store.directory.path)")
             print("model      \(store.model.description), \(store.model.dimension)-d, \(store.model.promptTokens) prompt tokens")
@@ -133,13 +147,13 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every invariant of the index and list each problem.",
         discussion: """
-        Checks that every FAISS id has its segment and the reverse, counts, dimensions, the model
-        fingerprint (with --model), and that no record is orphaned.
-        Exit status: 0 all invariants hold, 1 problems found (each listed), 3 index unreadable.
+            Checks that every FAISS id has its segment and the reverse, counts, dimensions, the model
+            fingerprint (with --model), and that no record is orphaned.
+            Exit status: 0 all invariants hold, 1 problems found (each listed), 3 index unreadable.
 
-        Example:
-          vidsearch verify --index /data/archive-index
-        """
+            Example:
+              vidsearch verify --index /data/archive-index
+            """
     )
 
     @Option(help: "Index directory. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
@@ -158,14 +172,18 @@ struct VerifyCommand: ParsableCommand {
             return try Verifier.verify(store, model: identity)
         }
         if json {
-            Output.json(["ok": report.ok, "problems": report.problems, "notes": report.notes,
-                         "videos": report.videos, "segments": report.segments, "precisions": report.precisions])
+            Output.json([
+                "ok": report.ok, "problems": report.problems, "notes": report.notes,
+                "videos": report.videos, "segments": report.segments, "precisions": report.precisions,
+            ])
         } else {
             for note in report.notes { print("note: \(note)") }
             if !report.precisions.isEmpty { print("precision: \(Self.describe(report.precisions))") }
             for problem in report.problems { print("problem: \(problem)") }
-            print(report.ok ? "ok: \(report.videos) videos, \(report.segments) segments, every invariant holds"
-                            : "\(report.problems.count) problems")
+            print(
+                report.ok
+                    ? "ok: \(report.videos) videos, \(report.segments) segments, every invariant holds"
+                    : "\(report.problems.count) problems")
         }
         if !report.ok { throw ExitCodes.someFailed }
     }

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Ingest
 import VideoIndex
@@ -9,19 +9,19 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Import other indexes (shards) into this one, each video exactly once.",
         discussion: """
-        Each video is copied in its own transaction with its segments, vectors, prompt tokens and
-        thumbnails (nothing is encoded again). A video already held with the same path and content
-        is skipped, so an interrupted merge can simply be run again; the same path with new
-        content is replaced by the newer of the two; a moved file (same content, and the old path
-        gone) keeps one copy. A shard of another model is refused before anything is written.
-        The vector cache is rebuilt once at the end.
+            Each video is copied in its own transaction with its segments, vectors, prompt tokens and
+            thumbnails (nothing is encoded again). A video already held with the same path and content
+            is skipped, so an interrupted merge can simply be run again; the same path with new
+            content is replaced by the newer of the two; a moved file (same content, and the old path
+            gone) keeps one copy. A shard of another model is refused before anything is written.
+            The vector cache is rebuilt once at the end.
 
-        Exit status: 0 merged, 3 index error (missing, locked, damaged, another model).
+            Exit status: 0 merged, 3 index error (missing, locked, damaged, another model).
 
-        Examples:
-          vidsearch merge /mnt/node1/shard /mnt/node2/shard --index /data/archive-index
-          vidsearch merge ~/laptop-index --json
-        """
+            Examples:
+              vidsearch merge /mnt/node1/shard /mnt/node2/shard --index /data/archive-index
+              vidsearch merge ~/laptop-index --json
+            """
     )
 
     @Option(help: "The index to merge into (created if needed). Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
@@ -49,7 +49,8 @@ struct MergeCommand: ParsableCommand {
                     if json {
                         Output.line(MergeEvent(result))
                     } else if result.outcome != .skipped {
-                        FileHandle.standardError.write(Data("\(Formatting.pad(result.outcome.rawValue, 8)) \(result.path) (\(result.segments) segments)\n".utf8))
+                        FileHandle.standardError.write(
+                            Data("\(Formatting.pad(result.outcome.rawValue, 8)) \(result.path) (\(result.segments) segments)\n".utf8))
                     }
                 }
             }

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Tensor
 import XCLIP
@@ -17,16 +17,16 @@ struct ModelCheck: ParsableCommand {
         commandName: "check",
         abstract: "Run a model on a reference dump's inputs and compare every output.",
         discussion: """
-        The reference is a safetensors file with input.pixel_values, input.input_ids and the
-        reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors).
-        Each output's error is max|ours - reference| / max|reference|.
-        The products run in f32 (the reference's precision) unless --precision or
-        $VIDSEARCH_PRECISION asks for bf16, which is checked at a bf16 tolerance (2e-2).
-        Exit status: 0 all within tolerance, 1 an output over it or missing, 3 model or file unreadable.
+            The reference is a safetensors file with input.pixel_values, input.input_ids and the
+            reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors).
+            Each output's error is max|ours - reference| / max|reference|.
+            The products run in f32 (the reference's precision) unless --precision or
+            $VIDSEARCH_PRECISION asks for bf16, which is checked at a bf16 tolerance (2e-2).
+            Exit status: 0 all within tolerance, 1 an output over it or missing, 3 model or file unreadable.
 
-        Example:
-          vidsearch model check --model Models/xclip-demo --reference Models/xclip-demo/reference.safetensors
-        """
+            Example:
+              vidsearch model check --model Models/xclip-demo --reference Models/xclip-demo/reference.safetensors
+            """
     )
 
     @OptionGroup var products: PrecisionOption
@@ -71,7 +71,9 @@ struct ModelCheck: ParsableCommand {
             } else {
                 let figure = result.error.map { String(format: "%.2e", $0) } ?? "-"
                 let note = result.problem ?? (ok ? "ok" : "over \(tolerance)")
-                print("\(result.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 10, withPad: " ", startingAt: 0)) \(note)")
+                print(
+                    "\(result.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(figure.padding(toLength: 10, withPad: " ", startingAt: 0)) \(note)"
+                )
             }
         }
         if json {

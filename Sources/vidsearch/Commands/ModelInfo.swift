@@ -1,8 +1,8 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
-import Tensor
 import Ingest
+import Tensor
 import XCLIP
 
 /// `vidsearch model info`: what a model directory holds, and for a model made by
@@ -12,10 +12,10 @@ struct ModelInfo: ParsableCommand {
         commandName: "info",
         abstract: "Show a model's shapes, preprocessing and identity, and how it was trained when it says so.",
         discussion: """
-        Examples:
-          vidsearch model info
-          vidsearch model info --model ~/models/xclip-base-patch32 --json
-        """
+            Examples:
+              vidsearch model info
+              vidsearch model info --model ~/models/xclip-base-patch32 --json
+            """
     )
 
     @OptionGroup var products: PrecisionOption
@@ -38,16 +38,22 @@ struct ModelInfo: ParsableCommand {
                 "directory": loaded.directory.path, "fingerprint": loaded.identity.fingerprint,
                 "family": c.family.rawValue, "rerank": Self.rerank(loaded.model),
                 "embedding": loaded.model.embeddingSize, "prompt_tokens": loaded.model.promptTokenCount,
-                "vision": ["image_size": v.imageSize, "patch_size": v.patchSize, "width": v.hiddenSize, "layers": v.numHiddenLayers,
-                           "frames": v.numFrames, "mit_layers": v.mitNumHiddenLayers],
+                "vision": [
+                    "image_size": v.imageSize, "patch_size": v.patchSize, "width": v.hiddenSize, "layers": v.numHiddenLayers,
+                    "frames": v.numFrames, "mit_layers": v.mitNumHiddenLayers,
+                ],
                 "text": ["width": t.hiddenSize, "layers": t.numHiddenLayers],
                 "prompt_layers": c.promptLayers,
-                "preprocessing": ["shortest_edge": preprocessing.shortestEdge, "crop": [preprocessing.cropHeight, preprocessing.cropWidth],
-                                  "mean": preprocessing.mean.map(Double.init), "std": preprocessing.std.map(Double.init)],
+                "preprocessing": [
+                    "shortest_edge": preprocessing.shortestEdge, "crop": [preprocessing.cropHeight, preprocessing.cropWidth],
+                    "mean": preprocessing.mean.map(Double.init), "std": preprocessing.std.map(Double.init),
+                ],
             ]
             if let training { object["training"] = training }
-            object["products"] = ["engine": ProductEngine.current.rawValue, "why": ProductEngine.reason,
-                                  "cpu_bf16": ProductEngine.cpuHasBF16, "onednn_isa": ProductEngine.oneDNNISA]
+            object["products"] = [
+                "engine": ProductEngine.current.rawValue, "why": ProductEngine.reason,
+                "cpu_bf16": ProductEngine.cpuHasBF16, "onednn_isa": ProductEngine.oneDNNISA,
+            ]
             Output.json(object)
             return
         }
@@ -55,10 +61,14 @@ struct ModelInfo: ParsableCommand {
         print("identity:     \(loaded.identity.description)")
         print("family:       \(c.family.rawValue); rerank: \(Self.rerank(loaded.model))")
         if c.family == .xclip {
-            print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, \(v.numFrames) frames; MIT \(v.mitNumHiddenLayers) layer(s)")
+            print(
+                "vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, \(v.numFrames) frames; MIT \(v.mitNumHiddenLayers) layer(s)"
+            )
             print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; prompt generator \(c.promptLayers) layers")
         } else {
-            print("vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, each of \(v.numFrames) frames alone; no MIT")
+            print(
+                "vision:       \(v.imageSize) px, patch \(v.patchSize), width \(v.hiddenSize), \(v.numHiddenLayers) layers, each of \(v.numFrames) frames alone; no MIT"
+            )
             print("text:         width \(t.hiddenSize), \(t.numHiddenLayers) layers; no prompt generator")
         }
         print("embedding:    \(loaded.model.embeddingSize) values, \(loaded.model.promptTokenCount) prompt tokens per segment")
@@ -69,7 +79,9 @@ struct ModelInfo: ParsableCommand {
         if let eval = training["fresh_clip_eval"] as? [String: Any], let final = eval["final"] as? [String: Any] {
             let clips = eval["clips"] as? Int ?? 0
             print("fresh clips (\(clips), Python proxy of the product's segment times):")
-            for key in ["rerank.seen.R@1", "rerank.heldout.R@1", "rerank.direction.seen", "first.seen.R@1", "first.heldout.R@1", "first.direction.seen"] {
+            for key in [
+                "rerank.seen.R@1", "rerank.heldout.R@1", "rerank.direction.seen", "first.seen.R@1", "first.heldout.R@1", "first.direction.seen",
+            ] {
                 if let value = final[key] as? Double { print("  \(Formatting.pad(key, 24)) \(String(format: "%.3f", value))") }
             }
         }

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Hub
 
@@ -10,23 +10,23 @@ struct ModelPull: ParsableCommand {
         commandName: "pull",
         abstract: "Download a checkpoint from the Hugging Face hub into its cache.",
         discussion: """
-        Fetches config.json, preprocessor_config.json, the tokenizer (vocab.json, merges.txt) and
-        the weights (model.safetensors, else pytorch_model.bin) of an X-CLIP or CLIP checkpoint into
-        the cache huggingface_hub uses ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub): what
-        Python's tools already downloaded is not fetched again, and the other way round. A download
-        cut short resumes where it stopped (in the same run, or the next); every large file is
-        checked against the sha256 the hub gives, and a partial or corrupt file is never used.
-        $HF_ENDPOINT names another hub, $HF_TOKEN is sent for private or gated repositories (to the
-        hub's own host only), and with $HF_HUB_OFFLINE=1 only the cache is read.
-        Exit status: 0 pulled (or already cached), 2 not a repository name, 3 it could not be pulled
-        (the message says why: unknown repository or revision, refused token, no network, a bad
-        checksum, a full disk).
+            Fetches config.json, preprocessor_config.json, the tokenizer (vocab.json, merges.txt) and
+            the weights (model.safetensors, else pytorch_model.bin) of an X-CLIP or CLIP checkpoint into
+            the cache huggingface_hub uses ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub): what
+            Python's tools already downloaded is not fetched again, and the other way round. A download
+            cut short resumes where it stopped (in the same run, or the next); every large file is
+            checked against the sha256 the hub gives, and a partial or corrupt file is never used.
+            $HF_ENDPOINT names another hub, $HF_TOKEN is sent for private or gated repositories (to the
+            hub's own host only), and with $HF_HUB_OFFLINE=1 only the cache is read.
+            Exit status: 0 pulled (or already cached), 2 not a repository name, 3 it could not be pulled
+            (the message says why: unknown repository or revision, refused token, no network, a bad
+            checksum, a full disk).
 
-        Examples:
-          vidsearch model pull openai/clip-vit-base-patch32
-          vidsearch model pull microsoft/xclip-base-patch32@main --json
-          vidsearch index ~/footage --model openai/clip-vit-base-patch32
-        """
+            Examples:
+              vidsearch model pull openai/clip-vit-base-patch32
+              vidsearch model pull microsoft/xclip-base-patch32@main --json
+              vidsearch index ~/footage --model openai/clip-vit-base-patch32
+            """
     )
 
     @Argument(help: "ORG/NAME, or ORG/NAME@REVISION (a branch, tag or commit; default main).")
@@ -67,8 +67,10 @@ struct ModelPull: ParsableCommand {
         }
         if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if json {
-            Output.json(["repository": repo.id, "revision": repo.revision, "commit": pulled.commit, "path": pulled.snapshot.path,
-                         "files": pulled.files.map { ["name": $0.name, "bytes": $0.bytes, "downloaded": $0.downloaded] as [String: Any] }])
+            Output.json([
+                "repository": repo.id, "revision": repo.revision, "commit": pulled.commit, "path": pulled.snapshot.path,
+                "files": pulled.files.map { ["name": $0.name, "bytes": $0.bytes, "downloaded": $0.downloaded] as [String: Any] },
+            ])
             return
         }
         for file in pulled.files {

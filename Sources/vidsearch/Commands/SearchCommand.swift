@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Ingest
 import Query
@@ -10,35 +10,35 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Find the segments that match a description.",
         discussion: """
-        Two signals, fused. The pictures: the best candidates from the vector index are
-        reranked with X-CLIP's video-specific prompt (the text embedding adapted to each
-        candidate video), as the model was trained. The words said: subtitle streams, and
-        .srt/.vtt/Whisper .json files beside the videos, searched as full text (BM25). The two
-        ranked lists are fused by reciprocal rank: a segment both find ranks above one that
-        either finds alone. "Quoted words" must appear in a line exactly; other words are
-        alternatives. --visual or --speech uses one signal.
+            Two signals, fused. The pictures: the best candidates from the vector index are
+            reranked with X-CLIP's video-specific prompt (the text embedding adapted to each
+            candidate video), as the model was trained. The words said: subtitle streams, and
+            .srt/.vtt/Whisper .json files beside the videos, searched as full text (BM25). The two
+            ranked lists are fused by reciprocal rank: a segment both find ranks above one that
+            either finds alone. "Quoted words" must appear in a line exactly; other words are
+            alternatives. --visual or --speech uses one signal.
 
-        Scores: cosine similarities in [-1, 1] where only the pictures ranked (always, in an
-        index without subtitles); with a line matched, the fused score (sum of 1/(60 + rank)).
-        Each hit says why it matched: the line, with the matched words in [brackets], and/or
-        the visual score.
+            Scores: cosine similarities in [-1, 1] where only the pictures ranked (always, in an
+            index without subtitles); with a line matched, the fused score (sum of 1/(60 + rank)).
+            Each hit says why it matched: the line, with the matched words in [brackets], and/or
+            the visual score.
 
-        Exit status: 0 ok (also when nothing matches), 2 empty or unreadable query, 3 index or model error.
+            Exit status: 0 ok (also when nothing matches), 2 empty or unreadable query, 3 index or model error.
 
-        Examples:
-          vidsearch search "a dog catching a frisbee"
-          vidsearch search '"good boy" a dog running'             # a spoken phrase and the pictures
-          vidsearch search "frisbee" --speech                     # only what is said
-          vidsearch search "a red circle moving left" -k 5 --per-video
-          vidsearch search "someone opening a door" --json | jq .path
-          vidsearch search "a dog" --index /data/shard1 --index /data/shard2
-          vidsearch search "a dog" --path ~/footage/2024          # only videos in that folder
-          vidsearch search "a dog" --path '*/park/*.mp4'          # or matching a glob
-          vidsearch search "a dog" --after 2024-05-01 --before 2024-05-31 --min-duration 10
-          vidsearch search --like 1234                            # segments like segment 1234
-          vidsearch search --like ~/footage/dog.mp4@12.5          # like that moment of an indexed file
-          vidsearch search --image photo.jpg                      # like a photo (or any clip), encoded now
-        """
+            Examples:
+              vidsearch search "a dog catching a frisbee"
+              vidsearch search '"good boy" a dog running'             # a spoken phrase and the pictures
+              vidsearch search "frisbee" --speech                     # only what is said
+              vidsearch search "a red circle moving left" -k 5 --per-video
+              vidsearch search "someone opening a door" --json | jq .path
+              vidsearch search "a dog" --index /data/shard1 --index /data/shard2
+              vidsearch search "a dog" --path ~/footage/2024          # only videos in that folder
+              vidsearch search "a dog" --path '*/park/*.mp4'          # or matching a glob
+              vidsearch search "a dog" --after 2024-05-01 --before 2024-05-31 --min-duration 10
+              vidsearch search --like 1234                            # segments like segment 1234
+              vidsearch search --like ~/footage/dog.mp4@12.5          # like that moment of an indexed file
+              vidsearch search --image photo.jpg                      # like a photo (or any clip), encoded now
+            """
     )
 
     @OptionGroup var options: SearchIndexOptions
@@ -60,7 +60,10 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Skip the video-specific prompt rerank (first stage only).")
     var noRerank = false
 
-    @Flag(help: "Each video's moments: the run of segments around its best hit that stay near that peak (and a second run that rises as high), not every hit.")
+    @Flag(
+        help:
+            "Each video's moments: the run of segments around its best hit that stay near that peak (and a second run that rises as high), not every hit."
+    )
     var perVideo = false
 
     @Flag(help: "Only the pictures (X-CLIP), not the words said.")
@@ -105,7 +108,9 @@ struct SearchCommand: ParsableCommand {
         try Limits.check(k, "-k", 1...Limits.maxResults)
         try Limits.check(candidates, "--candidates", 1...Limits.maxResults)
         if let after, RecordingDate.parse(after) == nil { throw ValidationError("--after \(after): not a date (2024-05-01 or 2024-05-01T12:00:00Z)") }
-        if let before, RecordingDate.parse(before) == nil { throw ValidationError("--before \(before): not a date (2024-05-01 or 2024-05-01T12:00:00Z)") }
+        if let before, RecordingDate.parse(before) == nil {
+            throw ValidationError("--before \(before): not a date (2024-05-01 or 2024-05-01T12:00:00Z)")
+        }
     }
 
     func run() throws {
@@ -147,17 +152,21 @@ struct SearchCommand: ParsableCommand {
                 if let notice = engine.vectors.notice, !json { Output.error(notice) }
                 if let notice = engine.text.notice, !json { Output.error(notice) }
                 if !loaded.model.reranks, !noRerank, !json, directory == options.indexDirectories.first {
-                    Output.error("note: \(loaded.directory.lastPathComponent) is a CLIP checkpoint: no video-specific prompt, so no rerank (scores are CLIP-mean cosines)")
+                    Output.error(
+                        "note: \(loaded.directory.lastPathComponent) is a CLIP checkpoint: no video-specific prompt, so no rerank (scores are CLIP-mean cosines)"
+                    )
                 }
                 return engine
             }
         }
-        let searchOptions = SearchOptions(k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo,
-                                          thumbnails: thumbnails != nil, paths: path.map(PathFilter.init),
-                                          videos: VideoFilter(after: after.flatMap { RecordingDate.bound($0, endOfDay: false) },
-                                                              before: before.flatMap { RecordingDate.bound($0, endOfDay: true) },
-                                                              minDuration: minDuration, maxDuration: maxDuration),
-                                          signals: visual ? .visualOnly : speech ? .speechOnly : .both)
+        let searchOptions = SearchOptions(
+            k: k, candidates: candidates, rerank: !noRerank, perVideo: perVideo,
+            thumbnails: thumbnails != nil, paths: path.map(PathFilter.init),
+            videos: VideoFilter(
+                after: after.flatMap { RecordingDate.bound($0, endOfDay: false) },
+                before: before.flatMap { RecordingDate.bound($0, endOfDay: true) },
+                minDuration: minDuration, maxDuration: maxDuration),
+            signals: visual ? .visualOnly : speech ? .speechOnly : .both)
         func ranked(_ all: [SearchResult]) -> [SearchResult] {
             Array(all.sorted { ($0.score, $1.path, $1.start) > ($1.score, $0.path, $0.start) }.prefix(k))
         }
@@ -199,8 +208,10 @@ struct SearchCommand: ParsableCommand {
         }
         if json {
             for (rank, hit) in results.enumerated() {
-                var object: [String: Any] = ["rank": rank + 1, "score": Double(hit.score), "path": hit.path, "start": hit.start,
-                                             "end": hit.end, "segment": hit.segmentId]
+                var object: [String: Any] = [
+                    "rank": rank + 1, "score": Double(hit.score), "path": hit.path, "start": hit.start,
+                    "end": hit.end, "segment": hit.segmentId,
+                ]
                 if labelled { object["query"] = text }
                 object["signals"] = hit.signals
                 if let visual = hit.visualScore { object["visual_score"] = Double(visual) }
@@ -224,7 +235,9 @@ struct SearchCommand: ParsableCommand {
                 let marked = line.parts.enumerated().map { $0.offset % 2 == 1 ? "[\($0.element)]" : $0.element }.joined()
                 let language = line.language.map { ", \($0)" } ?? ""
                 let visual = hit.visualScore.map { String(format: "; visual %.3f", $0) } ?? ""
-                print("      \"\(marked)\" (said \(Formatting.time(line.start, precise: true))-\(Formatting.time(line.end, precise: true))\(language)\(visual))")
+                print(
+                    "      \"\(marked)\" (said \(Formatting.time(line.start, precise: true))-\(Formatting.time(line.end, precise: true))\(language)\(visual))"
+                )
             }
         }
     }

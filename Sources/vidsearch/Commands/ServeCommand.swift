@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Ingest
 import Query
@@ -11,21 +11,21 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a search page and a JSON API over the index.",
         discussion: """
-        Open the printed address in a browser: type what you are looking for, click a hit to play
-        exactly that moment, "more like this" on any hit. The API is described in
-        docs/openapi.yaml (GET /api/search?q=..., /api/similar/SEGMENT, /api/videos, ...).
+            Open the printed address in a browser: type what you are looking for, click a hit to play
+            exactly that moment, "more like this" on any hit. The API is described in
+            docs/openapi.yaml (GET /api/search?q=..., /api/similar/SEGMENT, /api/videos, ...).
 
-        Binds 127.0.0.1 unless told otherwise; any other address needs --token, which clients
-        send as "Authorization: Bearer TOKEN" (a browser: open /?token=TOKEN once).
+            Binds 127.0.0.1 unless told otherwise; any other address needs --token, which clients
+            send as "Authorization: Bearer TOKEN" (a browser: open /?token=TOKEN once).
 
-        Exit status: 2 usage error (a non-loopback host without --token), 3 index or model error.
+            Exit status: 2 usage error (a non-loopback host without --token), 3 index or model error.
 
-        Examples:
-          vidsearch serve
-          vidsearch serve --index /data/archive-index --port 9000
-          vidsearch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
-          vidsearch serve --watch ~/footage        # new files become searchable as they arrive
-        """
+            Examples:
+              vidsearch serve
+              vidsearch serve --index /data/archive-index --port 9000
+              vidsearch serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"
+              vidsearch serve --watch ~/footage        # new files become searchable as they arrive
+            """
     )
 
     @OptionGroup var options: IndexOptions
@@ -41,7 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Secret every request must carry (required for any host but loopback).")
     var token: String?
 
-    @Option(parsing: .singleValue, help: "A folder to watch (repeatable): new files are indexed as they settle, deleted ones removed (see `vidsearch watch`).")
+    @Option(
+        parsing: .singleValue,
+        help: "A folder to watch (repeatable): new files are indexed as they settle, deleted ones removed (see `vidsearch watch`).")
     var watch: [String] = []
 
     @Option(help: "With --watch: seconds a file must stay unchanged before it is indexed.")
@@ -73,8 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
             let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
             if let notice = engine.vectors.notice { Output.error(notice) }
             let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
-            return SearchService(engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch),
-                                 encodeExample: { try ExampleEncoder.encode(path: $0, pipeline: pipeline).embedding })
+            return SearchService(
+                engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch),
+                encodeExample: { try ExampleEncoder.encode(path: $0, pipeline: pipeline).embedding })
         }
         if let status = service.watch { try startWatcher(status, service) }
         var serverOptions = ServerOptions()
@@ -100,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
     private func startWatcher(_ status: WatchStatus, _ service: SearchService) throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        child.arguments = ["watch"] + watch + ["--index", options.indexDirectory.path, "--settle", String(settle), "--json", "--exit-with-parent"]
+        child.arguments =
+            ["watch"] + watch + ["--index", options.indexDirectory.path, "--settle", String(settle), "--json", "--exit-with-parent"]
             + (options.model.map { ["--model", $0] } ?? []) + (products.precision.map { ["--precision", $0] } ?? [])
         let out = Pipe(), err = Pipe()
         child.standardOutput = out
@@ -118,12 +122,14 @@ struct ServeCommand: AsyncParsableCommand {
                     do {
                         if status.apply(try EventLine.decode(WatchEvent.self, from: Data(line))) { try? service.refresh() }
                     } catch {
-                        Output.error("the watcher printed a line this server cannot read (\(error)): \(String(decoding: line, as: UTF8.self).prefix(200))")
+                        Output.error(
+                            "the watcher printed a line this server cannot read (\(error)): \(String(decoding: line, as: UTF8.self).prefix(200))")
                     }
                 }
             }
             child.waitUntilExit()
-            let why = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let why =
+                String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: "\n").last.map(String.init) ?? ""
             status.ended("the watcher exited with status \(child.terminationStatus)" + (why.isEmpty ? "" : ": \(why)"))
             Output.error("watch stopped (status \(child.terminationStatus)) \(why)")

@@ -1,5 +1,5 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Ingest
 import VideoIndex
@@ -9,19 +9,19 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Keep the index in step with folders: index new files as they arrive, drop deleted ones.",
         discussion: """
-        A new or changed file is indexed once it has stopped growing (size and modification
-        time unchanged for --settle seconds); a deleted one is removed; a moved one keeps its
-        segments. Uses inotify on Linux, polling elsewhere. Runs until stopped (Ctrl-C); every
-        video is committed on its own, so stopping loses nothing finished, and a file cut off
-        mid-encode is picked up again next time. The watcher is the index's one writer: a
-        `vidsearch index` meanwhile is refused (the index is locked).
+            A new or changed file is indexed once it has stopped growing (size and modification
+            time unchanged for --settle seconds); a deleted one is removed; a moved one keeps its
+            segments. Uses inotify on Linux, polling elsewhere. Runs until stopped (Ctrl-C); every
+            video is committed on its own, so stopping loses nothing finished, and a file cut off
+            mid-encode is picked up again next time. The watcher is the index's one writer: a
+            `vidsearch index` meanwhile is refused (the index is locked).
 
-        Exit status: 2 usage error, 3 index or model error (for instance: locked by another writer).
+            Exit status: 2 usage error, 3 index or model error (for instance: locked by another writer).
 
-        Examples:
-          vidsearch watch ~/footage
-          vidsearch watch /mnt/cam1 /mnt/cam2 --index /data/index --settle 10 --json
-        """
+            Examples:
+              vidsearch watch ~/footage
+              vidsearch watch /mnt/cam1 /mnt/cam2 --index /data/index --settle 10 --json
+            """
     )
 
     @OptionGroup var options: IndexOptions
@@ -66,17 +66,20 @@ struct WatchCommand: ParsableCommand {
             if let ext { watch.extensions = Set(ext.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
             return FolderWatcher(run: IndexRun(store: store, pipeline: pipeline), options: watch)
         }
-        say(.started(folders: watcher.options.folders, inotify: watcher.usesInotify),
+        say(
+            .started(folders: watcher.options.folders, inotify: watcher.usesInotify),
             "watching \(watcher.options.folders.joined(separator: ", ")) (\(watcher.usesInotify ? "inotify" : "polling")); Ctrl-C stops")
         try withIndexOrModel {
             let parent = getppid()
             try watcher.watch(stop: { exitWithParent && getppid() != parent }) { event in
                 switch event {
-                case let .waiting(files): say(.waiting(files: files), nil)
-                case let .encoding(path, seconds): say(.encoding(path: path, duration: seconds), nil)
-                case let .file(r):
-                    say(.file(FileEvent(r, event: "file")), r.outcome == .skipped && r.cues == nil ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
-                case let .removed(path): say(.removed(path: path), "removed \(path)")
+                case .waiting(let files): say(.waiting(files: files), nil)
+                case .encoding(let path, let seconds): say(.encoding(path: path, duration: seconds), nil)
+                case .file(let r):
+                    say(
+                        .file(FileEvent(r, event: "file")),
+                        r.outcome == .skipped && r.cues == nil ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
+                case .removed(let path): say(.removed(path: path), "removed \(path)")
                 case .committed: say(.committed, nil)
                 }
             }

@@ -1,12 +1,12 @@
-import CommandSupport
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Hub
 import Ingest
-import VideoIndex
 import Query
-import XCLIP
 import Tensor
+import VideoIndex
+import XCLIP
 
 /// Options shared by the commands that use an index and a model.
 struct IndexOptions: ParsableArguments {
@@ -21,7 +21,9 @@ struct IndexOptions: ParsableArguments {
 
 /// Options of search, which reads one index or several (an archive kept in shards).
 struct SearchIndexOptions: ParsableArguments {
-    @Option(parsing: .singleValue, help: "Index directory; repeat it to search several as one. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
+    @Option(
+        parsing: .singleValue,
+        help: "Index directory; repeat it to search several as one. Default: $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index.")
     var index: [String] = []
 
     @Option(help: "Model directory (a Hugging Face X-CLIP or CLIP checkpoint). Default: $VIDSEARCH_MODEL or the bundled Models/xclip-demo.")

@@ -14,7 +14,8 @@ enum OpenMPSpinning {
     static func shortenIfUnset() {
         let environment = ProcessInfo.processInfo.environment
         guard CommandLine.arguments.count > 1, commands.contains(CommandLine.arguments[1]),
-              environment["GOMP_SPINCOUNT"] == nil, environment["OMP_WAIT_POLICY"] == nil else { return }
+            environment["GOMP_SPINCOUNT"] == nil, environment["OMP_WAIT_POLICY"] == nil
+        else { return }
         setenv("GOMP_SPINCOUNT", spins, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Could not start again (no /proc): go on with OpenMP's default spinning.

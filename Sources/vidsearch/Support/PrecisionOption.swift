@@ -6,7 +6,10 @@ import Tensor
 /// decides; $VIDSEARCH_GEMM=openblas|onednn names the library. `vidsearch model info` says
 /// which and why.
 struct PrecisionOption: ParsableArguments {
-    @Option(help: "The model's matrix products in f32, bf16 or auto (bf16 where the CPU has bf16 instructions, else f32). Default: $VIDSEARCH_PRECISION, else auto.")
+    @Option(
+        help:
+            "The model's matrix products in f32, bf16 or auto (bf16 where the CPU has bf16 instructions, else f32). Default: $VIDSEARCH_PRECISION, else auto."
+    )
     var precision: String?
 
     func validate() throws {

@@ -12,23 +12,25 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if FUZZING
-typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-@_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-               _ callback: FuzzCallback) -> CInt
+    typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runDriver(
+        _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+        _ callback: FuzzCallback
+    ) -> CInt
 #endif
 
 @main
 struct FuzzParsersMain {
     static func main() {
         #if FUZZING
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runDriver(&argc, &argv, fuzzOneInput))
+            var argc = CommandLine.argc
+            var argv = CommandLine.unsafeArgv
+            exit(runDriver(&argc, &argv, fuzzOneInput))
         #else
-        for path in CommandLine.arguments.dropFirst() {
-            if let data = FileManager.default.contents(atPath: path) { Parsers.run(Array(data)) }
-        }
+            for path in CommandLine.arguments.dropFirst() {
+                if let data = FileManager.default.contents(atPath: path) { Parsers.run(Array(data)) }
+            }
         #endif
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Ingest
 @testable import VideoIndex
 @testable import XCLIP
@@ -8,10 +9,12 @@ import Foundation
 /// hang or read out of bounds (the fuzz build runs under AddressSanitizer). Used by the libFuzzer
 /// binary (FuzzParsers, scripts/fuzz) and by CorpusTests, which replays the saved inputs.
 public enum Parsers {
-    public static let names = ["safetensors", "config.json", "preprocessor_config.json", "tokenizer text",
-                               "prompt-token codec", "segment record", "video record", "vocab.json + merges.txt",
-                               "pytorch_model.bin", "subtitle text (SRT, WebVTT, any encoding)", "Whisper JSON",
-                               "subtitle markup and times", "text query"]
+    public static let names = [
+        "safetensors", "config.json", "preprocessor_config.json", "tokenizer text",
+        "prompt-token codec", "segment record", "video record", "vocab.json + merges.txt",
+        "pytorch_model.bin", "subtitle text (SRT, WebVTT, any encoding)", "Whisper JSON",
+        "subtitle markup and times", "text query",
+    ]
 
     static let tokenizer: CLIPTokenizer? = {
         let vocab = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -37,7 +40,9 @@ public enum Parsers {
         case 4:
             let tokens = Int(input.first ?? 1) % 8 + 1, width = 4
             var out = [Float](repeating: 0, count: tokens * width)
-            _ = out.withUnsafeMutableBufferPointer { PromptTokenCodec.decode(Array(input.dropFirst()), into: $0.baseAddress!, tokens: tokens, width: width) }
+            _ = out.withUnsafeMutableBufferPointer {
+                PromptTokenCodec.decode(Array(input.dropFirst()), into: $0.baseAddress!, tokens: tokens, width: width)
+            }
         case 5: _ = SegmentRecord(id: 1, encoded: input)
         case 6: _ = try? JSONDecoder().decode(VideoRecord.self, from: Data(input))
         case 7:
