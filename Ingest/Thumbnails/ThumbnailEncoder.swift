@@ -4,8 +4,8 @@ import CFFmpeg
 public enum ThumbnailEncoder {
     public static let maxWidth = 320
     /// Bytes a stored thumbnail may take: one LMDB overflow page (4,096 bytes less its 16-byte
-    /// header). Busy frames took ~10 KB at the first step alone in development: three pages,
-    /// a quarter of a segment's whole footprint.
+    /// header). A busy frame at the first step alone takes several pages, a large share of a
+    /// segment's whole footprint (what they take now: BENCHMARKS.md, `ingest.thumbnail_bytes`).
     public static let budget = 4080
     /// Width and JPEG qscale tried in turn, largest and finest first.
     static let steps: [(width: Int, quality: Int32)] = [(320, 5), (320, 8), (256, 8), (256, 12), (192, 12), (160, 16)]

@@ -8,7 +8,8 @@ import Foundation
 /// or set by code before the first product.
 ///
 /// The default (both auto) follows the CPU: bf16 in oneDNN where it has bf16 instructions
-/// (AVX512_BF16 or AMX); f32 in oneDNN on other AVX-512 CPUs (about 2x OpenBLAS's rate there);
+/// (AVX512_BF16 or AMX); f32 in oneDNN on other AVX-512 CPUs (faster than OpenBLAS there:
+/// BENCHMARKS.md, `machine.dnnl_f32` against `machine.sgemm`);
 /// OpenBLAS below AVX-512, where oneDNN f32 measured no faster for the model's shapes
 /// (BENCHMARKS.md, the AVX2 rows).
 public enum ProductEngine: String, Sendable {
