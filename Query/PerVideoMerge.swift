@@ -42,7 +42,7 @@ enum PerVideoMerge {
                     run = nil
                     continue
                 }
-                guard var current = run, hit.start <= current.end + 1e-6, shot(hit) == shot(current) else {
+                guard let current = run, hit.start <= current.end + 1e-6, shot(hit) == shot(current) else {
                     if let current = run { moments.append(current) }  // a gap in time or a cut ends it too
                     run = hit
                     continue

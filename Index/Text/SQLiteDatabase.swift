@@ -35,7 +35,7 @@ final class SQLiteDatabase {
         let db = try SQLiteDatabase(path: ":memory:")
         let size = bytes.count
         guard let buffer = sqlite3_malloc64(sqlite3_uint64(max(size, 1))) else { throw Failure(path: ":memory:", message: "out of memory") }
-        bytes.withUnsafeBytes { memcpy(buffer, $0.baseAddress!, size) }
+        _ = bytes.withUnsafeBytes { memcpy(buffer, $0.baseAddress!, size) }
         let flags = UInt32(SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE)
         let code = sqlite3_deserialize(db.handle, "main", buffer.assumingMemoryBound(to: UInt8.self), sqlite3_int64(size), sqlite3_int64(size), flags)
         guard code == SQLITE_OK else { throw Failure(path: ":memory:", message: "load: \(db.message)") }
