@@ -19,6 +19,11 @@ struct CacheFileKind {
         directory.appendingPathComponent("\(prefix)\(generation)\(other ?? suffix)")
     }
 
+    /// Where the stamp of `generation`'s file is.
+    func stampURL(in directory: URL, generation: UInt64) -> URL {
+        url(in: directory, generation: generation, suffix: ".stamp")
+    }
+
     /// The generation a file of this kind (not a companion) is named by.
     func generation(ofFile name: String) -> UInt64? {
         guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
@@ -43,7 +48,7 @@ struct CacheFileKind {
         try Self.fsync(temporary.path)
         try CacheStamp.write(
             describing: temporary, index: indexId, generation: target,
-            to: url(in: directory, generation: target, suffix: ".stamp"),
+            to: stampURL(in: directory, generation: target),
             staging: directory.appendingPathComponent("\(stampStaging)\(getpid())"))
         let final = url(in: directory, generation: target)
         guard rename(temporary.path, final.path) == 0 else {

@@ -12,15 +12,7 @@ struct CacheStamp: Codable, Equatable {
     var checksum: String
     var bytes: UInt64
 
-    static func url(in directory: URL, generation: UInt64) -> URL {
-        directory.appendingPathComponent("vectors-g\(generation).stamp")
-    }
-
-    static func read(_ directory: URL, generation: UInt64) -> CacheStamp? {
-        read(url(in: directory, generation: generation))
-    }
-
-    /// The stamp at `file` (the text cache's: `text-g<generation>.stamp`).
+    /// The stamp at `file` (a cache kind's `stampURL`: vectors-g<generation>.stamp, text-g<generation>.stamp).
     static func read(_ file: URL) -> CacheStamp? {
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
         return try? JSONDecoder().decode(CacheStamp.self, from: data)

@@ -87,7 +87,7 @@ public final class VectorCache {
             let distrust: String?
             if generation > target {
                 distrust = "is at generation \(generation), ahead of the index's \(target)"
-            } else if let stamp = CacheStamp.read(store.directory, generation: generation) {
+            } else if let stamp = CacheStamp.read(VectorCache.files.stampURL(in: store.directory, generation: generation)) {
                 distrust =
                     stamp.generation != generation
                     ? "has another generation's stamp"

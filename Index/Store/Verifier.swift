@@ -147,7 +147,7 @@ public enum Verifier {
         }
         // The stamp first: FAISS's reader trusts the file's header, and a damaged count made it
         // allocate until the kernel killed the process. A file that fails its stamp is not read.
-        guard let stamp = CacheStamp.read(store.directory, generation: generation) else {
+        guard let stamp = CacheStamp.read(VectorCache.files.stampURL(in: store.directory, generation: generation)) else {
             report.problems.append("vector cache \(file.lastPathComponent): no stamp; the next index run rebuilds it from LMDB")
             return
         }

@@ -191,7 +191,7 @@ public final class TextCache {
         temporaries: ["text.tmp-", "text-stamp.tmp-"], stampStaging: "text-stamp.tmp-")
 
     static func stampURL(in directory: URL, generation: UInt64) -> URL {
-        files.url(in: directory, generation: generation, suffix: ".stamp")
+        files.stampURL(in: directory, generation: generation)
     }
 
     static func newestFile(in directory: URL) -> (URL?, UInt64) { files.newest(in: directory) }
