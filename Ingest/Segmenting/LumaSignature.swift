@@ -64,4 +64,21 @@ public struct LumaSignature: Equatable {
         for i in 0..<grid.count { sum += abs(grid[i] - (a.grid[i] + b.grid[i]) / 2) }
         return sum / Float(grid.count) / 255
     }
+
+    /// How nearly `other` is this picture made brighter or darker: the gain g that best scales
+    /// this grid onto the other's (least squares), and the mean cell difference left after it, as a
+    /// fraction of 255. A change of exposure leaves little; a cut or a cross-fade to another picture
+    /// leaves about their whole difference. Nil for a black grid, which no gain scales.
+    public func exposure(to other: LumaSignature) -> (gain: Float, residual: Float)? {
+        var ab: Float = 0, aa: Float = 0
+        for i in 0..<grid.count {
+            ab += grid[i] * other.grid[i]
+            aa += grid[i] * grid[i]
+        }
+        guard aa > Float(grid.count) else { return nil }  // every cell under 1 of 255
+        let gain = ab / aa
+        var sum: Float = 0
+        for i in 0..<grid.count { sum += abs(other.grid[i] - gain * grid[i]) }
+        return (gain, sum / Float(grid.count) / 255)
+    }
 }

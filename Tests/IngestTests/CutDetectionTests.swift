@@ -107,6 +107,25 @@ final class CutDetectionTests: XCTestCase {
         assertNoStraddle(segments, found)
     }
 
+    func testAChangeOfExposureIsNoCut() throws {
+        // 8 s of a dull, grainy card whose brightness swings by 12% each way every 2.4 s (a camera's
+        // exposure finding its level), then a hard cut at 8 to colour bars. In a low-contrast picture
+        // each swing moves the whole histogram as far as a fade does, and it mixes linearly, but the
+        // picture is the same one.
+        let path = try render(
+            "exposure.mp4",
+            """
+            testsrc2=s=160x90:r=25:d=8,eq=contrast=0.25,format=yuv420p,geq=lum='clip(p(X\\,Y)*(1+0.12*sin(2*PI*T/2.4))\\,0\\,255)':cb='p(X\\,Y)':cr='p(X\\,Y)',\
+            noise=alls=12:allf=t:all_seed=3,\(normal)[a];\
+            smptebars=s=160x90:r=25:d=3,\(normal)[b];\
+            [a][b]concat=n=2:v=1:a=0,settb=1/25[out]
+            """)
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts)
+        assertCuts(found, [(8.0, 0.1)])
+        assertNoStraddle(segments, found)
+    }
+
     func testACutJustBeforeTheEndLeavesNoSliver() throws {
         // A cut 0.5 s before the end (under the 1 s minimum segment): the last shot joins the one before.
         let path = try render(
