@@ -1,6 +1,7 @@
 """The page in headless Chromium (Debian's package), driven through the DevTools protocol:
 type a caption, the grid fills with the right clip and a decoded thumbnail, a click plays the
-hit from its start. A screenshot of the results page is saved and its path printed.
+hit from its start; with one hit per video, a video of three shots plays exactly the moment of
+the shot asked for. A screenshot of the results page is saved and its path printed.
 
 Run by the README's test command: VIDSEARCH_BIN names the vidsearch binary (default: the debug
 build); CHROMIUM the browser (default: chromium on PATH).
@@ -50,6 +51,15 @@ class PageTests(unittest.TestCase):
         # One clip gets a sidecar subtitle: its line is shown under the thumbnail and played from.
         with open(os.path.join(footage, "clip-00007.en.srt"), "w") as f:
             f.write("1\n00:00:02,000 --> 00:00:03,000\nThe <i>lighthouse</i> keeper waves\n")
+        # A video of three 3 s shots (hard cuts at 3 and 6 s) cut from three clips: a red square
+        # blinking, a green triangle moving up, a green square growing (each clip's centred square,
+        # where its object moves).
+        square = "setpts=PTS-STARTPTS,crop='min(iw,ih)':'min(iw,ih)',scale=160:160,setsar=1,fps=24"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y"] +
+                       [a for clip in ("clip-00026", "clip-00024", "clip-00023") for a in ("-i", os.path.join(SAMPLES, clip + ".mp4"))] +
+                       ["-filter_complex", f"[0]trim=duration=3,{square}[a];[1]trim=duration=3,{square}[b];"
+                                           f"[2]trim=duration=3,{square}[c];[a][b][c]concat=n=3:v=1:a=0[out]",
+                        "-map", "[out]", "-c:v", "libx264", "-pix_fmt", "yuv420p", os.path.join(footage, "shots.mp4")], check=True)
         index = os.path.join(cls.tmp, "index")
         subprocess.run([BIN, "index", footage, "--index", index, "--model", MODEL], check=True, capture_output=True)
         with open(os.path.join(SAMPLES, "labels.jsonl")) as f:
@@ -83,11 +93,36 @@ class PageTests(unittest.TestCase):
         cls.addClassCleanup(cls.page.ws.sock.close)
         cls.page.call("Page.enable")
 
+    def test_one_hit_per_video_plays_the_moment_of_its_shot(self):
+        page = self.page
+        caption = "a green triangle moving up"
+        page.call("Page.navigate", url=self.base + "/?group=1&q=" + urllib.parse.quote(caption))
+        wait("the grid", lambda: page.evaluate("document.querySelectorAll('#hits .card').length") > 0)
+        api = json.load(urllib.request.urlopen(f"{self.base}/api/search?q={urllib.parse.quote(caption)}&per_video=true&k=48"))["hits"]
+        files = page.evaluate("[...document.querySelectorAll('#hits .card .file')].map(f => f.textContent)")
+        self.assertEqual(files, [h["file"] for h in api], "the page shows the API's moments, one per video")
+        moment = next(h for h in api if h["file"] == "shots.mp4")
+        self.assertTrue(abs(moment["start"] - 3.0) < 0.2 and abs(moment["end"] - 6.0) < 0.2,
+                        f"the moment {moment['start']}-{moment['end']} is the shot 3.0-6.0")
+        card = files.index("shots.mp4")
+        box = page.evaluate(f"""(() => {{ const img = document.querySelectorAll('#hits .card img')[{card}]; img.scrollIntoView({{block: 'center'}});
+            const r = img.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()""")
+        page.click(*box)
+        wait("the player to play", lambda: page.evaluate("document.getElementById('video').dataset.played === '1'"), timeout=20)
+        video = page.evaluate("""(() => { const v = document.getElementById('video');
+            return {from: Number(v.dataset.playedFrom), start: Number(v.dataset.start), end: Number(v.dataset.end),
+                    range: document.getElementById('player-range').textContent}; })()""")
+        self.assertEqual((video["start"], video["end"]), (moment["start"], moment["end"]), "the player's range is the moment's")
+        self.assertEqual(video["range"], "0:03.0 – 0:06.0")
+        self.assertTrue(abs(video["from"] - moment["start"]) < 0.3, f"played from {video['from']}, the moment starts at {moment['start']}")
+        page.call("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+        wait("the player to close", lambda: page.evaluate("document.getElementById('player').hidden"))
+
     def test_type_a_caption_see_the_clip_and_play_its_range(self):
         page = self.page
         page.call("Page.navigate", url=self.base + "/")
         wait("the page and its stats", lambda: page.evaluate(
-            "!!document.getElementById('stats') && document.getElementById('stats').textContent.includes('30 videos')"))
+            "!!document.getElementById('stats') && document.getElementById('stats').textContent.includes('31 videos')"))
         caption = "a blue square shrinking"
         page.evaluate("document.getElementById('q').focus()")
         page.type(caption)  # as typed: the search runs when typing pauses
