@@ -1,8 +1,9 @@
 import CFFmpeg
 
 /// Reads a decoded frame's LumaSignature. Planar and semi-planar YUV and grey frames (nearly every
-/// video) are read in place from their luma plane, 2,304 samples; any other layout is first scaled
-/// to a small grey picture by libswscale (one context, kept while the frame format stays).
+/// video) are read in place from their luma plane, 2,304 samples, and 8-bit YUV also from its
+/// chroma planes at the same points; any other layout is first scaled to a small grey picture by
+/// libswscale (one context, kept while the frame format stays), and is compared by brightness only.
 final class LumaReader {
     private var scaler: OpaquePointer?
     private var scalerKey: (width: Int32, height: Int32, format: Int32)?
@@ -19,7 +20,7 @@ final class LumaReader {
         if depth > 0, let plane = frame.pointee.data.0 {
             let stride = Int(frame.pointee.linesize.0)
             if depth <= 8 {
-                return LumaSignature(width: w, height: h) { x, y in Int(plane[y * stride + x]) }
+                return LumaSignature(width: w, height: h, luma: { x, y in Int(plane[y * stride + x]) }, chroma: chroma(frame))
             }
             let shift = depth - 8
             return LumaSignature(width: w, height: h) { x, y in
@@ -28,6 +29,22 @@ final class LumaReader {
             }
         }
         return converted(frame, width: w, height: h)
+    }
+
+    /// Reads (U, V) at a luma pixel's position, for a format vs_chroma_layout_of knows; nil otherwise.
+    private func chroma(_ frame: UnsafeMutablePointer<AVFrame>) -> ((Int, Int) -> (u: Int, v: Int))? {
+        var layout = vs_chroma_layout()
+        guard vs_chroma_layout_of(frame.pointee.format, &layout) == 1 else { return nil }
+        let planes = [frame.pointee.data.1, frame.pointee.data.2], strides = [frame.pointee.linesize.1, frame.pointee.linesize.2]
+        let iu = Int(layout.plane.0) - 1, iv = Int(layout.plane.1) - 1
+        guard let u = planes[iu], let v = planes[iv] else { return nil }
+        let (su, sv) = (Int(strides[iu]), Int(strides[iv]))
+        let (stepU, stepV, offU, offV) = (Int(layout.step.0), Int(layout.step.1), Int(layout.offset.0), Int(layout.offset.1))
+        let (shiftX, shiftY) = (Int(layout.shift_x), Int(layout.shift_y))
+        return { x, y in
+            let (cx, cy) = (x >> shiftX, y >> shiftY)
+            return (Int(u[cy * su + cx * stepU + offU]), Int(v[cy * sv + cx * stepV + offV]))
+        }
     }
 
     private func converted(_ frame: UnsafeMutablePointer<AVFrame>, width: Int, height: Int) -> LumaSignature? {

@@ -1,9 +1,10 @@
 /// Finds where one shot ends and the next begins, from the look of each decoded frame
 /// (LumaSignature) as the video is decoded: no second pass, no frames kept.
 ///
-/// - A **hard cut** is a frame that differs from the one before by at least `hardMinimum`, at
-///   least `hardRatio` times as much as its neighbours do on both sides (so a fast pan or shaking
-///   camera, which changes every frame alike, is no cut), and the most of its two neighbours.
+/// - A **hard cut** is a frame that differs from the one before, in brightness and colour, by at
+///   least `hardMinimum`, at least `hardRatio` times as much as its neighbours do on both sides (so
+///   a fast pan or shaking camera, which changes every frame alike, is no cut), and the most of its
+///   two neighbours.
 ///   A **flash** (a few bright or odd frames, then the same shot again) is no cut: a look from
 ///   just before the change that comes back within `flashWindow` after it rejects it.
 /// - A **fade** (a cross-fade, or a fade through black) changes each frame a little. Over a span of
@@ -64,7 +65,7 @@ public struct CutDetector {
 
     /// One decoded frame, in presentation order; returns the cuts now settled.
     public mutating func add(time: Double, luma: LumaSignature) -> [Cut] {
-        let score = frames.last.map { luma.difference($0.luma) }
+        let score = frames.last.map { luma.differenceWithColour($0.luma) }
         frames.append(Seen(time: time, luma: luma, score: score))
         testFade(at: frames.count - 1)
         while nextHard < frames.count, canTestHard(nextHard) {
@@ -137,7 +138,7 @@ public struct CutDetector {
         for a in stride(from: i - 1, through: 0, by: -1) where frames[a].time >= t - Self.flashWindow {
             for b in i..<frames.count where frames[b].time <= t + Self.flashWindow {
                 if a == i - 1 && b == i { continue }
-                if frames[a].luma.difference(frames[b].luma) < 0.4 * score { return }
+                if frames[a].luma.differenceWithColour(frames[b].luma) < 0.4 * score { return }
             }
         }
         found.append(Cut(time: t, kind: .hard))

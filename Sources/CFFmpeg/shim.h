@@ -28,3 +28,29 @@ static inline int vs_luma_plane_depth(int format) {
     int bytes = (d->comp[0].depth + 7) / 8;
     return d->comp[0].step == bytes && bytes <= 2 ? d->comp[0].depth : 0;
 }
+
+// For the cut detector: where a frame format whose luma vs_luma_plane_depth reads keeps its two
+// chroma samples (U then V: plane, byte step and offset, and how many luma pixels one covers as
+// a power of two across and down), when both are 8-bit with nothing else in their bytes (4:2:0,
+// 4:2:2 and 4:4:4 planar, NV12 and NV21). Returns 0 for any other layout: the cut detector then
+// sees brightness only.
+typedef struct {
+    int plane[2], step[2], offset[2];
+    int shift_x, shift_y;
+} vs_chroma_layout;
+
+static inline int vs_chroma_layout_of(int format, vs_chroma_layout *out) {
+    if (vs_luma_plane_depth(format) != 8) return 0;
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)format);
+    if (!d || d->nb_components < 3) return 0;
+    for (int c = 1; c <= 2; c++) {
+        const AVComponentDescriptor *k = &d->comp[c];
+        if (k->depth != 8 || k->shift != 0 || k->plane < 1 || k->plane > 2) return 0;
+        out->plane[c - 1] = k->plane;
+        out->step[c - 1] = k->step;
+        out->offset[c - 1] = k->offset;
+    }
+    out->shift_x = d->log2_chroma_w;
+    out->shift_y = d->log2_chroma_h;
+    return 1;
+}

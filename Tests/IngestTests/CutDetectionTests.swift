@@ -5,9 +5,9 @@ import VideoIndex
 import XCTest
 
 /// Cut detection on generated edits with known cut times, through the path ingest takes
-/// (SegmentSource with cut detection on): hard cuts, a cross-fade and a fade through black are
-/// found; a white flash, a fast pan and a shaking camera are not cuts; and no segment straddles
-/// a cut.
+/// (SegmentSource with cut detection on): hard cuts (one seen only in colour), a cross-fade and a
+/// fade through black are found; a white flash, a fast pan, a shaking camera and a change of
+/// exposure are not cuts; and no segment straddles a cut.
 final class CutDetectionTests: XCTestCase {
     private var dir: URL!
 
@@ -123,6 +123,23 @@ final class CutDetectionTests: XCTestCase {
         let (segments, cuts) = try segments(path)
         let found = try XCTUnwrap(cuts)
         assertCuts(found, [(8.0, 0.1)])
+        assertNoStraddle(segments, found)
+    }
+
+    func testACutBetweenShotsOfOneBrightnessIsFoundByItsColour() throws {
+        // Two grainy 3 s shots whose brightness is the same pattern, one blue-green and one
+        // orange-red: only the colour changes at 3.0.
+        let pattern = "nullsrc=s=160x90:r=25:d=3,format=yuv420p,geq=lum='100+60*sin(X/9)*cos(Y/7)'"
+        let path = try render(
+            "colour-cut.mp4",
+            """
+            \(pattern):cb=170:cr=80,noise=alls=8:allf=t,\(normal)[a];\
+            \(pattern):cb=80:cr=180,noise=alls=8:allf=t,\(normal)[b];\
+            [a][b]concat=n=2:v=1:a=0,settb=1/25[out]
+            """)
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts)
+        assertCuts(found, [(3.0, 0.1)])
         assertNoStraddle(segments, found)
     }
 
