@@ -16,7 +16,7 @@ and reports, for each:
 
 Needs numpy and the ffmpeg tool (development time). Usage:
   Benchmarks/eval_demo.py [--binary .build/release/vidsearch] [--model Models/xclip-demo]
-                          [--style a|b] [--clips-per-class 2] [--seed 777] [--json|--markdown]
+                          [--style a|b] [--clips-per-class 2] [--seed 777] [--no-cuts] [--json|--markdown]
 """
 import argparse
 import json
@@ -61,6 +61,8 @@ def main():
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--work", default=None, help="keep clips and index here (clips are reused when present)")
     parser.add_argument("--render-only", action="store_true", help="render the clips into --work and stop")
+    parser.add_argument("--no-cuts", action="store_true", help="index with fixed windows (vidsearch index --no-cuts), "
+                        "to compare with shot-aware segments on clips that have no cuts")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
@@ -87,9 +89,9 @@ def main():
         row = json.loads(line)
         truth[str((clips / row["file"]).resolve())] = row
 
-    index = work / f"index-{args.style}-{args.seed}-{pathlib.Path(args.model).resolve().name}"
-    done = subprocess.run([args.binary, "index", str(clips), "--index", str(index), "--model", args.model, "--json"],
-                          capture_output=True, text=True)
+    index = work / f"index-{args.style}-{args.seed}-{pathlib.Path(args.model).resolve().name}{'-no-cuts' if args.no_cuts else ''}"
+    done = subprocess.run([args.binary, "index", str(clips), "--index", str(index), "--model", args.model, "--json",
+                           *(["--no-cuts"] if args.no_cuts else [])], capture_output=True, text=True)
     if done.returncode not in (0, 1):  # 1: some clips failed, reported below; anything else: nothing to measure
         sys.exit(f"eval_demo: vidsearch index exited {done.returncode}: {done.stderr.strip()[-500:]}")
     listed = subprocess.run([args.binary, "list", "--index", str(index), "--json"], check=True, capture_output=True, text=True).stdout

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Moment localization on multi-shot videos: clips cut together into shots of 5 to 12 s with hard
-cuts between them, every caption in one shot of the archive only. Style a: the bundled sample
-clips (the project's renderer); style b: fresh clips of the second rendering style, which the
-model never saw (needs numpy). For each shot's caption, `vidsearch search --per-video` must put
-the right video first and its moment on the shot. The archive is indexed twice, with shot-aware
-segments (the default) and with fixed 4 s windows (`--no-cuts`), and each is timed. Reports:
-first hit in the right video, first hit at least half inside the shot, and the IoU of the right
-video's best moment with the shot (mean, and the share >= 0.5), beside the rule before moments
-(every adjacent candidate of a video merged) computed from the same search's segment hits.
-Needs the ffmpeg tool. Run: Benchmarks/eval_moments.py [--style a|b] [--binary B] [--markdown]
+"""Moment localization on multi-shot videos: 40 shots of 5 to 12 s in 12 videos, hard cuts
+between them, each shot one continuous action rendered fresh for its whole length (never a
+looped clip: a loop would jump back and show the opposite motion), every caption in one shot of
+the archive only. Style a: the project's renderer; style b: the second rendering style, which the
+model never saw. For each shot's caption, `vidsearch search --per-video` must put the right video
+first and its moment on the shot. The archive is indexed twice, with shot-aware segments (the
+default) and with fixed 4 s windows (`--no-cuts`), and each is timed. Reports: first hit in the
+right video, first hit at least half inside the shot, and the IoU of the right video's best moment
+with the shot (mean, and the share >= 0.5), beside the rule before moments (every adjacent
+candidate of a video merged) computed from the same search's segment hits, and how many of the
+true cuts the shot-aware index stored. `--detail` lists every shot. Needs numpy and the ffmpeg tool.
+Run: Benchmarks/eval_moments.py [--style a|b] [--binary B] [--markdown] [--detail]
 """
 import argparse
 import collections
@@ -19,50 +21,57 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "Samples" / "demo-clips"
-LENGTHS = [5.0, 8.0, 12.0, 6.0]  # seconds per shot, in turn: short shots and long ones
+sys.path.insert(0, str(ROOT / "Tools"))
+import synthetic_clips as sc  # noqa: E402
+import synthetic_clips_b as scb  # noqa: E402
+
+SHOTS_PER_VIDEO = [4, 3, 3, 4, 3, 3, 4, 3, 3, 4, 3, 3]  # 40 shots in 12 videos
+LENGTHS = [5.0, 8.0, 12.0, 6.0, 7.0, 10.0]  # seconds per shot, in turn: short shots and long ones
+SEED = {"a": 8101, "b": 8102}  # not a seed the demo model's training rendered (Tools/train_demo.py)
 
 
-def captions_and_clips(style, folder):
-    """Fifteen (caption, clip path) pairs: the first sample clip of each caption (style a), or a
-    fresh clip of the second style for the same fifteen captions (style b)."""
-    first = {}
-    for line in open(SAMPLES / "labels.jsonl"):
-        row = json.loads(line)
-        first.setdefault(row["caption"], row)
-    items = sorted(first.items())[:15]
-    if style == "a":
-        return [(caption, SAMPLES / row["file"]) for caption, row in items]
-    sys.path.insert(0, str(ROOT / "Tools"))
-    import synthetic_clips_b as scb  # noqa: E402
-    out = []
-    for i, (caption, row) in enumerate(items):
-        clip = scb.make_clip(4242, i, (row["color"], row["shape"], row["motion"]))
-        path = folder / f"source-{i}.{clip.container}"
-        clip.write(str(path))
-        out.append((caption, path))
-    return out
+def shot_classes():
+    """Forty distinct (color, shape, motion) classes in a seeded order, held-out combinations
+    among them: every caption is in one shot only."""
+    order = np.random.default_rng(SEED["a"]).permutation(len(sc.classes()))
+    return [sc.classes()[i] for i in order[:sum(SHOTS_PER_VIDEO)]]
+
+
+def render_shot(style, index, cls, length, path):
+    """One shot: a fresh clip of `cls` whose action lasts the shot's whole length."""
+    clip = (sc if style == "a" else scb).make_clip(SEED[style], index, cls)
+    clip.duration = length  # the renderers spread the motion over the clip's duration
+    raw = path.with_suffix(".raw." + getattr(clip, "container", "mp4"))
+    clip.write(str(raw))
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(raw), "-t", str(length),
+                    "-vf", "scale=160:120,setsar=1,fps=24", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-an", str(path)], check=True)
+    raw.unlink()
 
 
 def build(folder, style):
-    """Each video: its clips scaled to 160x120 at 24 fps, each looped to its shot's length, concatenated."""
-    pairs = captions_and_clips(style, folder)
-    truth = {}
-    for v, shots in enumerate([pairs[0:4], pairs[4:8], pairs[8:12], pairs[12:15]]):
+    """Renders the shots and concatenates each video's; returns caption -> (video, start, end)."""
+    classes = shot_classes()
+    truth, index = {}, 0
+    for v, count in enumerate(SHOTS_PER_VIDEO):
         parts, at = [], 0.0
-        for s, (caption, source) in enumerate(shots):
+        for s in range(count):
+            cls = classes[index]
             length = LENGTHS[(v + s) % len(LENGTHS)]
             part = folder / f"part-{v}-{s}.mp4"
-            subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(source), "-t", str(length),
-                            "-vf", "scale=160:120,setsar=1,fps=24", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-an", str(part)], check=True)
+            render_shot(style, index, cls, length, part)
             parts.append(part)
-            truth[caption] = (f"video-{v}.mp4", at, at + length)
+            truth[sc.caption(*cls)] = (f"video-{v:02d}.mp4", at, at + length)
             at += length
+            index += 1
+            print(f"\rrendered {index}/{len(classes)} shots", end="", file=sys.stderr)
         listing = folder / f"list-{v}.txt"
         listing.write_text("".join(f"file '{p}'\n" for p in parts))
         subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy",
-                        str(folder / "videos" / f"video-{v}.mp4")], check=True)
+                        str(folder / "videos" / f"video-{v:02d}.mp4")], check=True)
+    print(file=sys.stderr)
     return truth
 
 
@@ -107,14 +116,33 @@ def evaluate(args, work, truth, index, extra):
         figures["moment_iou"].append(iou((mine["start"], mine["end"]), (start, end)))
         old = merged_all([h for h in segments if pathlib.Path(h["path"]).name == video])
         figures["merged_all_iou"].append(iou((old["start"], old["end"]), (start, end)))
+        figures["detail"].append(f"{caption:34} {video} {start:5.1f}-{end:5.1f}  first {pathlib.Path(top['path']).name} "
+                                 f"{top['start']:5.1f}-{top['end']:5.1f}  moment {mine['start']:5.1f}-{mine['end']:5.1f} "
+                                 f"IoU {figures['moment_iou'][-1]:.2f}")
+    # The cuts the index stored, against the true ones (each shot's start after the first).
+    starts = collections.defaultdict(list)
+    for video, start, _ in truth.values():
+        if start > 0:
+            starts[video].append(start)
+    found = {}
+    listing = subprocess.run([args.binary, "list", "--index", str(index), "--json"], check=True, capture_output=True, text=True).stdout
+    for line in listing.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            found[pathlib.Path(row["path"]).name] = row.get("cuts") or []
+    true_cuts = sum(len(c) for c in starts.values())
+    hit = sum(any(abs(f - t) <= 0.2 for f in found.get(v, [])) for v, c in starts.items() for t in c)
+    right = sum(any(abs(f - t) <= 0.2 for t in starts.get(v, [])) for v, c in found.items() for f in c)
     n = len(truth)
     return {"seconds": seconds,
+            "cuts": (hit, true_cuts, right, sum(len(c) for c in found.values())),
             "right_video": sum(figures["first_hit_right_video"]) / n,
             "right_moment": sum(figures["first_hit_right_moment"]) / n,
             "iou": sum(figures["moment_iou"]) / n,
             "iou_half": sum(x >= 0.5 for x in figures["moment_iou"]) / n,
             "old_iou": sum(figures["merged_all_iou"]) / n,
-            "old_iou_half": sum(x >= 0.5 for x in figures["merged_all_iou"]) / n}
+            "old_iou_half": sum(x >= 0.5 for x in figures["merged_all_iou"]) / n,
+            "detail": figures["detail"]}
 
 
 def main():
@@ -123,6 +151,7 @@ def main():
     parser.add_argument("--model", default=str(ROOT / "Models/xclip-demo"))
     parser.add_argument("--style", choices=["a", "b"], default="a")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--detail", action="store_true", help="also list every shot: its moment and the first hit")
     args = parser.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="vidsearch-moments-"))
     (work / "videos").mkdir()
@@ -138,18 +167,24 @@ def main():
             ("IoU of the video's best moment with the shot, mean", shots["iou"], fixed["iou"], fixed["old_iou"]),
             ("share of shots with IoU >= 0.5", shots["iou_half"], fixed["iou_half"], fixed["old_iou_half"]),
             ("index time, s (wall, whole archive)", shots["seconds"], fixed["seconds"], None)]
-    style = "the bundled sample clips (the project's renderer)" if args.style == "a" else "fresh clips of the second rendering style (never trained on)"
+    hit, true_cuts, right, stored = shots["cuts"]
+    style = "the project's renderer" if args.style == "a" else "the second rendering style (never trained on)"
+    if args.detail:
+        for name, figures in (("shot-aware", shots), ("fixed windows", fixed)):
+            print(f"{name}:\n  " + "\n  ".join(figures["detail"]))
     if args.markdown:
-        print(f"{n} shots of 5 to 12 s in 4 videos cut together from {style} (hard cuts, each caption in one shot), "
-              f"segments of 4 s; rerun with `Benchmarks/eval_moments.py --style {args.style} --markdown`.\n")
+        print(f"{n} shots of 5 to 12 s in {len(SHOTS_PER_VIDEO)} videos, each shot one continuous action rendered by {style} "
+              f"(hard cuts, each caption in one shot), segments of 4 s; rerun with `Benchmarks/eval_moments.py --style {args.style} --markdown`.\n")
         print("| figure | shot-aware segments (default) | fixed windows (--no-cuts) | fixed windows, every adjacent hit merged (the rule before moments) |")
         print("|---|---|---|---|")
         for name, a, b, before in rows:
             fmt = (lambda x: f"{x:.1f}") if name.startswith("index time") else (lambda x: f"{x:.3f}")
             print(f"| {name} | {fmt(a)} | {fmt(b)} | {'' if before is None else fmt(before)} |")
+        print(f"\nCuts stored by the shot-aware index: {hit} of {true_cuts} true cuts found within 0.2 s; {right} of {stored} stored cuts are true.")
     else:
         for name, a, b, before in rows:
             print(f"{name:50} {a:8.3f} {b:8.3f}" + ("" if before is None else f"   (before moments: {before:.3f})"))
+        print(f"cuts: {hit} of {true_cuts} true cuts found within 0.2 s; {right} of {stored} stored cuts are true")
 
 
 if __name__ == "__main__":
