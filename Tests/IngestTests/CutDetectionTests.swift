@@ -50,6 +50,19 @@ final class CutDetectionTests: XCTestCase {
         }
     }
 
+    /// Segments `path` with cut detection, checks that the cuts found are `truth` and that no
+    /// segment straddles one, and returns the segments.
+    @discardableResult
+    private func assertShots(
+        _ path: String, cutAt truth: [(time: Double, tolerance: Double)], file: StaticString = #filePath, line: UInt = #line
+    ) throws -> [SegmentRecord] {
+        let (segments, cuts) = try segments(path)
+        let found = try XCTUnwrap(cuts, file: file, line: line)
+        assertCuts(found, truth, file: file, line: line)
+        assertNoStraddle(segments, found, file: file, line: line)
+        return segments
+    }
+
     func testHardCutsAndFadesAreFound() throws {
         // 3 s shots: a hard cut at 3.0, a 1 s cross-fade centred on 5.5, a 1 s fade through black
         // centred on 7.5; 10 s in all.
@@ -64,10 +77,7 @@ final class CutDetectionTests: XCTestCase {
             [ab][c]xfade=transition=fade:duration=1:offset=5,settb=1/25[abc];\
             [abc][d]xfade=transition=fadeblack:duration=1:offset=7,settb=1/25[out]
             """)
-        let (segments, cuts) = try segments(path)
-        let found = try XCTUnwrap(cuts)
-        assertCuts(found, [(3.0, 0.1), (5.5, 0.4), (7.5, 0.4)])
-        assertNoStraddle(segments, found)
+        let segments = try assertShots(path, cutAt: [(3.0, 0.1), (5.5, 0.4), (7.5, 0.4)])
         XCTAssertEqual(segments.first?.start, 0)
         XCTAssertEqual(try XCTUnwrap(segments.last?.end), 10, accuracy: 0.05)
         // No gaps: every moment is in a segment.
@@ -84,10 +94,7 @@ final class CutDetectionTests: XCTestCase {
             gradients=s=160x90:r=25:d=3:speed=0.00001:nb_colors=2:c0=0x2040a0:c1=0xe0c040:x0=0:y0=0:x1=159:y1=89,\(normal)[b];\
             [a][b]xfade=transition=fade:duration=0.6:offset=2.4,settb=1/25[out]
             """)
-        let (segments, cuts) = try segments(path)
-        let found = try XCTUnwrap(cuts)
-        assertCuts(found, [(2.7, 0.4)])
-        assertNoStraddle(segments, found)
+        try assertShots(path, cutAt: [(2.7, 0.4)])
     }
 
     func testAFlashAPanAndAShakingCameraAreNoCuts() throws {
@@ -101,10 +108,7 @@ final class CutDetectionTests: XCTestCase {
             smptebars=s=160x90:r=25:d=4,scale=200:112,crop=160:90:x='20+16*sin(t*19)':y='11+9*cos(t*23)',\(normal)[c];\
             [a][b][c]concat=n=3:v=1:a=0,settb=1/25[out]
             """)
-        let (segments, cuts) = try segments(path)
-        let found = try XCTUnwrap(cuts)
-        assertCuts(found, [(4.0, 0.1), (8.0, 0.1)])
-        assertNoStraddle(segments, found)
+        try assertShots(path, cutAt: [(4.0, 0.1), (8.0, 0.1)])
     }
 
     func testAChangeOfExposureIsNoCut() throws {
@@ -120,10 +124,7 @@ final class CutDetectionTests: XCTestCase {
             smptebars=s=160x90:r=25:d=3,\(normal)[b];\
             [a][b]concat=n=2:v=1:a=0,settb=1/25[out]
             """)
-        let (segments, cuts) = try segments(path)
-        let found = try XCTUnwrap(cuts)
-        assertCuts(found, [(8.0, 0.1)])
-        assertNoStraddle(segments, found)
+        try assertShots(path, cutAt: [(8.0, 0.1)])
     }
 
     func testACutBetweenShotsOfOneBrightnessIsFoundByItsColour() throws {
@@ -137,10 +138,7 @@ final class CutDetectionTests: XCTestCase {
             \(pattern):cb=80:cr=180,noise=alls=8:allf=t,\(normal)[b];\
             [a][b]concat=n=2:v=1:a=0,settb=1/25[out]
             """)
-        let (segments, cuts) = try segments(path)
-        let found = try XCTUnwrap(cuts)
-        assertCuts(found, [(3.0, 0.1)])
-        assertNoStraddle(segments, found)
+        try assertShots(path, cutAt: [(3.0, 0.1)])
     }
 
     func testACutJustBeforeTheEndLeavesNoSliver() throws {
