@@ -12,9 +12,11 @@ public struct FramePreprocessor {
     public var outputWidth: Int { configuration.centerCrop ? configuration.cropWidth : configuration.shortestEdge }
     public var valuesPerFrame: Int { 3 * outputHeight * outputWidth }
 
-    /// The resized (not yet cropped) size: short side to the target, long side scaled and truncated.
+    /// The resized (not yet cropped) size: short side to the target, long side scaled and truncated
+    /// (or the configuration's exact size).
     public func resizedSize(width: Int, height: Int) -> (width: Int, height: Int) {
         guard configuration.resize else { return (width, height) }
+        if let exact = configuration.exactSize { return (exact.width, exact.height) }
         let target = configuration.shortestEdge
         if width <= height {
             return (target, max(1, Int(Double(target) * Double(height) / Double(width))))
@@ -34,7 +36,7 @@ public struct FramePreprocessor {
     /// The frame as channel-first normalized floats written to `output` (valuesPerFrame floats).
     public func process(_ image: RGBImage, into output: UnsafeMutablePointer<Float>) {
         let (rw, rh) = resizedSize(width: image.width, height: image.height)
-        let resized = Resampler.resize(image, width: rw, height: rh)
+        let resized = Resampler.resize(image, width: rw, height: rh, filter: configuration.resample)
         let oh = outputHeight, ow = outputWidth
         // Centre crop (padding with zeros if the image is smaller, as the reference does).
         let top = (rh - oh) / 2, left = (rw - ow) / 2

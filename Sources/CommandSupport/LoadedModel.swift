@@ -28,9 +28,14 @@ public struct LoadedModel {
         identity = try ModelIdentity(directory: directory, dimension: model.embeddingSize, promptTokens: model.promptTokenCount)
     }
 
+    /// Whether the folder has its own preprocessor_config.json (else the family's defaults apply).
+    public var hasPreprocessorFile: Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent("preprocessor_config.json").path)
+    }
+
     public func tokenizer() throws -> CLIPTokenizer { try CLIPTokenizer(directory: directory) }
 
     public func preprocessor() throws -> FramePreprocessor {
-        FramePreprocessor(try PreprocessorConfiguration(modelDirectory: directory))
+        FramePreprocessor(try PreprocessorConfiguration(modelDirectory: directory, model: model.configuration))
     }
 }

@@ -21,6 +21,25 @@ final class CLIPModelTests: XCTestCase {
         return dir
     }
 
+    /// A save_pretrained folder has no preprocessor_config.json: the model's own image size (64
+    /// here, not CLIP's 224) and CLIP's processor (BICUBIC, OpenAI's mean and std) are used.
+    func testAFolderWithoutAPreprocessorFileUsesItsConfigsImageSize() throws {
+        let dir = try temporaryDirectory(self)
+        let model = try clipModel()
+        try FileManager.default.removeItem(at: model.appendingPathComponent("preprocessor_config.json"))
+        try makeClip(dir.appendingPathComponent("red.mp4").path, color: "red", seconds: 3)
+        let info = try CLI.run(["model", "info", "--model", model.path, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let preprocessing = info.json.first?["preprocessing"] as? [String: Any]
+        XCTAssertEqual(preprocessing?["resample"] as? String, "BICUBIC", info.stdout)
+        XCTAssertEqual(preprocessing?["from_file"] as? Bool, false, info.stdout)
+        XCTAssertEqual(preprocessing?["crop"] as? [Int], [64, 64], info.stdout)
+        let indexed = try CLI.run(["index", dir.path, "--index", dir.appendingPathComponent("index").path, "--model", model.path, "--json"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let text = try CLI.run(["model", "info", "--model", model.path])
+        XCTAssertTrue(text.stdout.contains("PIL BICUBIC"), text.stdout)
+    }
+
     func testACLIPCheckpointIndexesAndSearchesWithoutRerank() throws {
         let dir = try temporaryDirectory(self)
         let model = try clipModel()

@@ -30,7 +30,7 @@ struct ModelInfo: ParsableCommand {
         products.apply()
         let loaded = try withIndexOrModel { try LoadedModel(model) }
         let c = loaded.model.configuration, v = c.vision, t = c.text
-        let preprocessing = try withIndexOrModel { try PreprocessorConfiguration(modelDirectory: loaded.directory) }
+        let preprocessing = try withIndexOrModel { try loaded.preprocessor().configuration }
         let training = FileManager.default.contents(atPath: loaded.directory.appendingPathComponent("training.json").path)
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
         if json {
@@ -46,6 +46,7 @@ struct ModelInfo: ParsableCommand {
                 "prompt_layers": c.promptLayers,
                 "preprocessing": [
                     "shortest_edge": preprocessing.shortestEdge, "crop": [preprocessing.cropHeight, preprocessing.cropWidth],
+                    "resample": preprocessing.resample.name, "from_file": loaded.hasPreprocessorFile,
                     "mean": preprocessing.mean.map(Double.init), "std": preprocessing.std.map(Double.init),
                 ],
             ]
@@ -73,7 +74,12 @@ struct ModelInfo: ParsableCommand {
         }
         print("embedding:    \(loaded.model.embeddingSize) values, \(loaded.model.promptTokenCount) prompt tokens per segment")
         print("products:     \(ProductEngine.reason)")
-        print("preprocess:   short side \(preprocessing.shortestEdge), crop \(preprocessing.cropWidth)x\(preprocessing.cropHeight)")
+        let resize = preprocessing.exactSize.map { "resize to \($0.width)x\($0.height)" } ?? "short side \(preprocessing.shortestEdge)"
+        let source =
+            loaded.hasPreprocessorFile ? "preprocessor_config.json" : "no preprocessor_config.json: the \(c.family.rawValue) processor's defaults"
+        print(
+            "preprocess:   \(resize) (PIL \(preprocessing.resample.name)), crop \(preprocessing.cropWidth)x\(preprocessing.cropHeight); from \(source)"
+        )
         guard let training else { return }
         if let command = training["command"] as? String { print("trained with: \(command)") }
         if let eval = training["fresh_clip_eval"] as? [String: Any], let final = eval["final"] as? [String: Any] {
