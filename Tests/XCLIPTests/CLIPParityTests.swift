@@ -19,6 +19,12 @@ final class CLIPParityTests: XCTestCase {
         XCTAssertThrowsError(try XCLIPConfiguration(json: ["model_type": "siglip"])) { error in
             XCTAssertTrue("\(error)".contains("siglip"), "\(error)")
         }
+        // A tower of another kind under a CLIP config is refused by name.
+        let siglipTower: [String: Any] = ["model_type": "clip", "vision_config": ["model_type": "siglip_vision_model"]]
+        XCTAssertThrowsError(try XCLIPConfiguration(json: siglipTower)) { error in
+            XCTAssertTrue("\(error)".contains("siglip_vision_model"), "\(error)")
+        }
+        XCTAssertNoThrow(try XCLIPConfiguration(json: ["model_type": "clip", "vision_config": ["model_type": "clip_vision_model"]]))
     }
 
     func testEveryOutputMatchesTheReference() throws {

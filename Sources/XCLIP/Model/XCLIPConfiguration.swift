@@ -92,6 +92,15 @@ public struct XCLIPConfiguration: Equatable {
         } else if architectures.contains("CLIPModel") {
             family = .clip
         }
+        // A tower of another kind (a SigLIP or EVA vision tower under a CLIP config) has other
+        // layers and weights: refused by name rather than run as CLIP's.
+        let towers = family == .xclip ? ("xclip_vision_model", "xclip_text_model") : ("clip_vision_model", "clip_text_model")
+        for (fields, expected, name) in [(visionFields, towers.0, "vision_config"), (textFields, towers.1, "text_config")] {
+            if let type = fields["model_type"] as? String, type != expected {
+                throw ModelError.badConfiguration(
+                    path: path, reason: "\(name).model_type \"\(type)\" is not the \(family.rawValue) tower vidsearch runs (\(expected))")
+            }
+        }
         reader.read(&projectionDim, "projection_dim", in: root)
         reader.read(&promptLayers, "prompt_layers", in: root)
         reader.read(&promptNumAttentionHeads, "prompt_num_attention_heads", in: root)
