@@ -125,7 +125,8 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/CorpusTests"),
 
         // Helpers shared by the test targets (temporary folders, the ffmpeg tool).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Optimized: it writes full-size synthetic checkpoints (hundreds of millions of values).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: optimized),
         .testTarget(
             name: "XCLIPTests", dependencies: ["XCLIP", "Tensor"], path: "Tests/XCLIPTests",
             resources: [.copy("Fixtures")]),
