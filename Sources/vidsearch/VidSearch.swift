@@ -13,10 +13,10 @@ struct VidSearch: AsyncParsableCommand {
               vidsearch search "a dog catching a frisbee"
               vidsearch demo                      # the bundled model on generated clips
 
-            Defaults: the index lives in $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index; the model
+            Defaults: the index lives in $VIDSEARCH_INDEX or ~/.local/share/vidsearch/index; the model \
             is $VIDSEARCH_MODEL or the bundled Models/xclip-demo. Both can be set with --index/--model.
 
-            Exit status: 0 ok, 1 some inputs failed (the rest was done), 2 usage error (bad flags,
+            Exit status: 0 ok, 1 some inputs failed (the rest was done), 2 usage error (bad flags, \
             empty query), 3 index or model error (missing, locked, damaged, built by another model).
             """,
         version: "0.1.0",

@@ -8,8 +8,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed, memory, storage and quality; print a table or JSON.",
         discussion: """
-            Every speed is given with a ratio to a limit measured in the same run (this machine's
-            sgemm rate) or to another implementation measured alongside. Timings are medians of
+            Every speed is given with a ratio to a limit measured in the same run (this machine's \
+            sgemm rate) or to another implementation measured alongside. Timings are medians of \
             repeated runs after a warm-up, with their spread.
 
             Examples:

@@ -10,8 +10,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Index the bundled sample clips with the bundled model and search them.",
         discussion: """
-            The sample clips (Samples/demo-clips) show one shape each, doing one thing, captioned
-            "a {color} {shape} {motion}". The demo indexes them through the same path as
+            The sample clips (Samples/demo-clips) show one shape each, doing one thing, captioned \
+            "a {color} {shape} {motion}". The demo indexes them through the same path as \
             `vidsearch index`, runs a few queries, and marks each hit whose clip has that caption.
 
             Examples:

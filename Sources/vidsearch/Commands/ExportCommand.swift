@@ -8,8 +8,8 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Print every segment (and, with --vectors, its embedding) as JSON lines.",
         discussion: """
-            One object per segment, videos in path order, segments in time order: path, start, end,
-            the sampled frame times, and with --vectors the stored video embedding (not normalized),
+            One object per segment, videos in path order, segments in time order: path, start, end, \
+            the sampled frame times, and with --vectors the stored video embedding (not normalized), \
             for use outside vidsearch or to compare two indexes.
 
             Examples:

@@ -9,12 +9,12 @@ struct IndexCommand: ParsableCommand {
         commandName: "index",
         abstract: "Add videos (files or folders, recursively) to the index.",
         discussion: """
-            New files are encoded, unchanged ones skipped, changed ones re-encoded, and a moved or
-            renamed file is recognized by its content and keeps its segments. Each video is committed
-            on its own: an interrupted run keeps what it finished, and running it again does the rest.
+            New files are encoded, unchanged ones skipped, changed ones re-encoded, and a moved or \
+            renamed file is recognized by its content and keeps its segments. Each video is committed \
+            on its own: an interrupted run keeps what it finished, and running it again does the rest. \
             A file that cannot be read is reported with the reason; the others go on.
 
-            Exit status: 0 all files indexed or unchanged, 1 some files failed or were indexed only in
+            Exit status: 0 all files indexed or unchanged, 1 some files failed or were indexed only in \
             part (cut short: shorter than their header says), 3 index or model error.
 
             Examples:

@@ -49,9 +49,9 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List the indexed videos.",
         discussion: """
-            Each video's duration, segments and subtitle lines; with --json also its size, codec, the
-            shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or
-            before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar
+            Each video's duration, segments and subtitle lines; with --json also its size, codec, the \
+            shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or \
+            before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar \
             read, its format, language, lines and notes; absent where its text was never read).
 
             Example:
@@ -147,8 +147,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every invariant of the index and list each problem.",
         discussion: """
-            Checks that every FAISS id has its segment and the reverse, counts, dimensions, the model
-            fingerprint (with --model), and that no record is orphaned.
+            Checks that every FAISS id has its segment and the reverse, counts, dimensions, the model \
+            fingerprint (with --model), and that no record is orphaned. \
             Exit status: 0 all invariants hold, 1 problems found (each listed), 3 index unreadable.
 
             Example:

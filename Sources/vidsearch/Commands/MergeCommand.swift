@@ -9,11 +9,11 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Import other indexes (shards) into this one, each video exactly once.",
         discussion: """
-            Each video is copied in its own transaction with its segments, vectors, prompt tokens and
-            thumbnails (nothing is encoded again). A video already held with the same path and content
-            is skipped, so an interrupted merge can simply be run again; the same path with new
-            content is replaced by the newer of the two; a moved file (same content, and the old path
-            gone) keeps one copy. A shard of another model is refused before anything is written.
+            Each video is copied in its own transaction with its segments, vectors, prompt tokens and \
+            thumbnails (nothing is encoded again). A video already held with the same path and content \
+            is skipped, so an interrupted merge can simply be run again; the same path with new \
+            content is replaced by the newer of the two; a moved file (same content, and the old path \
+            gone) keeps one copy. A shard of another model is refused before anything is written. \
             The vector cache is rebuilt once at the end.
 
             Exit status: 0 merged, 3 index error (missing, locked, damaged, another model).

@@ -17,11 +17,11 @@ struct ModelCheck: ParsableCommand {
         commandName: "check",
         abstract: "Run a model on a reference dump's inputs and compare every output.",
         discussion: """
-            The reference is a safetensors file with input.pixel_values, input.input_ids and the
-            reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors).
-            Each output's error is max|ours - reference| / max|reference|.
-            The products run in f32 (the reference's precision) unless --precision or
-            $VIDSEARCH_PRECISION asks for bf16, which is checked at a bf16 tolerance (2e-2).
+            The reference is a safetensors file with input.pixel_values, input.input_ids and the \
+            reference outputs out.* (the format of Tests/XCLIPTests/Fixtures/xclip-tiny/io.safetensors). \
+            Each output's error is max|ours - reference| / max|reference|. \
+            The products run in f32 (the reference's precision) unless --precision or \
+            $VIDSEARCH_PRECISION asks for bf16, which is checked at a bf16 tolerance (2e-2). \
             Exit status: 0 all within tolerance, 1 an output over it or missing, 3 model or file unreadable.
 
             Example:

@@ -10,16 +10,16 @@ struct ModelPull: ParsableCommand {
         commandName: "pull",
         abstract: "Download a checkpoint from the Hugging Face hub into its cache.",
         discussion: """
-            Fetches config.json, preprocessor_config.json, the tokenizer (vocab.json, merges.txt) and
-            the weights (model.safetensors, else pytorch_model.bin) of an X-CLIP or CLIP checkpoint into
-            the cache huggingface_hub uses ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub): what
-            Python's tools already downloaded is not fetched again, and the other way round. A download
-            cut short resumes where it stopped (in the same run, or the next); every large file is
-            checked against the sha256 the hub gives, and a partial or corrupt file is never used.
-            $HF_ENDPOINT names another hub, $HF_TOKEN is sent for private or gated repositories (to the
-            hub's own host only), and with $HF_HUB_OFFLINE=1 only the cache is read.
-            Exit status: 0 pulled (or already cached), 2 not a repository name, 3 it could not be pulled
-            (the message says why: unknown repository or revision, refused token, no network, a bad
+            Fetches config.json, preprocessor_config.json, the tokenizer (vocab.json, merges.txt) and \
+            the weights (model.safetensors, else pytorch_model.bin) of an X-CLIP or CLIP checkpoint into \
+            the cache huggingface_hub uses ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub): what \
+            Python's tools already downloaded is not fetched again, and the other way round. A download \
+            cut short resumes where it stopped (in the same run, or the next); every large file is \
+            checked against the sha256 the hub gives, and a partial or corrupt file is never used. \
+            $HF_ENDPOINT names another hub, $HF_TOKEN is sent for private or gated repositories (to the \
+            hub's own host only), and with $HF_HUB_OFFLINE=1 only the cache is read. \
+            Exit status: 0 pulled (or already cached), 2 not a repository name, 3 it could not be pulled \
+            (the message says why: unknown repository or revision, refused token, no network, a bad \
             checksum, a full disk).
 
             Examples:

@@ -10,17 +10,17 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Find the segments that match a description.",
         discussion: """
-            Two signals, fused. The pictures: the best candidates from the vector index are
-            reranked with X-CLIP's video-specific prompt (the text embedding adapted to each
-            candidate video), as the model was trained. The words said: subtitle streams, and
-            .srt/.vtt/Whisper .json files beside the videos, searched as full text (BM25). The two
-            ranked lists are fused by reciprocal rank: a segment both find ranks above one that
-            either finds alone. "Quoted words" must appear in a line exactly; other words are
+            Two signals, fused. The pictures: the best candidates from the vector index are \
+            reranked with X-CLIP's video-specific prompt (the text embedding adapted to each \
+            candidate video), as the model was trained. The words said: subtitle streams, and \
+            .srt/.vtt/Whisper .json files beside the videos, searched as full text (BM25). The two \
+            ranked lists are fused by reciprocal rank: a segment both find ranks above one that \
+            either finds alone. "Quoted words" must appear in a line exactly; other words are \
             alternatives. --visual or --speech uses one signal.
 
-            Scores: cosine similarities in [-1, 1] where only the pictures ranked (always, in an
-            index without subtitles); with a line matched, the fused score (sum of 1/(60 + rank)).
-            Each hit says why it matched: the line, with the matched words in [brackets], and/or
+            Scores: cosine similarities in [-1, 1] where only the pictures ranked (always, in an \
+            index without subtitles); with a line matched, the fused score (sum of 1/(60 + rank)). \
+            Each hit says why it matched: the line, with the matched words in [brackets], and/or \
             the visual score.
 
             Exit status: 0 ok (also when nothing matches), 2 empty or unreadable query, 3 index or model error.

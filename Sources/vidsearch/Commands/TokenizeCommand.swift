@@ -8,7 +8,7 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Show the CLIP token ids the model reads for a text.",
         discussion: """
-            Prints the ids exactly as the model reads them: the start token 49406, the text's
+            Prints the ids exactly as the model reads them: the start token 49406, the text's \
             tokens (cut to fit the 77-token context), and the end token 49407.
 
             Examples:

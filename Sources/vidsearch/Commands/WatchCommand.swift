@@ -9,11 +9,11 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Keep the index in step with folders: index new files as they arrive, drop deleted ones.",
         discussion: """
-            A new or changed file is indexed once it has stopped growing (size and modification
-            time unchanged for --settle seconds); a deleted one is removed; a moved one keeps its
-            segments. Uses inotify on Linux, polling elsewhere. Runs until stopped (Ctrl-C); every
-            video is committed on its own, so stopping loses nothing finished, and a file cut off
-            mid-encode is picked up again next time. The watcher is the index's one writer: a
+            A new or changed file is indexed once it has stopped growing (size and modification \
+            time unchanged for --settle seconds); a deleted one is removed; a moved one keeps its \
+            segments. Uses inotify on Linux, polling elsewhere. Runs until stopped (Ctrl-C); every \
+            video is committed on its own, so stopping loses nothing finished, and a file cut off \
+            mid-encode is picked up again next time. The watcher is the index's one writer: a \
             `vidsearch index` meanwhile is refused (the index is locked).
 
             Exit status: 2 usage error, 3 index or model error (for instance: locked by another writer).
