@@ -76,7 +76,7 @@ public enum IndexBenchmark {
             progress("merging it into an empty index")
             let target = dir.deletingLastPathComponent().appendingPathComponent("vidsearch-bench-merge-\(getpid())")
             defer { try? FileManager.default.removeItem(at: target) }
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            let binary = Defaults.executable.path
             start = DispatchTime.now().uptimeNanoseconds
             let merged = try Subprocess.run(binary, ["merge", dir.path, "--index", target.path])
             let mergeSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -98,7 +98,7 @@ enum Measure {
     /// Runs this vidsearch binary as a child (`bench` with `arguments`, `environment` as NAME=VALUE
     /// settings) that prints its own peak resident bytes; nil when it fails.
     static func childPeakBytes(_ arguments: [String], environment: [String] = []) throws -> Int? {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let binary = Defaults.executable.path
         // Subprocess runs /usr/bin/env: NAME=VALUE words before the program set its environment.
         let result = try Subprocess.run("env", environment + [binary, "bench"] + arguments)
         guard result.status == 0 else { return nil }

@@ -137,7 +137,7 @@ public enum ServeBenchmark {
 
     private static func startServer(index: URL, model: String?, watch: URL?) throws -> (process: Process, base: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.executableURL = Defaults.executable
         process.arguments =
             ["serve", "--index", index.path, "--port", "0"] + (model.map { ["--model", $0] } ?? [])
             + (watch.map { ["--watch", $0.path, "--settle", "0.5"] } ?? [])

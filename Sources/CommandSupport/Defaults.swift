@@ -5,12 +5,23 @@ import Hub
 public enum Defaults {
     /// --model, else $VIDSEARCH_MODEL, else the bundled Models/xclip-demo found beside the
     /// executable's checkout (walking up from the binary), else ~/.local/share/vidsearch/model.
+    /// The running binary, links resolved: what the shell ran may be a bare name found on PATH
+    /// (`vidsearch`, a link in /usr/local/bin) that says nothing of where the checkout is.
+    public static var executable: URL {
+        #if os(Linux)
+            if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+                return URL(fileURLWithPath: path)
+            }
+        #endif
+        return (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+    }
+
     public static func modelDirectory(_ flag: String?) -> URL {
         if let flag { return model(flag) }
         if let env = ProcessInfo.processInfo.environment["VIDSEARCH_MODEL"], !env.isEmpty {
             return model(env)
         }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = executable.deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = dir.appendingPathComponent("Models/xclip-demo")
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path)
@@ -40,7 +51,7 @@ public enum Defaults {
 
     /// A file of the executable's checkout (walking up from the binary), if there is one.
     public static func inCheckout(_ relativePath: String) -> URL? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = executable.deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = dir.appendingPathComponent(relativePath)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }

@@ -11,11 +11,11 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a search page and a JSON API over the index.",
         discussion: """
-            Open the printed address in a browser: type what you are looking for, click a hit to play
-            exactly that moment, "more like this" on any hit. The API is described in
+            Open the printed address in a browser: type what you are looking for, click a hit to play \
+            exactly that moment, "more like this" on any hit. The API is described in \
             docs/openapi.yaml (GET /api/search?q=..., /api/similar/SEGMENT, /api/videos, ...).
 
-            Binds 127.0.0.1 unless told otherwise; any other address needs --token, which clients
+            Binds 127.0.0.1 unless told otherwise; any other address needs --token, which clients \
             send as "Authorization: Bearer TOKEN" (a browser: open /?token=TOKEN once).
 
             Exit status: 2 usage error (a non-loopback host without --token), 3 index or model error.
@@ -102,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// reads): its JSON events feed /api/status, and each commit makes searches catch up.
     private func startWatcher(_ status: WatchStatus, _ service: SearchService) throws {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        child.executableURL = Defaults.executable
         child.arguments =
             ["watch"] + watch + ["--index", options.indexDirectory.path, "--settle", String(settle), "--json", "--exit-with-parent"]
             + (options.model.map { ["--model", $0] } ?? []) + (products.precision.map { ["--precision", $0] } ?? [])
