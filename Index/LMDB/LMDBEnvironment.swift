@@ -4,22 +4,36 @@ import Foundation
 /// An LMDB environment: one directory, a memory map, named databases.
 /// Writes go through `write`, which commits on return and aborts on a thrown error;
 /// a full map is grown and the transaction retried, so callers never see MDB_MAP_FULL.
-public final class LMDBEnvironment {
+///
+/// Shared between threads by this rule: every named database is declared when the environment
+/// opens and its handle opened then, in one transaction, before any other thread can use it; a
+/// database a reader found missing (an older index, which a writer in another process may add
+/// later) is opened only while no transaction of this process is live. A map resize (growing the
+/// map, or adopting one another process grew) waits for the same (TransactionGate).
+public final class LMDBEnvironment: @unchecked Sendable {
     let env: OpaquePointer
     public let path: String
-    public private(set) var mapSize: Int
-    private var databases: [String: MDB_dbi] = [:]
+    private let readOnly: Bool
+    private let gate = TransactionGate()
+    private let handles: DatabaseHandles
 
-    /// Opens (creating if needed) the environment in directory `path`. An existing data file is
-    /// checked first (LMDBFileCheck): a truncated or foreign one is an error, never a new start.
-    public init(path: String, mapSize: Int = 64 << 20, maxDatabases: Int = 16, readOnly: Bool = false) throws {
+    /// The map's size in bytes as this process maps it.
+    public var mapSize: Int {
+        var info = MDB_envinfo()
+        return mdb_env_info(env, &info) == 0 ? info.me_mapsize : 0
+    }
+
+    /// Opens (creating if needed) the environment in directory `path` with the named databases
+    /// `databases` (created when writable). An existing data file is checked first
+    /// (LMDBFileCheck): a truncated or foreign one is an error, never a new start.
+    public init(path: String, databases: [String], mapSize: Int = 64 << 20, readOnly: Bool = false) throws {
         try LMDBFileCheck.check(directory: path, mustExist: readOnly)
         var handle: OpaquePointer?
         try check(mdb_env_create(&handle), "create environment")
         self.path = path
-        self.mapSize = mapSize
+        self.readOnly = readOnly
         do {
-            try check(mdb_env_set_maxdbs(handle, MDB_dbi(maxDatabases)), "set max databases")
+            try check(mdb_env_set_maxdbs(handle, MDB_dbi(databases.count)), "set max databases")
             try check(mdb_env_set_mapsize(handle, mapSize), "set map size")
             if !readOnly {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -27,8 +41,8 @@ public final class LMDBEnvironment {
             // MDB_NOTLS: read transactions are not tied to threads (Swift tasks hop threads).
             let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
             try check(mdb_env_open(handle, path, flags, 0o644), "open environment at \(path)")
-            var info = MDB_envinfo()
-            if mdb_env_info(handle, &info) == 0 { self.mapSize = info.me_mapsize }
+            handles = DatabaseHandles(declared: databases)
+            try Self.openDatabases(handle!, databases, create: !readOnly, into: handles)
         } catch {
             // `env` is not yet set, so deinit does not run: this is the only close.
             mdb_env_close(handle)
@@ -39,13 +53,30 @@ public final class LMDBEnvironment {
 
     deinit { mdb_env_close(env) }
 
-    /// The handle of a named database, created on first use by a write transaction.
-    /// A handle opened inside a transaction is valid for others only once that one commits.
-    func database(_ name: String, in txn: LMDBTransaction, create: Bool) throws -> MDB_dbi {
-        if let dbi = databases[name] ?? txn.openedDatabases[name] { return dbi }
-        var dbi: MDB_dbi = 0
-        try check(mdb_dbi_open(txn.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "open database \(name)")
-        txn.openedDatabases[name] = dbi
+    /// Opens `names` in one transaction and commits it (an abort would close the handles); a
+    /// database that does not exist yet is left missing for a reader.
+    private static func openDatabases(_ env: OpaquePointer, _ names: [String], create: Bool, into handles: DatabaseHandles) throws {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, create ? 0 : UInt32(MDB_RDONLY), &txn), "begin transaction to open databases")
+        var opened: [String: MDB_dbi] = [:]
+        for name in names {
+            var dbi: MDB_dbi = 0
+            let code = mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+            if code == MDB_NOTFOUND && !create { continue }
+            if code != 0 { mdb_txn_abort(txn) }
+            try check(code, "open database \(name)")
+            opened[name] = dbi
+        }
+        try check(mdb_txn_commit(txn), "commit the opened databases")
+        handles.add(opened)
+    }
+
+    /// The handle of a declared database, or nil for one this reader has not found (empty to it).
+    func database(_ name: String) throws -> MDB_dbi? {
+        guard let dbi = try handles.lookup(name) else {
+            if !readOnly { throw LMDBError(code: EINVAL, operation: "open database \(name) (not declared when the environment opened)") }
+            return nil
+        }
         return dbi
     }
 
@@ -56,7 +87,7 @@ public final class LMDBEnvironment {
         while true {
             do {
                 return try runTransaction(readOnly: false, body)
-            } catch let error as LMDBError where error.isMapFull {
+            } catch let error as LMDBError where error.isMapFull && !gate.insideTransaction {
                 try grow()
             }
         }
@@ -68,14 +99,24 @@ public final class LMDBEnvironment {
     }
 
     private func runTransaction<T>(readOnly: Bool, _ body: (LMDBTransaction) throws -> T) throws -> T {
-        var handle: OpaquePointer?
-        var code = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &handle)
-        if code == MDB_MAP_RESIZED {
-            // Another process grew the map: adopt its size and retry.
-            try check(mdb_env_set_mapsize(env, 0), "adopt grown map")
-            code = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &handle)
+        if self.readOnly, !gate.insideTransaction, handles.missingDueForRetry() {
+            // A writer elsewhere may have made them since: opened with nothing else live.
+            try gate.exclusive { try Self.openDatabases(env, handles.missing, create: false, into: handles) }
         }
-        try check(code, readOnly ? "begin read transaction" : "begin write transaction")
+        while true {
+            do {
+                return try gate.shared { try runTransactionOnce(readOnly: readOnly, body) }
+            } catch let error as LMDBError where error.code == MDB_MAP_RESIZED && !gate.insideTransaction {
+                // Another process grew the map: adopt its size, with no transaction live, and retry.
+                try gate.exclusive { try check(mdb_env_set_mapsize(env, 0), "adopt grown map") }
+            }
+        }
+    }
+
+    private func runTransactionOnce<T>(readOnly: Bool, _ body: (LMDBTransaction) throws -> T) throws -> T {
+        var handle: OpaquePointer?
+        try check(
+            mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &handle), readOnly ? "begin read transaction" : "begin write transaction")
         let txn = LMDBTransaction(environment: self, handle: handle!, readOnly: readOnly)
         let result: T
         do {
@@ -84,19 +125,17 @@ public final class LMDBEnvironment {
             mdb_txn_abort(handle)
             throw error
         }
-        if readOnly && txn.openedDatabases.isEmpty {
+        if readOnly {
             mdb_txn_abort(handle)
         } else {
-            // Committing keeps database handles opened inside the transaction (an abort would close
-            // them, read-only or not). mdb_txn_commit frees the transaction whether or not it succeeds.
+            // mdb_txn_commit frees the transaction whether or not it succeeds.
             let code = mdb_txn_commit(handle)
             // A full disk reaches LMDB as EIO as often as ENOSPC: say what it is.
             if code != 0, !readOnly, code == EIO || code == ENOSPC, Self.deviceIsFull(path) {
                 throw LMDBError(code: ENOSPC, operation: "commit (the device holding \(path) is full; nothing of this transaction was written)")
             }
-            try check(code, readOnly ? "end read transaction" : "commit")
+            try check(code, "commit")
         }
-        databases.merge(txn.openedDatabases) { old, _ in old }
         return result
     }
 
@@ -108,13 +147,59 @@ public final class LMDBEnvironment {
     }
 
     private func grow() throws {
-        let newSize = mapSize * 2
-        try check(mdb_env_set_mapsize(env, newSize), "grow map to \(newSize) bytes")
-        mapSize = newSize
+        try gate.exclusive {
+            let newSize = mapSize * 2
+            try check(mdb_env_set_mapsize(env, newSize), "grow map to \(newSize) bytes")
+        }
     }
 
     /// Flushes committed data to disk (needed only with relaxed sync settings).
     public func sync() throws {
         try check(mdb_env_sync(env, 1), "sync")
+    }
+}
+
+/// The handles of an environment's declared databases, and those a reader has not found yet.
+/// Guarded by its lock: a late open (in the gate's exclusive turn) adds to it while other threads
+/// look handles up.
+final class DatabaseHandles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var opened: [String: MDB_dbi] = [:]
+    private let declared: Set<String>
+    private var lastTry = Date()
+
+    init(declared: [String]) { self.declared = Set(declared) }
+
+    func add(_ handles: [String: MDB_dbi]) {
+        lock.lock()
+        defer { lock.unlock() }
+        opened.merge(handles) { old, _ in old }
+        lastTry = Date()
+    }
+
+    /// nil for a declared database not found yet; an error for one never declared.
+    func lookup(_ name: String) throws -> MDB_dbi? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let dbi = opened[name] { return dbi }
+        guard declared.contains(name) else {
+            throw LMDBError(code: EINVAL, operation: "open database \(name) (not declared when the environment opened)")
+        }
+        return nil
+    }
+
+    var missing: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return declared.filter { opened[$0] == nil }.sorted()
+    }
+
+    /// Some database is missing and a second has passed since the last look.
+    func missingDueForRetry() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard opened.count < declared.count, Date().timeIntervalSince(lastTry) >= 1 else { return false }
+        lastTry = Date()
+        return true
     }
 }

@@ -6,8 +6,6 @@ public final class LMDBTransaction {
     unowned let environment: LMDBEnvironment
     let handle: OpaquePointer
     public let readOnly: Bool
-    /// Database handles first opened in this transaction (kept by the environment after commit).
-    var openedDatabases: [String: MDB_dbi] = [:]
 
     init(environment: LMDBEnvironment, handle: OpaquePointer, readOnly: Bool) {
         self.environment = environment
@@ -15,12 +13,9 @@ public final class LMDBTransaction {
         self.readOnly = readOnly
     }
 
+    /// nil: a database this reader has not found, simply empty to it.
     private func dbi(_ name: String) throws -> MDB_dbi? {
-        do {
-            return try environment.database(name, in: self, create: !readOnly)
-        } catch let error as LMDBError where error.isNotFound && readOnly {
-            return nil  // a database never written is simply empty to a reader
-        }
+        try environment.database(name)
     }
 
     public func get(_ key: [UInt8], in database: String) throws -> [UInt8]? {

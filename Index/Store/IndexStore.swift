@@ -22,6 +22,8 @@ public final class IndexStore {
     public var model: ModelIdentity { meta.model }
 
     static let metaKey = Key.text("meta")
+    /// Every named database, opened once when the environment opens (LMDBEnvironment's rule).
+    static let databases = ["meta", "videos", "paths", "fingerprints", "segments", "vectors", "prompts", "thumbnails", "subtitles"]
 
     /// Opens an existing index for reading. Readers see the last committed state and may run
     /// while a writer works. With `model`, a different model is an error naming both.
@@ -32,7 +34,7 @@ public final class IndexStore {
         }
         try IndexFiles.checkNoLinks(in: directory)
         self.directory = directory
-        environment = try LMDBEnvironment(path: lmdb.path, readOnly: true)
+        environment = try LMDBEnvironment(path: lmdb.path, databases: Self.databases, readOnly: true)
         writerLock = nil
         guard let meta = try IndexStore.readMeta(environment, path: directory.path) else {
             throw IndexError.noIndex(path: directory.path)
@@ -67,7 +69,7 @@ public final class IndexStore {
             try Self.create(lmdb, meta: IndexMeta(model: model, faissFactory: faissFactory))
             createdNow = true
         }
-        environment = try LMDBEnvironment(path: lmdb.path)
+        environment = try LMDBEnvironment(path: lmdb.path, databases: Self.databases)
         if let existing = try IndexStore.readMeta(environment, path: directory.path) {
             meta = existing
             if let model { try checkModel(model) }
@@ -104,7 +106,7 @@ public final class IndexStore {
         let staging = lmdb.deletingLastPathComponent().appendingPathComponent("lmdb.new")
         try? fm.removeItem(at: staging)
         do {
-            let environment = try LMDBEnvironment(path: staging.path)
+            let environment = try LMDBEnvironment(path: staging.path, databases: databases)
             try environment.write { try $0.put(try JSONEncoder().encode(meta).bytes, for: metaKey, in: "meta") }
         }
         // Only a folder without a data file can be in the way (a lock file left by a killed reader).
