@@ -7,10 +7,13 @@ public enum WatchEvent: Codable, Equatable {
     case encoding(path: String, duration: Double)
     case file(FileEvent)
     case removed(path: String)
+    /// A watched folder is offline (missing, unreadable, unmounted): its videos are kept.
+    case offline(folder: String, reason: String)
+    case online(folder: String)
     /// The run's videos are committed and the caches written: searches should refresh.
     case committed
 
-    private enum Keys: String, CodingKey { case version, event, folders, inotify, files, path, duration }
+    private enum Keys: String, CodingKey { case version, event, folders, inotify, files, path, duration, folder, reason }
 
     public func encode(to encoder: Encoder) throws {
         if case .file(let file) = self {
@@ -36,6 +39,13 @@ public enum WatchEvent: Codable, Equatable {
         case .removed(let path):
             try container.encode("removed", forKey: .event)
             try container.encode(path, forKey: .path)
+        case .offline(let folder, let reason):
+            try container.encode("offline", forKey: .event)
+            try container.encode(folder, forKey: .folder)
+            try container.encode(reason, forKey: .reason)
+        case .online(let folder):
+            try container.encode("online", forKey: .event)
+            try container.encode(folder, forKey: .folder)
         case .committed:
             try container.encode("committed", forKey: .event)
         case .file:
@@ -55,6 +65,9 @@ public enum WatchEvent: Codable, Equatable {
             self = .encoding(path: try container.decode(String.self, forKey: .path), duration: try container.decode(Double.self, forKey: .duration))
         case "file": self = .file(try FileEvent(from: decoder))
         case "removed": self = .removed(path: try container.decode(String.self, forKey: .path))
+        case "offline":
+            self = .offline(folder: try container.decode(String.self, forKey: .folder), reason: try container.decode(String.self, forKey: .reason))
+        case "online": self = .online(folder: try container.decode(String.self, forKey: .folder))
         case "committed": self = .committed
         default: throw DecodingError.dataCorruptedError(forKey: .event, in: container, debugDescription: "unknown watch event \(event)")
         }

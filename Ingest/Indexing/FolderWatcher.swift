@@ -8,6 +8,8 @@ import VideoIndex
 /// Keeps an index in step with folders: a new or changed file is indexed once it has stopped
 /// growing (size and mtime unchanged for `settle` seconds), a deleted one is removed, a moved
 /// one keeps its segments (IndexRun's fingerprint match). It is the index's single writer.
+/// A watched folder that is missing or unreadable (an unmounted disk or share) is offline, not
+/// emptied: nothing under it is removed until it is back (WatchedRoot).
 /// inotify (Linux) wakes it when something changes; elsewhere it polls. A crash loses nothing
 /// committed, and what was in flight is picked up again on restart (its file is still new).
 public final class FolderWatcher {
@@ -25,6 +27,10 @@ public final class FolderWatcher {
         case encoding(path: String, seconds: Double)
         case file(IndexRun.FileResult)
         case removed(path: String)
+        /// A watched folder went offline (missing, unreadable, unmounted): its videos stay.
+        case offline(folder: String, reason: String)
+        /// It is back: removals under it resume.
+        case online(folder: String)
         /// A round that changed the index ended (the vector cache is saved).
         case committed
     }
@@ -35,6 +41,10 @@ public final class FolderWatcher {
     /// What each file was when last handed to the run: its size, mtime and sidecars' signature.
     private var handled: [String: (size: UInt64, mtime: Double, text: String)] = [:]
     private var gone: [String: Double] = [:]  // indexed paths missing from disk, and since when
+    /// Each root's device when last online, whether it was a single file, and the offline ones' reasons.
+    private var devices: [String: UInt64] = [:]
+    private var fileRoots: Set<String> = []
+    private var offline: [String: String] = [:]
     private var notify: Int32 = -1
 
     public init(run: IndexRun, options: Options) {
@@ -64,9 +74,10 @@ public final class FolderWatcher {
 
     /// One round: index what is new and settled, remove what is gone. Public for tests.
     public func scan(events: (Event) -> Void) throws {
+        let online = checkRoots(events: events)
         watchFolders()
         let now = Date().timeIntervalSince1970
-        let (files, _) = FileWalker.expand(options.folders, extensions: options.extensions)
+        let (files, _) = FileWalker.expand(online, extensions: options.extensions)
         var present: [String: (UInt64, Double)] = [:]
         // A subtitle file beside a video changed: the video is handed to the run, which reads its text again.
         var sidecars: [String: [String: String]] = [:]
@@ -103,12 +114,12 @@ public final class FolderWatcher {
                 if let seen = observed[r.path] { handled[r.path] = (seen.size, seen.mtime, seen.text) }
             }
         }
-        // Gone from disk, and under a watched folder: removed. Not while a new file is still
-        // settling, for it may be this one moved (it then keeps its segments once it settles),
-        // unless the removal has waited a minute (a camera that never stops writing).
+        // Gone from disk, under a watched folder that is online: removed. Not while a new file
+        // is still settling, for it may be this one moved (it then keeps its segments once it
+        // settles), unless the removal has waited a minute (a camera that never stops writing).
         let settling = pending() > 0
         for video in try run.store.videos()
-        where present[video.path] == nil && isWatched(video.path)
+        where present[video.path] == nil && root(of: video.path).map({ offline[$0] == nil }) == true
             && !FileManager.default.fileExists(atPath: video.path)
         {
             let noticed = gone[video.path] ?? now
@@ -132,15 +143,44 @@ public final class FolderWatcher {
         observed.filter { path, seen in handled[path].map { $0 != (seen.size, seen.mtime, seen.text) } ?? true }.count
     }
 
-    private func isWatched(_ path: String) -> Bool {
-        options.folders.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+    /// The watched root a path is under: the deepest, so that a disk mounted inside a watched
+    /// folder and watched itself answers for its own files.
+    private func root(of path: String) -> String? {
+        options.folders.filter { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }.max { $0.count < $1.count }
+    }
+
+    /// Each root's state now, with an event when one goes offline or comes back; the online ones.
+    private func checkRoots(events: (Event) -> Void) -> [String] {
+        var online: [String] = []
+        for root in options.folders {
+            var state = WatchedRoot.state(of: root, device: devices[root])
+            if case .offline = state, fileRoots.contains(root), !FileManager.default.fileExists(atPath: root) {
+                state = WatchedRoot.stateOfMissingFile(root)  // a watched file deleted from a present folder
+            }
+            switch state {
+            case .online(let device):
+                if devices[root] == nil {
+                    devices[root] = device
+                    var isFolder: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: root, isDirectory: &isFolder), !isFolder.boolValue { fileRoots.insert(root) }
+                }
+                if offline.removeValue(forKey: root) != nil { events(.online(folder: root)) }
+                online.append(root)
+            case .offline(let reason):
+                if offline[root] != reason { events(.offline(folder: root, reason: reason)) }
+                offline[root] = reason
+            }
+        }
+        return online
     }
 
     /// inotify watches on every folder below the watched ones (adding one twice is harmless).
     private func watchFolders() {
         #if canImport(Glibc)
             guard notify >= 0 else { return }
-            let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_ATTRIB)
+            // The *_SELF and IN_UNMOUNT events wake it when a watched folder itself goes away.
+            let mask = UInt32(
+                IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_ATTRIB)
             for root in options.folders {
                 _ = inotify_add_watch(notify, root, mask)
                 guard let walker = FileManager.default.enumerator(atPath: root) else { continue }

@@ -13,6 +13,8 @@ public final class WatchStatus: @unchecked Sendable {
     private var seconds = 0.0
     private var errors: [WatchState.Failure] = []
     private var stopped: String?
+    /// Watched folders offline now, and why.
+    private var offline: [String: String] = [:]
     private let started = Date()
 
     public init(folders: [String]) { self.folders = folders }
@@ -39,6 +41,8 @@ public final class WatchStatus: @unchecked Sendable {
             case .skipped, nil: break
             }
         case .removed: removed += 1
+        case .offline(let folder, let reason): offline[folder] = reason
+        case .online(let folder): offline[folder] = nil
         case .committed:
             waiting = 0
             return true
@@ -60,6 +64,7 @@ public final class WatchStatus: @unchecked Sendable {
         return WatchState(
             watching: running, folders: folders, queued: waiting, indexed: indexed, moved: moved, removed: removed,
             errors: errors, videoSeconds: seconds, rate: elapsed > 0 ? seconds / elapsed : 0, current: current,
-            stopped: stopped)
+            stopped: stopped,
+            offline: offline.isEmpty ? nil : offline.sorted { $0.key < $1.key }.map { WatchState.Offline(folder: $0.key, reason: $0.value) })
     }
 }

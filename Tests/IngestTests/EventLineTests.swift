@@ -16,7 +16,8 @@ final class EventLineTests: XCTestCase {
         indexed.partial = true
         let events: [WatchEvent] = [
             .started(folders: ["/v"], inotify: true), .waiting(files: 2), .encoding(path: "/v/a.mp4", duration: 12.5),
-            .file(FileEvent(indexed, event: "file")), .file(FileEvent(failed, event: "file")), .removed(path: "/v/old.mp4"), .committed,
+            .file(FileEvent(indexed, event: "file")), .file(FileEvent(failed, event: "file")), .removed(path: "/v/old.mp4"),
+            .offline(folder: "/mnt/usb", reason: "it is missing"), .online(folder: "/mnt/usb"), .committed,
         ]
         for event in events {
             let line = EventLine.encode(event)

@@ -11,6 +11,11 @@ struct WatchState: Codable, Sendable {
         var error: String
     }
 
+    struct Offline: Codable, Sendable {
+        var folder: String
+        var reason: String
+    }
+
     var watching: Bool
     var folders: [String]?
     /// Files seen, waiting to settle.
@@ -27,6 +32,8 @@ struct WatchState: Codable, Sendable {
     var current: String?
     /// Why the watcher ended, once it has.
     var stopped: String?
+    /// Watched folders that are missing or unreadable now: their videos stay searchable.
+    var offline: [Offline]?
 
     static let notWatching = WatchState(watching: false)
 }

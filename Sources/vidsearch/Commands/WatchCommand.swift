@@ -37,7 +37,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "Extensions taken, comma separated.")
     var ext: String?
 
-    @Flag(help: "One JSON line per event (file, removed, waiting, committed) on standard output.")
+    @Flag(help: "One JSON line per event (file, removed, waiting, offline, online, committed) on standard output.")
     var json = false
 
     /// Set by `serve --watch` for its child: stop when the server is gone (never outlive it
@@ -80,6 +80,9 @@ struct WatchCommand: ParsableCommand {
                         .file(FileEvent(r, event: "file")),
                         r.outcome == .skipped && r.cues == nil ? nil : "\(r.outcome.rawValue) \(r.path)" + (r.detail.map { ": \($0)" } ?? ""))
                 case .removed(let path): say(.removed(path: path), "removed \(path)")
+                case .offline(let folder, let reason):
+                    say(.offline(folder: folder, reason: reason), "offline \(folder): \(reason); its videos stay in the index until it is back")
+                case .online(let folder): say(.online(folder: folder), "online again \(folder)")
                 case .committed: say(.committed, nil)
                 }
             }
