@@ -74,8 +74,12 @@ public struct SegmentSource {
                 while let t = try scan.skipFrame() { last = t }
                 duration = last + (decoder.info.frameRate > 0 ? 1 / decoder.info.frameRate : 0)
             }
-            let plan = SegmentPlan(duration: duration, length: options.length, stride: options.stride, frames: frames)
-            emit(.begin(file: file, info: decoder.info, segments: plan.segments.count))
+            // The header's duration is a claim: windows are made as decoding reaches them, and the
+            // count only estimates progress.
+            let windows = SegmentPlan.windows(duration: duration, length: options.length, stride: options.stride, frames: frames)
+            emit(
+                .begin(
+                    file: file, info: decoder.info, segments: SegmentPlan.count(duration: duration, length: options.length, stride: options.stride)))
             if options.detectCuts {
                 try runShots(decoder: decoder, duration: duration, file: file, emit: emit)
                 return
@@ -101,7 +105,7 @@ public struct SegmentSource {
                 emitted.append(segment)
                 return true
             }
-            for segment in plan.segments where try !emitSegment(segment) { break }
+            for segment in windows where try !emitSegment(segment) { break }
             // Cut short, or only the video stream ends early (audio outlasting it reaches the file's
             // end): the data read says which.
             let cutShort = decodedEnd != nil && (decoder.furthestPacketTime ?? 0) < duration - margin - 0.25
