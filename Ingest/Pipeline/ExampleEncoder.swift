@@ -3,16 +3,29 @@ import Tensor
 
 /// A query by example: a short clip or a photo (a still, one segment) encoded exactly as ingest
 /// encodes footage, its segments' normalized embeddings averaged into one vector to search with.
+/// Only its first `maxSeconds` are read: an upload of four hours would otherwise hold the model
+/// (and a server's searches) for as long as its encoding takes.
 public enum ExampleEncoder {
     public struct Example {
         public var embedding: [Float]
         public var segments: Int
     }
 
-    public static func encode(path: String, pipeline: IngestPipeline) throws -> Example {
+    /// Seconds of an example read from its start (documented in the README and the API).
+    public static let maxSeconds = 60.0
+
+    /// A pipeline's options for examples: the bound, and one model worker (an example's few
+    /// segments are not worth a core each beside a server's searches).
+    public static var pipelineOptions: IngestPipeline.Options {
+        var options = IngestPipeline.Options(modelWorkers: 1)
+        options.segments.maxSeconds = maxSeconds
+        return options
+    }
+
+    public static func encode(path: String, pipeline: IngestPipeline, modelTurn: IngestPipeline.ModelTurn? = nil) throws -> Example {
         var found: Example?
         var failure: String?
-        try pipeline.run(paths: [path]) { event in
+        try pipeline.run(paths: [path], modelTurn: modelTurn) { event in
             switch event {
             case .finished(let video):
                 guard let first = video.segments.first else {

@@ -76,8 +76,12 @@ public final class IngestPipeline {
         let precision: String
     }
 
+    /// Runs each segment's model call: a server holds the model's lock for one segment at a time
+    /// (its searches go on between them) and stops an example whose client has gone by throwing.
+    public typealias ModelTurn = (_ call: () throws -> Void) throws -> Void
+
     /// Runs every path through the pipeline, reporting each event on the calling thread in order.
-    public func run(paths: [String], handle: (Event) throws -> Void) throws {
+    public func run(paths: [String], modelTurn: ModelTurn? = nil, handle: (Event) throws -> Void) throws {
         // The model runs as one single-threaded worker per core beside the decoders (ModelWorkers),
         // one segment per call: a product's rounding depends on its row count and on how its work
         // is cut among threads (OpenBLAS and oneDNN alike), so a segment's vector is then the same
@@ -142,7 +146,7 @@ public final class IngestPipeline {
                 files[file] = FileState(info: info, expected: segments)
                 try handle(.started(path: paths[file], info: info, segments: segments))
             case .segment(let file, let segment):
-                try encoded(file, try encode(segment))
+                try encoded(file, try encode(segment, turn: modelTurn))
             case .end(let file, let segments, let warnings, let partial, let cuts):
                 files[file]?.ended = true
                 files[file]?.cuts = cuts
@@ -157,7 +161,7 @@ public final class IngestPipeline {
         }
 
         if workers > 1 {
-            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode(segment, settings: oneCore) }
+            let pool = ModelWorkers(count: workers, items: queue) { [self] segment in try encode(segment, settings: oneCore, turn: modelTurn) }
             defer { pool.stop() }
             while let outcome = try pool.next() {
                 switch outcome {
@@ -171,12 +175,12 @@ public final class IngestPipeline {
     }
 
     /// One model call for one prepared segment, on the calling thread's tally.
-    func encode(_ segment: PreparedSegment, settings: RunSettings? = nil) throws -> ModelOutput {
+    func encode(_ segment: PreparedSegment, settings: RunSettings? = nil, turn: ModelTurn? = nil) throws -> ModelOutput {
         _ = ProductTally.take()
         let v = model.configuration.vision
         let pixels = Tensor(uninitialized: [1, v.numFrames, v.numChannels, v.imageSize, v.imageSize])
         segment.pixels.withUnsafeBufferPointer { pixels.data.update(from: $0.baseAddress!, count: pixels.count) }
-        let out = try model.encodeVideos(pixels, settings: settings)
+        let out = try Self.inTurn(turn) { try model.encodeVideos(pixels, settings: settings) }
         let precision = ProductTally.take().precision
         let p = model.embeddingSize, tokens = model.promptTokenCount
         let encoded = EncodedSegment(
@@ -185,5 +189,13 @@ public final class IngestPipeline {
             promptTokens: Array(UnsafeBufferPointer(start: out.promptTokens.data, count: tokens * p)),
             thumbnail: segment.thumbnail)
         return ModelOutput(segment: encoded, precision: precision)
+    }
+
+    private static func inTurn<T>(_ turn: ModelTurn?, _ call: () throws -> T) throws -> T {
+        guard let turn else { return try call() }
+        var result: T?
+        try turn { result = try call() }
+        guard let result else { throw CancellationError() }  // the turn declined the call
+        return result
     }
 }

@@ -18,6 +18,8 @@ public struct SegmentOptions: Equatable {
     public var detectCuts = true
     /// The shortest segment a cut may make (shorter shots join their neighbour's segment).
     public var minimumLength = 1.0
+    /// Only this many seconds from each file's start (a query by example's bound); nil: all of it.
+    public var maxSeconds: Double?
 
     public init(
         length: Double = SegmentPlan.defaultLength, stride: Double = SegmentPlan.defaultStride, seekThreshold: Double = 8,
@@ -67,7 +69,9 @@ public struct SegmentSource {
             let decoder = try VideoDecoder(path: path, threads: options.decoderThreads)
             decoder.skipLoopFilterWhenFar = options.skipLoopFilter
             var duration = decoder.info.duration
-            if duration <= 0 {
+            if let cap = options.maxSeconds, duration <= 0 || duration > cap {
+                duration = cap  // no pass over a long file to learn its length: the decoder's end stops short ones
+            } else if duration <= 0 {
                 // The container does not say: the last frame's time, from one decoding pass.
                 let scan = try VideoDecoder(path: path)
                 var last = 0.0

@@ -9,7 +9,7 @@ struct APIRoutes {
     let service: SearchService
     let options: ServerOptions
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<ServerContext>) {
         // What these throw is answered as JSON by JSONErrors; the model's work runs on the blocking pool.
         router.get("/api/health") { _, _ in HealthResponse() }
         router.get("/api/stats") { _, _ in try await BlockingWork.run { try stats() } }
@@ -83,7 +83,7 @@ struct APIRoutes {
 
     /// A clip or a photo, uploaded (multipart, or the raw bytes with a video/* or image/* type),
     /// encoded by the ingest path and searched with; the upload lives only in a temporary file.
-    private func example(_ request: Request, _ context: BasicRequestContext) async throws -> ExampleResponse {
+    private func example(_ request: Request, _ context: ServerContext) async throws -> ExampleResponse {
         guard let encode = service.encodeExample else { throw APIError(.notImplemented, "this server cannot encode examples") }
         let type = request.headers[.contentType] ?? ""
         if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maxUpload {
@@ -113,10 +113,25 @@ struct APIRoutes {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let o = try searchOptions(request)
         let service = service, bytes = file.bytes.count
+        guard await service.exampleTurns.acquire() else {
+            throw APIError(.serviceUnavailable, "too many examples are waiting to be encoded; try again shortly")
+        }
+        defer { Task { await service.exampleTurns.release() } }
+        let connected = { [context] in context.clientConnected }
         return try await BlockingWork.run {
+            let vector: [Float]
+            do {
+                // The model's lock for one segment at a time; a client that has gone stops it.
+                vector = try encode(path) { call in
+                    guard connected() else { throw ExampleAbandoned() }
+                    try service.withEngine { _ in try call() }
+                }
+            } catch is ExampleAbandoned {
+                throw APIError(.requestTimeout, "the client went away; the example was not finished")
+            } catch {
+                throw APIError(.unprocessableContent, "\(error)")
+            }
             let results = try service.withEngine { engine -> [SearchResult] in
-                let vector: [Float]
-                do { vector = try encode(path) } catch { throw APIError(.unprocessableContent, "\(error)") }
                 try engine.refresh()
                 return try engine.similar(to: LikeSource(embedding: vector, path: "", start: 0, end: 0), options: o)
             }
@@ -166,17 +181,20 @@ enum Parameters {
         }
     }
 
-    static func videoId(_ context: BasicRequestContext) throws -> UInt64 {
+    static func videoId(_ context: ServerContext) throws -> UInt64 {
         guard let text = context.parameters.get("id"), let id = UInt64(text) else {
             throw APIError(.badRequest, "a video id is a whole number (from /api/videos or a hit)")
         }
         return id
     }
 
-    static func segmentId(_ context: BasicRequestContext) throws -> Int64 {
+    static func segmentId(_ context: ServerContext) throws -> Int64 {
         guard let text = context.parameters.get("segment") ?? context.parameters.get("id"), let id = Int64(text) else {
             throw APIError(.badRequest, "a segment id is a whole number (from a hit)")
         }
         return id
     }
 }
+
+/// An example's client went away before its encoding ended.
+private struct ExampleAbandoned: Error {}

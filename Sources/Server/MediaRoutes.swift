@@ -11,7 +11,7 @@ struct MediaRoutes {
     let options: ServerOptions
     let fileIO = FileIO()
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<ServerContext>) {
         // What these throw is answered as JSON by JSONErrors.
         router.get("/api/segments/:id/thumbnail") { _, context in
             let id = try Parameters.segmentId(context)
@@ -29,7 +29,7 @@ struct MediaRoutes {
 
     /// The segment's time range as an H.264 MP4 (ClipWriter), for videos in formats browsers do
     /// not play; cut once, kept in a bounded cache named by the index, segment and content.
-    private func clip(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func clip(_ request: Request, _ context: ServerContext) async throws -> Response {
         let id = try Parameters.segmentId(context)
         guard let segment = try service.store.segment(id: id), let video = try service.store.video(id: segment.videoId) else {
             throw APIError(.notFound, "no segment \(id) in the index")
@@ -85,7 +85,7 @@ struct MediaRoutes {
         }
     }
 
-    private func media(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func media(_ request: Request, _ context: ServerContext) async throws -> Response {
         let id = try Parameters.videoId(context)
         guard let video = try service.store.video(id: id) else { throw APIError(.notFound, "no video \(id) in the index") }
         guard FileManager.default.isReadableFile(atPath: video.path) else {
@@ -102,7 +102,7 @@ struct MediaRoutes {
     }
 
     /// A file with Range requests answered (206, 416).
-    private func serve(path: String, type: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func serve(path: String, type: String, _ request: Request, _ context: ServerContext) async throws -> Response {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let size = (attributes[.size] as? NSNumber)?.intValue
         else {

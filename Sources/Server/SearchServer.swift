@@ -18,8 +18,8 @@ public enum SearchServer {
     /// Every route and middleware of the server, as Hummingbird's examples build an
     /// application's router: what `run` serves and what the tests drive in-process
     /// (HummingbirdTesting's `app.test(.router)`).
-    public static func router(service: SearchService, options: ServerOptions) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(service: SearchService, options: ServerOptions) -> Router<ServerContext> {
+        let router = Router(context: ServerContext.self)
         router.add(middleware: SecurityHeaders())
         router.add(middleware: JSONErrors())
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }

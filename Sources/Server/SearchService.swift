@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Query
 import VideoIndex
 
@@ -8,12 +9,16 @@ public final class SearchService: @unchecked Sendable {
     let engine: SearchEngine
     /// Set when a watcher runs beside the server.
     public let watch: WatchStatus?
-    /// Encodes an example file (a clip or a photo) as ingest does: its search vector. Runs
-    /// under the same lock as searches (it uses the same model).
-    let encodeExample: ((String) throws -> [Float])?
+    /// Encodes an example file (a clip or a photo) as ingest does: its search vector. Each of
+    /// its model calls runs through the turn it is given, which takes the searches' lock for that
+    /// call alone (it uses the same model), so searches answer between an example's segments.
+    let encodeExample: ((String, @escaping IngestPipeline.ModelTurn) throws -> [Float])?
+    let exampleTurns = ExampleTurns()
     private let lock = NSLock()
 
-    public init(engine: SearchEngine, watch: WatchStatus? = nil, encodeExample: ((String) throws -> [Float])? = nil) {
+    public init(
+        engine: SearchEngine, watch: WatchStatus? = nil, encodeExample: ((String, @escaping IngestPipeline.ModelTurn) throws -> [Float])? = nil
+    ) {
         self.engine = engine
         self.watch = watch
         self.encodeExample = encodeExample

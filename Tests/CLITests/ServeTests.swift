@@ -307,6 +307,33 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual((cli.first?["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent }, "clip-00027.mp4")
     }
 
+    /// A 4-hour 64x64 clip uploaded as an example: only its first minute is read (it held every
+    /// search for about 50 s before), and a search made meanwhile answers.
+    func testALongExampleIsReadOnlyForItsFirstMinute() throws {
+        let server = try serve()
+        let dir = try temporaryDirectory(self)
+        let long = dir.appendingPathComponent("four-hours.mp4")
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=s=64x64:r=1:d=14400", "-c:v", "libx264", "-preset", "ultrafast", "-g", "600", "-pix_fmt", "yuv420p",
+            long.path,
+        ])
+        let body = try Data(contentsOf: long)
+        let started = Date()
+        final class Box: @unchecked Sendable { var reply: RunningServer.Reply? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            box.reply = try? server.get("/api/search/example?k=1", headers: ["Content-Type": "video/mp4"], method: "POST", body: body)
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let search = try server.get("/api/search?q=a%20red%20circle&k=1")
+        XCTAssertEqual(search.status, 200)
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the example took over a minute")
+        XCTAssertEqual(box.reply?.status, 200, box.reply?.text ?? "")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+    }
+
     func testAFormatBrowsersDoNotPlayIsCutToMP4() throws {
         let dir = try temporaryDirectory(self)
         let avi = dir.appendingPathComponent("old-camera.avi").path

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Ingest
+import NIOCore
 import Query
 import VideoIndex
 import XCLIP
@@ -13,7 +15,7 @@ import XCTest
 /// binary (CLITests/ServeTests) stay for what only a process shows: the address handshake,
 /// the watcher child, signals.
 final class RouterTests: XCTestCase {
-    func makeService(encodeExample: ((String) throws -> [Float])? = nil) throws -> SearchService {
+    func makeService(encodeExample: ((String, @escaping IngestPipeline.ModelTurn) throws -> [Float])? = nil) throws -> SearchService {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let model = try XCLIPModel(directory: repository.appendingPathComponent("Tests/XCLIPTests/Fixtures/xclip-tiny"))
         let tokenizer = CLIPTokenizer(
@@ -21,8 +23,8 @@ final class RouterTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         let width = model.embeddingSize, tokens = model.promptTokenCount
-        let store = try IndexStore(
-            writingAt: directory, model: ModelIdentity(name: "xclip-tiny", fingerprint: "fixture", dimension: width, promptTokens: tokens))
+        let identity = ModelIdentity(name: "xclip-tiny", fingerprint: "fixture", dimension: width, promptTokens: tokens)
+        let writer = try IndexStore(writingAt: directory, model: identity)
         var seed: UInt64 = 7
         func random() -> Float {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -41,10 +43,13 @@ final class RouterTests: XCTestCase {
                         sources: [SubtitleSource(kind: .sidecar, name: "v\(v).en.srt", format: "subrip", language: "en")],
                         cues: [SubtitleCue(start: 5, end: 6, text: $0)])
                 } ?? VideoSubtitles()
-            try store.put(
+            try writer.put(
                 video: VideoRecord(path: "/footage/v\(v).mp4", fingerprint: "f\(v)", size: 1, mtime: 0, duration: 12),
                 segments: segments, subtitles: subtitles)
         }
+        try IndexCaches.save(writer)
+        // The server reads, as `serve` does: a reader store of its own (the writer is another process).
+        let store = try IndexStore(readingAt: directory, model: identity)
         return SearchService(engine: try SearchEngine(model: model, tokenizer: tokenizer, store: store), encodeExample: encodeExample)
     }
 
@@ -120,15 +125,17 @@ final class RouterTests: XCTestCase {
         }
     }
 
-    /// Examples encoded on the model (here a stand-in that holds its thread for a second, as a
-    /// real encode does) never hold the threads requests are answered on: with three uploads
-    /// queued on the model, /api/health answers before the first of them is done.
+    /// Examples encoded on the model (here a stand-in whose five segments each hold the model for
+    /// 0.3 s, as a real encode does) never hold the threads requests are answered on, nor the
+    /// model between segments: with one more upload than the blocking pool has threads, health
+    /// and a search both answer before the first upload is done, and every upload ends.
     func testBlockingWorkDoesNotStallTheServer() async throws {
         let width = 32  // the tiny model's embedding size (projection_dim)
-        let service = try makeService(encodeExample: { _ in
-            Thread.sleep(forTimeInterval: 1)
+        let service = try makeService(encodeExample: { _, turn in
+            for _ in 0..<5 { try turn { Thread.sleep(forTimeInterval: 0.3) } }
             return [Float](repeating: 0.1, count: width)
         })
+        let uploads = NIOSingletons.blockingPoolThreadCountSuggestion + 1
         let app = Application(router: SearchServer.router(service: service, options: ServerOptions()))
         final class Counter: @unchecked Sendable {
             private let lock = NSLock()
@@ -147,7 +154,7 @@ final class RouterTests: XCTestCase {
         let finished = Counter()
         try await app.test(.router) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<3 {
+                for _ in 0..<uploads {
                     group.addTask {
                         try await client.execute(
                             uri: "/api/search/example?k=2", method: .post, headers: [.contentType: "image/jpeg"],
@@ -164,9 +171,16 @@ final class RouterTests: XCTestCase {
                     return finished.count
                 }
                 XCTAssertEqual(uploadsDone, 0, "/api/health waited for an upload's model work")
+                let beforeSearch = finished.count
+                let afterSearch = try await client.execute(uri: "/api/search?q=harbour&k=2", method: .get) { response -> Int in
+                    XCTAssertEqual(response.status, .ok)
+                    return finished.count
+                }
+                XCTAssertEqual(afterSearch, beforeSearch, "a search waited for a whole upload's model work")
+                XCTAssertEqual(afterSearch, 0, "a search waited for an upload")
                 try await group.waitForAll()
             }
         }
-        XCTAssertEqual(finished.count, 3)
+        XCTAssertEqual(finished.count, uploads)
     }
 }

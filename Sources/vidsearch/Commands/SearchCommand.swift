@@ -137,7 +137,8 @@ struct SearchCommand: ParsableCommand {
         let engines = try withIndexOrModel { () -> [SearchEngine] in
             let loaded = try LoadedModel(options.model)
             if let image {
-                let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
+                let pipeline = try IngestPipeline(
+                    model: loaded.model, preprocessor: try loaded.preprocessor(), options: ExampleEncoder.pipelineOptions)
                 do {
                     example = LikeSource(embedding: try ExampleEncoder.encode(path: image, pipeline: pipeline).embedding, path: "", start: 0, end: 0)
                 } catch {

@@ -74,10 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
             let store = try IndexStore(readingAt: options.indexDirectory, model: loaded.identity)
             let engine = try SearchEngine(model: loaded.model, tokenizer: try loaded.tokenizer(), store: store)
             if let notice = engine.vectors.notice { Output.error(notice) }
-            let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: .init())
+            let pipeline = try IngestPipeline(model: loaded.model, preprocessor: try loaded.preprocessor(), options: ExampleEncoder.pipelineOptions)
             return SearchService(
                 engine: engine, watch: watch.isEmpty ? nil : WatchStatus(folders: watch),
-                encodeExample: { try ExampleEncoder.encode(path: $0, pipeline: pipeline).embedding })
+                encodeExample: { try ExampleEncoder.encode(path: $0, pipeline: pipeline, modelTurn: $1).embedding })
         }
         if let status = service.watch { try startWatcher(status, service) }
         var serverOptions = ServerOptions()
