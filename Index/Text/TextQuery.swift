@@ -35,7 +35,9 @@ public struct TextQuery: Equatable {
             guard !piece.isEmpty else { return }
             if inQuote { phrases.append(piece) } else { words += piece.split(whereSeparator: \.isWhitespace).map(String.init) }
         }
-        for character in text {
+        // A control character (a NUL above all: FTS5 reads it as the end of the expression, "unterminated
+        // string") is no part of a word: a space.
+        for character in text.map({ $0.unicodeScalars.contains { $0.properties.generalCategory == .control } ? " " : $0 }) {
             if character == "\"" {
                 flush()
                 inQuote.toggle()

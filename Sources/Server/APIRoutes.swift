@@ -47,7 +47,7 @@ struct APIRoutes {
     }
 
     private func searchOptions(_ request: Request) throws -> SearchOptions {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri.query)
         var o = SearchOptions(k: 24, candidates: 100, thumbnails: false)
         if let k = query.get("k") { o.k = try Parameters.int(k, "k", 1...options.maxK) }
         if let c = query.get("candidates") { o.candidates = try Parameters.int(c, "candidates", 1...options.maxCandidates) }
@@ -70,7 +70,7 @@ struct APIRoutes {
     }
 
     private func search(_ request: Request) throws -> SearchResponse {
-        guard let q = request.uri.queryParameters.get("q") else { throw APIError(.badRequest, "missing q: say what to look for") }
+        guard let q = FormQuery(request.uri.query).get("q") else { throw APIError(.badRequest, "missing q: say what to look for") }
         // Bounded before the tokenizer sees it: the model reads 77 tokens at most.
         let text = String(q.prefix(options.maxQueryLength))
         let o = try searchOptions(request)

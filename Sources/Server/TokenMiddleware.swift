@@ -9,14 +9,18 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let given = request.uri.queryParameters.get("token"), request.uri.path == "/" {
+        let query = FormQuery(request.uri.query)
+        if let given = query.get("token"), request.uri.path == "/" {
             guard constantTimeEqual(given, token) else { throw APIError(.unauthorized, "wrong token") }
-            // Set the cookie and drop the token from the address bar (and from history).
-            var response = Response(status: .seeOther, headers: [.location: "/"])
+            // Set the cookie and drop the token from the address bar (and from history); the rest
+            // of the address (a search: ?q=...) stays.
+            let rest = query.encoded(without: "token")
+            var response = Response(status: .seeOther, headers: [.location: rest.isEmpty ? "/" : "/?" + rest])
             response.setCookie(Cookie(name: Self.cookieName, value: token, path: "/", secure: false, httpOnly: true, sameSite: .strict))
             return response
         }
-        let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
+        let bearer = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
         let cookie = request.cookies[Self.cookieName]?.value
         guard let presented = bearer ?? cookie, constantTimeEqual(presented, token) else {
             throw APIError(.unauthorized, "this server needs its token: open /?token=... once, or send Authorization: Bearer ...")

@@ -53,6 +53,15 @@ final class BadInputSweepTests: XCTestCase {
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("queries.txt") && r.stderr.contains("no queries"), r.stderr)
 
+        // A batch goes on past a query that cannot run (only a special token, which the tokenizer drops), and a
+        // NUL inside a query is no part of its words (it aborted the batch with exit 3).
+        let batch = dir.appendingPathComponent("batch.txt")
+        try Data("a red box\n<|endoftext|>\na red\u{0}box\n".utf8).write(to: batch)
+        r = try CLI.run(["search", "--queries", batch.path, "--index", index, "--model", model.path, "--json"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("batch.txt") && r.stderr.contains("no words the model can read"), r.stderr)
+        XCTAssertEqual(Set(r.json.compactMap { $0["query"] as? String }), ["a red box", "a red\u{0}box"], r.stdout)
+
         // An index path that is a file, not a folder.
         r = try CLI.run(["index", clip, "--index", clip, "--model", model.path])
         XCTAssertEqual(r.status, 3, r.stderr)

@@ -63,10 +63,15 @@ final class TextCacheTests: XCTestCase {
     func testTypedSyntaxIsNeverFTSSyntax() throws {
         let (store, _) = try makeStore()
         let cache = try TextCache.open(store)
-        for text in ["NEAR(good boy)", "frisbee OR", "AND", "-frisbee", "col:good", "\"unclosed", "\"\"", "^good", "good + boy", "(((", "*"] {
+        for text in [
+            "NEAR(good boy)", "frisbee OR", "AND", "-frisbee", "col:good", "\"unclosed", "\"\"", "^good", "good + boy", "(((", "*", "good\u{0}boy",
+            "\"good\u{0}\"", "\u{0}", "\u{1B}[31m",
+        ] {
             XCTAssertNoThrow(try cache.search(TextQuery(text), limit: 10), text)
         }
         XCTAssertEqual(TextQuery(#"a dog "good boy" runs"#), TextQuery(phrases: ["good boy"], words: ["a", "dog", "runs"]))
+        // A control character (NUL: FTS5's "unterminated string") separates words.
+        XCTAssertEqual(TextQuery("good\u{0}boy \"a\u{0}dog\""), TextQuery(phrases: ["a dog"], words: ["good", "boy"]))
         XCTAssertEqual(TextQuery(#"say "it's" now"#).expression, #""it's""#)
         XCTAssertEqual(TextQuery("a dog runs").expression, #""dog" OR "runs""#)
         XCTAssertEqual(TextQuery("the a").expression, #""the" OR "a""#)

@@ -183,4 +183,52 @@ final class RouterTests: XCTestCase {
         }
         XCTAssertEqual(finished.count, uploads)
     }
+
+    /// The query string is form-encoded, as the page's URLSearchParams writes it: `+` is a space
+    /// (q=harbour+dawn searched for "harbour+dawn"); a NUL in a query is no part of a word (it was
+    /// a 500 naming the index's text file).
+    func testTheQueryStringIsReadAsFormsWriteIt() async throws {
+        let app = Application(router: SearchServer.router(service: try makeService(), options: ServerOptions()))
+        try await app.test(.router) { client in
+            func body(_ uri: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .get) { ($0.status, String(buffer: $0.body)) }
+            }
+            let plus = try await body("/api/search?q=harbour+dawn&signals=speech&k=3")
+            let percent = try await body("/api/search?q=harbour%20dawn&signals=speech&k=3")
+            XCTAssertEqual(plus.0, .ok)
+            XCTAssertEqual(plus.1, percent.1)
+            XCTAssertTrue(plus.1.contains(#""query":"harbour dawn""#), plus.1)
+            XCTAssertTrue(plus.1.contains("v0.mp4"), plus.1)
+            // A folder filter written with + for its space (no such folder here: no hits, no error).
+            let folder = try await body("/api/search?q=harbour&path=%2Ffootage%2Fmy+clips")
+            XCTAssertEqual(folder.0, .ok)
+            XCTAssertTrue(folder.1.contains(#""hits":[]"#), folder.1)
+            for uri in ["/api/search?q=harbour%00dawn", "/api/search?q=%22harbour%00%22", "/api/search?q=%00"] {
+                let (status, text) = try await body(uri)
+                XCTAssertNotEqual(status, .internalServerError, "\(uri): \(text)")
+                XCTAssertFalse(text.contains(".sqlite"), "\(uri) leaks a path: \(text)")
+            }
+        }
+    }
+
+    /// With a token: the scheme's name in any case, and the token's redirect keeps the search.
+    func testTheTokenKeepsTheSearchAndAnyCaseOfBearer() async throws {
+        var options = ServerOptions()
+        options.token = "sesame-123"
+        let app = Application(router: SearchServer.router(service: try makeService(), options: options))
+        try await app.test(.router) { client in
+            for scheme in ["Bearer", "bearer", "BEARER"] {
+                try await client.execute(uri: "/api/health", method: .get, headers: [.authorization: "\(scheme) sesame-123"]) {
+                    XCTAssertEqual($0.status, .ok, scheme)
+                }
+            }
+            try await client.execute(uri: "/api/health", method: .get, headers: [.authorization: "Bearer wrong"]) {
+                XCTAssertEqual($0.status, .unauthorized)
+            }
+            try await client.execute(uri: "/?token=sesame-123&q=red+circle&group=1", method: .get) { response in
+                XCTAssertEqual(response.status, .seeOther)
+                XCTAssertEqual(response.headers[.location], "/?q=red%20circle&group=1")
+            }
+        }
+    }
 }

@@ -178,10 +178,21 @@ struct SearchCommand: ParsableCommand {
             }
             show(results, for: like ?? image!, labelled: false)
         }
+        var failed = 0
         for text in texts {
-            let results = try withIndexOrModel { ranked(try engines.flatMap { try $0.search(text, options: searchOptions) }) }
-            show(results, for: text, labelled: queries != nil)
+            // In a batch a query that cannot run is reported with its line and the rest go on (exit 1).
+            guard queries != nil else {
+                show(try withIndexOrModel { ranked(try engines.flatMap { try $0.search(text, options: searchOptions) }) }, for: text, labelled: false)
+                continue
+            }
+            do {
+                show(ranked(try engines.flatMap { try $0.search(text, options: searchOptions) }), for: text, labelled: true)
+            } catch let error as QueryError {
+                Output.error("\(queries!): query \"\(text.prefix(60))\": \(error)")
+                failed += 1
+            }
         }
+        if failed > 0 { throw ExitCodes.someFailed }
     }
 
     /// `--like`: a segment id (of the first index holding it), or FILE[@SECONDS] of an indexed file.
