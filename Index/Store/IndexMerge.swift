@@ -32,35 +32,38 @@ public struct IndexMerge {
         }
     }
 
+    /// Each video's outcome is reported once it is done: a write that fails throws, and reports
+    /// nothing (a deferred report once called it added).
     public func merge(_ shard: IndexStore, progress: (Result) -> Void) throws {
         try check(shard)
         for video in try shard.videos().sorted(by: { $0.id < $1.id }) where video.status == .indexed {
-            var result = Result(shard: shard.directory.path, path: video.path, outcome: .skipped, segments: video.segmentIds.count)
-            defer { progress(result) }
-            if let held = try store.video(path: video.path) {
-                if held.fingerprint == video.fingerprint { continue }  // merged before
-                if held.mtime > video.mtime {
-                    result.outcome = .kept
-                    continue
-                }  // the index's copy is newer
-                result.outcome = .replaced
-            } else if let twin = try store.video(fingerprint: video.fingerprint), twin.status == .indexed,
-                !FileManager.default.fileExists(atPath: twin.path)
-            {
-                try store.move(videoId: twin.id, to: video.path, size: video.size, mtime: video.mtime)
-                result.outcome = .moved
-                continue
-            } else {
-                result.outcome = .added
-            }
-            guard let segments = try shard.encodedSegments(of: video) else {
-                throw IndexError.corrupt(path: shard.directory.path, reason: "video \(video.path) lacks some of its segment records")
-            }
-            var record = video
-            record.segmentIds = []
-            // The shard's text comes along (a record without any keeps its nil summary: read next run).
-            let subtitles = video.subtitles == nil ? nil : try shard.subtitles(videoId: video.id) ?? VideoSubtitles()
-            try store.put(video: record, segments: segments, subtitles: subtitles)
+            let outcome = try merge(video, from: shard)
+            progress(Result(shard: shard.directory.path, path: video.path, outcome: outcome, segments: video.segmentIds.count))
         }
+    }
+
+    private func merge(_ video: VideoRecord, from shard: IndexStore) throws -> Outcome {
+        let outcome: Outcome
+        if let held = try store.video(path: video.path) {
+            if held.fingerprint == video.fingerprint { return .skipped }  // merged before
+            if held.mtime > video.mtime { return .kept }  // the index's copy is newer
+            outcome = .replaced
+        } else if let twin = try store.video(fingerprint: video.fingerprint), twin.status == .indexed,
+            !FileManager.default.fileExists(atPath: twin.path)
+        {
+            try store.move(videoId: twin.id, to: video.path, size: video.size, mtime: video.mtime)
+            return .moved
+        } else {
+            outcome = .added
+        }
+        guard let segments = try shard.encodedSegments(of: video) else {
+            throw IndexError.corrupt(path: shard.directory.path, reason: "video \(video.path) lacks some of its segment records")
+        }
+        var record = video
+        record.segmentIds = []
+        // The shard's text comes along (a record without any keeps its nil summary: read next run).
+        let subtitles = video.subtitles == nil ? nil : try shard.subtitles(videoId: video.id) ?? VideoSubtitles()
+        try store.put(video: record, segments: segments, subtitles: subtitles)
+        return outcome
     }
 }
