@@ -4,7 +4,7 @@
 enum SRTParser {
     static func parse(_ text: String) -> (cues: [CueCollector.SubtitleCueDraft], notes: [String]) {
         var collector = CueCollector()
-        for (line, block) in SubtitleBlocks.split(text) {
+        for (line, block) in SubtitleBlocks.cues(text, counters: true) {
             guard let timing = block.prefix(2).firstIndex(where: { $0.contains("-->") }),
                 let (start, end) = SubtitleTime.range(String(block[timing]))
             else {

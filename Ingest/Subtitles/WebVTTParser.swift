@@ -4,10 +4,14 @@
 enum WebVTTParser {
     static func parse(_ text: String) -> (cues: [CueCollector.SubtitleCueDraft], notes: [String]) {
         var collector = CueCollector()
-        var blocks = SubtitleBlocks.split(text)
+        var blocks = SubtitleBlocks.cues(text, counters: false)
         var notes: [String] = []
         if let first = blocks.first, first.line == 1, first.lines[0].hasPrefix("WEBVTT") {
+            // The header; a cue written right under it, with no blank line, is kept.
             blocks.removeFirst()
+            if let timing = first.lines.firstIndex(where: { SubtitleTime.range(String($0)) != nil }) {
+                blocks.insert((first.line + timing, Array(first.lines[timing...])), at: 0)
+            }
         } else {
             notes.append("no WEBVTT header: read as WebVTT anyway")
         }

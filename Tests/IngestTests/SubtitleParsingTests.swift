@@ -72,6 +72,33 @@ final class SubtitleParsingTests: XCTestCase {
         XCTAssertEqual(WebVTTParser.parse("00:01.000 --> 00:02.000\nno header").notes, ["no WEBVTT header: read as WebVTT anyway"])
     }
 
+    /// Cues written without a blank line before their timing line (SRT from some tools; vtt.js's
+    /// cue-spacing case; youtube-dl's .vtt) are cues of their own, as FFmpeg and pysubs2 read
+    /// them: "juliet" was placed at 1.0 s, in the cue before it.
+    func testATimingLineWithoutABlankLineBeforeItStartsACue() {
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\nromeo\n2\n00:00:05,000 --> 00:00:06,000\njuliet\n3\n00:00:07,000 --> 00:00:08,000\n42\n"
+        XCTAssertEqual(
+            SRTParser.parse(srt).cues,
+            [.init(start: 1, end: 2, text: "romeo"), .init(start: 5, end: 6, text: "juliet"), .init(start: 7, end: 8, text: "42")])
+        let vtt = """
+            WEBVTT
+            00:00.000 --> 00:01.000
+            one
+            00:01.000 --> 00:02.000 align:start position:0%
+            two
+            line two
+            id-3
+            00:02.000 --> 00:03.000
+            Oh my! >
+            """
+        XCTAssertEqual(
+            WebVTTParser.parse(vtt).cues,
+            [
+                .init(start: 0, end: 1, text: "one"), .init(start: 1, end: 2, text: "two line two id-3"),
+                .init(start: 2, end: 3, text: "Oh my! >"),
+            ])
+    }
+
     func testASSOverrideTagsAndEscapesAreStripped() {
         XCTAssertEqual(SubtitleMarkup.plain(#"{\an8}{\i1}Hello{\i0}\Nworld\hagain {\pos(10,20)\c&H00FF00&}x"#), "Hello world again x")
         XCTAssertEqual(SubtitleStreamReader.dialogueText("0,0,Default,,0,0,0,,{\\b1}Text, with, commas"), "{\\b1}Text, with, commas")
