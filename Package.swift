@@ -4,7 +4,7 @@
 //   vidsearch -> {Server, Ingest, Query, XCLIP, Hub, CommandSupport, Bench}; Server -> {Query, VideoIndex, Ingest};
 //   Bench -> {CommandSupport, Server, Ingest, Query, VideoIndex, XCLIP, Tensor, DNNLBridge, DNNLMatmul};
 //   CommandSupport -> {Ingest, VideoIndex, XCLIP, Tensor, Hub};
-//   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg}; Query -> {VideoIndex, XCLIP};
+//   Ingest -> {VideoIndex, XCLIP, Tensor, CFFmpeg, ICUBridge}; Query -> {VideoIndex, XCLIP};
 //   VideoIndex -> {Tensor, CLMDB, FaissBridge, CSQLite}; XCLIP -> {Tensor, CIntrinsics, CZlib};
 //   Tensor -> {CBLAS, CIntrinsics, DNNLBridge}; DNNLMatmul -> {DNNLBridge}; Hub -> {}.
 // The vidsearch binary re-executes itself once, with GOMP_SPINCOUNT=1000, for the commands that
@@ -69,6 +69,12 @@ let package = Package(
             name: "DNNLBridge", path: "Sources/DNNLBridge",
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("dnnl")]),
+        // ICU's charset detector (Debian's libicu) behind a plain C surface: Foundation's own ICU
+        // has types of the same names, so ICU's headers stay inside the C file.
+        .target(
+            name: "ICUBridge", path: "Sources/ICUBridge",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]),
         // One fixed-shape oneDNN product, for the benchmarks' peak and the tests (not the model's).
         .target(
             name: "DNNLMatmul", dependencies: ["DNNLBridge"], path: "Sources/DNNLMatmul",
@@ -86,7 +92,7 @@ let package = Package(
             name: "VideoIndex", dependencies: ["Tensor", "CLMDB", "FaissBridge", "CSQLite"], path: "Index",
             swiftSettings: optimized),
         .target(
-            name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "Tensor", "CFFmpeg"], path: "Ingest",
+            name: "Ingest", dependencies: ["VideoIndex", "XCLIP", "Tensor", "CFFmpeg", "ICUBridge"], path: "Ingest",
             swiftSettings: optimized),
         .target(
             name: "Query", dependencies: ["VideoIndex", "XCLIP"], path: "Query",

@@ -35,6 +35,8 @@ public struct SubtitleSource: Codable, Equatable {
     public var format: String
     /// A language code where the stream's metadata or the sidecar's name gives one ("en", "de").
     public var language: String?
+    /// The text encoding a sidecar was read in ("UTF-8", "windows-1251", "Shift_JIS", ...).
+    public var encoding: String?
     public var cues: Int
     /// What was wrong with it and what was done (a skipped cue, text read as CP-1252, ...).
     public var notes: [String]

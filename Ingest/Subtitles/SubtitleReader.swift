@@ -67,7 +67,8 @@ public enum SubtitleReader {
                 source.notes += transcript.notes
                 add(source, transcript.cues)
             default:
-                let (text, note) = SubtitleText.decode(bytes)
+                let (text, note, encoding) = SubtitleText.decode(bytes)
+                source.encoding = encoding
                 if let note { source.notes.append(note) }
                 let (drafts, notes) = sidecar.format == "webvtt" ? WebVTTParser.parse(text) : SRTParser.parse(text)
                 source.notes += notes

@@ -1,33 +1,37 @@
 import Foundation
 
-/// A subtitle file's bytes as text, whatever its encoding, with a note when it was not plain
-/// UTF-8: a byte-order mark picks UTF-8, UTF-16 or UTF-32; valid UTF-8 is read as it is; text
-/// with a few invalid UTF-8 sequences among valid multi-byte ones is UTF-8 with the bad bytes
-/// replaced (U+FFFD); anything else is read as Windows-1252, which every byte decodes in and
-/// which Latin-1 text reads the same in (apart from the C1 controls no subtitle holds).
+/// A subtitle file's bytes as text, whatever its encoding, with the encoding it was read in and a
+/// note when that was not plain UTF-8: a byte-order mark picks UTF-8, UTF-16 or UTF-32; UTF-16
+/// without one is told by its zero bytes; valid UTF-8 is read as it is; text with a few invalid
+/// UTF-8 sequences among valid multi-byte ones is UTF-8 with the bad bytes replaced (U+FFFD);
+/// anything else is read in the encoding ICU's detector finds (CharsetDetection: the Cyrillic,
+/// Greek, Hebrew, Arabic, Central European and Turkish code pages, GB18030, Big5, Shift-JIS,
+/// EUC-JP and EUC-KR), and failing that as Windows-1252, which every byte decodes in.
 enum SubtitleText {
-    static func decode(_ bytes: [UInt8]) -> (text: String, note: String?) {
+    static func decode(_ bytes: [UInt8]) -> (text: String, note: String?, encoding: String) {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return utf8(Array(bytes.dropFirst(3))) }
         if bytes.starts(with: [0xFF, 0xFE, 0, 0]) { return wide(Array(bytes.dropFirst(4)), .utf32LittleEndian, "UTF-32") }
         if bytes.starts(with: [0, 0, 0xFE, 0xFF]) { return wide(Array(bytes.dropFirst(4)), .utf32BigEndian, "UTF-32") }
         if bytes.starts(with: [0xFF, 0xFE]) { return wide(Array(bytes.dropFirst(2)), .utf16LittleEndian, "UTF-16") }
         if bytes.starts(with: [0xFE, 0xFF]) { return wide(Array(bytes.dropFirst(2)), .utf16BigEndian, "UTF-16") }
+        // Before the UTF-8 check: ASCII in UTF-16 is valid UTF-8, with a NUL after every letter.
+        if let (text, name) = CharsetDetection.utf16WithoutMark(bytes) { return (text, "read as \(name) (no byte-order mark)", name) }
         return utf8(bytes)
     }
 
-    private static func wide(_ bytes: [UInt8], _ encoding: String.Encoding, _ name: String) -> (String, String?) {
+    private static func wide(_ bytes: [UInt8], _ encoding: String.Encoding, _ name: String) -> (String, String?, String) {
         let unit = name == "UTF-32" ? 4 : 2
         let whole = Array(bytes.prefix(bytes.count / unit * unit))
         if let text = String(data: Data(whole), encoding: encoding) {
-            return (text, "read as \(name) (byte-order mark)" + (whole.count < bytes.count ? "; a cut-off last character dropped" : ""))
+            return (text, "read as \(name) (byte-order mark)" + (whole.count < bytes.count ? "; a cut-off last character dropped" : ""), name)
         }
         return (
             String(decoding: bytes.filter { $0 >= 0x20 && $0 < 0x7F || $0 == 0x0A }, as: UTF8.self),
-            "marked \(name) but not valid \(name): only its ASCII characters read"
+            "marked \(name) but not valid \(name): only its ASCII characters read", "ASCII"
         )
     }
 
-    private static func utf8(_ bytes: [UInt8]) -> (String, String?) {
+    private static func utf8(_ bytes: [UInt8]) -> (String, String?, String) {
         var invalid = 0, multibyte = 0
         var i = 0
         while i < bytes.count {
@@ -40,11 +44,14 @@ enum SubtitleText {
                 i += length
             }
         }
-        if invalid == 0 { return (String(decoding: bytes, as: UTF8.self), nil) }
+        if invalid == 0 { return (String(decoding: bytes, as: UTF8.self), nil, "UTF-8") }
         if multibyte > 0 && invalid * 4 <= multibyte + 1 {
-            return (String(decoding: bytes, as: UTF8.self), "invalid UTF-8 at \(invalid) place\(invalid == 1 ? "" : "s"): replaced with U+FFFD")
+            return (
+                String(decoding: bytes, as: UTF8.self), "invalid UTF-8 at \(invalid) place\(invalid == 1 ? "" : "s"): replaced with U+FFFD", "UTF-8"
+            )
         }
-        return (windows1252(bytes), "not UTF-8: read as Windows-1252 (Latin-1)")
+        if let (text, name) = CharsetDetection.decode(bytes) { return (text, "not UTF-8: read as \(name) (detected)", name) }
+        return (windows1252(bytes), "not UTF-8: read as Windows-1252 (Latin-1)", "windows-1252")
     }
 
     /// The length of the valid UTF-8 sequence at `i` (1-4), or 0 when it is not one.

@@ -26,6 +26,12 @@ final class SubtitleSearchTests: XCTestCase {
         let sidecar = footage.appendingPathComponent("talk.en.srt").path
         try "1\n00:00:01,000 --> 00:00:02,000\nWelcome to the <b>harbour</b> tour\n".write(toFile: sidecar, atomically: true, encoding: .utf8)
         try makeClip(footage.appendingPathComponent("silent.mp4").path, color: "blue", seconds: 8)
+        // A Russian sidecar in cp1251, with nothing to say so but its bytes.
+        let russian = footage.appendingPathComponent("winter.mp4").path
+        try makeClip(russian, color: "white", seconds: 8)
+        try FileManager.default.copyItem(
+            at: CLI.repository.appendingPathComponent("Tests/IngestTests/Fixtures/encodings/ru-cp1251.srt"),
+            to: footage.appendingPathComponent("winter.ru.srt"))
         let index = dir.appendingPathComponent("index").path
         let first = try CLI.run(["index", footage.path, "--index", index, "--model", model.path, "--json"])
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -52,6 +58,11 @@ final class SubtitleSearchTests: XCTestCase {
             (listed.first { $0["path"] as? String == sidecarVideo }?["subtitles"] as? [String: Any])?["tracks"] as? [[String: Any]])
         XCTAssertEqual(talkTracks.map { $0["name"] as? String }, ["talk.en.srt"])
         XCTAssertEqual(talkTracks.first?["language"] as? String, "en")
+        XCTAssertEqual(talkTracks.first?["encoding"] as? String, "UTF-8")
+        let winterTracks = (listed.first { $0["path"] as? String == russian }?["subtitles"] as? [String: Any])?["tracks"] as? [[String: Any]]
+        XCTAssertEqual(winterTracks?.first?["encoding"] as? String, "windows-1251", "\(String(describing: winterTracks))")
+        let winter = try search("холодная зима", ["--speech"])
+        XCTAssertEqual(winter.first?["path"] as? String, russian, "\(winter)")
         XCTAssertEqual(((listed.first { $0["path"] as? String == embedded }?["subtitles"] as? [String: Any])?["lines"] as? Int), 1)
 
         // Fused: the segment both signals find is first; the rest come from the pictures alone.

@@ -113,7 +113,7 @@ final class SubtitleParsingTests: XCTestCase {
             Array("Caf".utf8) + [0xE9] + Array(" d".utf8) + [0xE9] + Array("j".utf8) + [0xE0]
             + Array(" vu ".utf8) + [0x97, 0x20, 0x93] + Array("quoted".utf8) + [0x94, 0x20, 0x80, 0x35]
         XCTAssertEqual(SubtitleText.decode(cp1252).text, words)
-        XCTAssertEqual(SubtitleText.decode(cp1252).note, "not UTF-8: read as Windows-1252 (Latin-1)")
+        XCTAssertEqual(SubtitleText.decode(cp1252).encoding, "windows-1252")
         // UTF-16 with a byte-order mark, both ends.
         let le: [UInt8] = [0xFF, 0xFE] + words.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         let be: [UInt8] = [0xFE, 0xFF] + words.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
@@ -124,9 +124,26 @@ final class SubtitleParsingTests: XCTestCase {
         XCTAssertEqual(SubtitleText.decode([0xEF, 0xBB, 0xBF] + Array(words.utf8)).text, words)
         XCTAssertNil(SubtitleText.decode(Array(words.utf8)).note)
         let damaged = Array(words.utf8) + [0xFF] + Array(" und Grüße ".utf8) + [0xC3] + Array("!".utf8)
-        let (text, note) = SubtitleText.decode(damaged)
+        let (text, note, _) = SubtitleText.decode(damaged)
         XCTAssertEqual(text, words + "\u{FFFD} und Grüße \u{FFFD}!")
         XCTAssertEqual(note, "invalid UTF-8 at 2 places: replaced with U+FFFD")
+    }
+
+    /// Sidecars in the code pages subtitles are still written in (no mark of their encoding) read
+    /// as their text, each naming the encoding it was read in: they came out as Windows-1252
+    /// mojibake, and UTF-16 without a byte-order mark as 0 cues.
+    func testSidecarsInOtherEncodingsReadAsTheirText() throws {
+        let folder = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/encodings")
+        let expected = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as? [String: [String]])
+        XCTAssertEqual(expected.count, 12)
+        for (name, lines) in expected.sorted(by: { $0.key < $1.key }) {
+            let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent("\(name).srt")))
+            let (text, note, encoding) = SubtitleText.decode(bytes)
+            let cues = SRTParser.parse(text).cues
+            XCTAssertEqual(cues.map(\.text), lines, "\(name): read as \(encoding) (\(note ?? ""))")
+            XCTAssertNotEqual(encoding, "windows-1252", name)
+        }
     }
 
     func testWhisperJSON() throws {

@@ -52,7 +52,7 @@ struct ListCommand: ParsableCommand {
             Each video's duration, segments and subtitle lines; with --json also its size, codec, the \
             shot cuts found at ingest ("cuts", seconds; absent where it was indexed with --no-cuts or \
             before cuts were looked for) and its subtitle tracks ("subtitles": each stream or sidecar \
-            read, its format, language, lines and notes; absent where its text was never read).
+            read, its format, language, a sidecar's text encoding, lines and notes; absent where its text was never read).
 
             Example:
               vidsearch list --json
@@ -86,6 +86,7 @@ struct ListCommand: ParsableCommand {
                                     "lines": track.cues, "notes": track.notes,
                                 ]
                                 if let language = track.language { entry["language"] = language }
+                                if let encoding = track.encoding { entry["encoding"] = encoding }  // a sidecar's text encoding
                                 return entry
                             },
                         ] as [String: Any]

@@ -58,7 +58,7 @@ public enum Parsers {
                 for name in checkpoint.names { _ = try? checkpoint.floatTensor(name) }
             }
         case 9:
-            let (text, _) = SubtitleText.decode(input)
+            let (text, _, _) = SubtitleText.decode(input)
             _ = SRTParser.parse(text)
             _ = WebVTTParser.parse(text)
         case 10: _ = WhisperTranscript.parse(input)
