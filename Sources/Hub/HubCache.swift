@@ -16,7 +16,8 @@ public enum HubCache {
 
     /// `ORG/NAME[@REVISION]` split, or nil for anything that is not a repository id (a path).
     public static func repository(_ value: String) -> (id: String, revision: String)? {
-        let parts = value.split(separator: "@", maxSplits: 1).map(String.init)
+        // Empty pieces kept: "" (no model named anywhere) is one empty piece, not none to index.
+        let parts = value.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let id = parts[0], revision = parts.count > 1 ? parts[1] : "main"
         let names = id.split(separator: "/", omittingEmptySubsequences: false)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
