@@ -18,7 +18,9 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .locked(let path, let pid): return "index \(path) is locked by pid \(pid) (another vidsearch is writing to it)"
+        case .locked(let path, let pid):
+            let holder = pid > 0 ? "pid \(pid)" : "another process that is just starting"
+            return "index \(path) is locked by \(holder) (another vidsearch is writing to it)"
         case .noIndex(let path): return "no index at \(path) (run `vidsearch index PATH...` first)"
         case .wrongModel(let index, let indexModel, let model):
             return "index \(index) was built with model \(indexModel); the model given is \(model)"

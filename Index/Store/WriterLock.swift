@@ -22,13 +22,16 @@ final class WriterLock {
             throw IndexError.unreadable(path: path, reason: "not a regular file")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            var buffer = [UInt8](repeating: 0, count: 32)
-            let n = pread(fd, &buffer, buffer.count, 0)
+            // A writer that has just taken the lock writes its pid a moment later: wait for it
+            // briefly rather than name pid 0.
+            var pid: Int32 = 0
+            for _ in 0..<20 where pid == 0 {
+                var buffer = [UInt8](repeating: 0, count: 32)
+                let n = pread(fd, &buffer, buffer.count, 0)
+                pid = Int32(String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                if pid == 0 { usleep(10_000) }
+            }
             close(fd)
-            let pid =
-                Int32(
-                    String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
-                        .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             throw IndexError.locked(path: directory, pid: pid)
         }
         let text = Array("\(getpid())\n".utf8)

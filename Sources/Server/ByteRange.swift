@@ -4,6 +4,7 @@ import Foundation
 /// the file's size. Only the first range of a list is served (browsers ask for one).
 enum ByteRange {
     enum Outcome: Equatable {
+        /// No range, another unit, or one that is not valid syntax (RFC 9110 14.2: ignored).
         case whole
         case part(ClosedRange<Int>)
         /// Well formed but outside the file: 416 with `Content-Range: bytes */size`.
@@ -16,17 +17,22 @@ enum ByteRange {
         guard text.lowercased().hasPrefix("bytes=") else { return .whole }  // another unit: ignore it
         let first = text.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let parts = first.trimmingCharacters(in: .whitespaces).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return .unsatisfiable }
+        guard parts.count == 2 else { return .whole }
         let start = parts[0].trimmingCharacters(in: .whitespaces), end = parts[1].trimmingCharacters(in: .whitespaces)
-        guard start.allSatisfy(\.isNumber), end.allSatisfy(\.isNumber), !(start.isEmpty && end.isEmpty) else { return .unsatisfiable }
+        let digits = { (s: String) in s.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard digits(start), digits(end), !(start.isEmpty && end.isEmpty) else { return .whole }
+        // Numbers past Int are still valid syntax: as large as Int goes.
+        let number = { (s: String) in Int(s) ?? Int.max }
         if start.isEmpty {
-            // A suffix: the last N bytes.
-            guard let count = Int(end), count > 0, size > 0 else { return .unsatisfiable }
+            // A suffix: the last N bytes (none: unsatisfiable).
+            let count = number(end)
+            guard count > 0, size > 0 else { return .unsatisfiable }
             return .part(max(0, size - count)...(size - 1))
         }
-        guard let from = Int(start), from < size else { return .unsatisfiable }
+        let from = number(start)
+        if !end.isEmpty && number(end) < from { return .whole }  // last before first: invalid, ignored
+        guard from < size else { return .unsatisfiable }
         guard !end.isEmpty else { return .part(from...(size - 1)) }
-        guard let to = Int(end), to >= from else { return .unsatisfiable }
-        return .part(from...min(to, size - 1))
+        return .part(from...min(number(end), size - 1))
     }
 }

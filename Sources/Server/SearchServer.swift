@@ -19,7 +19,8 @@ public enum SearchServer {
     /// application's router: what `run` serves and what the tests drive in-process
     /// (HummingbirdTesting's `app.test(.router)`).
     public static func router(service: SearchService, options: ServerOptions) -> Router<ServerContext> {
-        let router = Router(context: ServerContext.self)
+        // HEAD on every GET route, answered as GET without the body (RFC 9110 9.3.2).
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: SecurityHeaders())
         router.add(middleware: JSONErrors())
         if let token = options.token { router.add(middleware: TokenMiddleware(token: token)) }

@@ -168,6 +168,21 @@ final class IndexStoreTests: XCTestCase {
         XCTAssertEqual(try reader.counts().segments, 3, "a reader sees each commit")
     }
 
+    /// A writer that has taken the lock but not yet written its pid (two runs started together)
+    /// was named "pid 0".
+    func testALockWhoseHolderIsJustStartingIsNotPidZero() throws {
+        do { _ = try IndexStore(writingAt: directory, model: Self.model) }
+        let held = open(directory.appendingPathComponent("writer.lock").path, O_RDWR)
+        XCTAssertGreaterThanOrEqual(held, 0)
+        defer { close(held) }
+        XCTAssertEqual(ftruncate(held, 0), 0)
+        XCTAssertEqual(flock(held, LOCK_EX | LOCK_NB), 0)
+        XCTAssertThrowsError(try IndexStore(writingAt: directory, model: Self.model)) { error in
+            XCTAssertFalse("\(error)".contains("pid 0"), "\(error)")
+            XCTAssertTrue("\(error)".contains("just starting"), "\(error)")
+        }
+    }
+
     func testWrongModelAndMissingIndexAreErrorsNamingThem() throws {
         XCTAssertThrowsError(try IndexStore(readingAt: directory)) { error in
             XCTAssertEqual(error as? IndexError, .noIndex(path: self.directory.path))

@@ -231,4 +231,20 @@ final class RouterTests: XCTestCase {
             }
         }
     }
+
+    /// HEAD is GET without the body (it was a 404 on every route).
+    func testHeadIsAnsweredAsGetWithoutItsBody() async throws {
+        let app = Application(router: SearchServer.router(service: try makeService(), options: ServerOptions()))
+        try await app.test(.router) { client in
+            for uri in ["/api/health", "/api/videos", "/api/segments/1/thumbnail", "/"] {
+                let get = try await client.execute(uri: uri, method: .get) { ($0.status, $0.body.readableBytes, $0.headers[.contentType]) }
+                try await client.execute(uri: uri, method: .head) { response in
+                    XCTAssertEqual(response.status, get.0, uri)
+                    XCTAssertEqual(response.body.readableBytes, 0, uri)
+                    XCTAssertEqual(response.headers[.contentType], get.2, uri)
+                    XCTAssertEqual(response.headers[.contentLength].flatMap(Int.init), get.1, uri)
+                }
+            }
+        }
+    }
 }
