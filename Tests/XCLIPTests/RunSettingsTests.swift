@@ -81,15 +81,15 @@ final class RunSettingsTests: XCTestCase {
             }
             XCTAssertEqual(seen, [1, 1, 1, 1])
             // Another thread meanwhile sees the process's defaults.
+            // The thread signals once it has written: the semaphore orders the write before the read
+            // (polling isFinished did not, and ThreadSanitizer said so).
             var other: (ProductEngine, Int)?
-            let thread = Thread { other = (ProductEngine.current, Parallel.cores) }
             let done = DispatchSemaphore(value: 0)
-            let waiter = Thread {
-                while !thread.isFinished { usleep(1000) }
+            let thread = Thread {
+                other = (ProductEngine.current, Parallel.cores)
                 done.signal()
             }
             thread.start()
-            waiter.start()
             done.wait()
             XCTAssertEqual(other?.0, before.0)
             XCTAssertEqual(other?.1, before.1)
