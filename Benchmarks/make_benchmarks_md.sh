@@ -19,6 +19,7 @@ DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell VIDSEARCH_NO_AVX512=1 "$bin" ben
 "$bin" bench cuts --markdown "$tmp/cuts.md" >/dev/null
 "$bin" bench speech --markdown "$tmp/speech.md" >/dev/null
 "$bin" bench serve --markdown "$tmp/serve.md" >/dev/null 2>&1 || echo "Skipped: bench serve failed (needs wrk: apt-get install wrk)." > "$tmp/serve.md"
+Benchmarks/serve_load.py --binary "$bin" --seconds 300 --markdown > "$tmp/serve-load.md" 2>/dev/null || echo "the load run failed (see Benchmarks/serve_load.py)" >> "$tmp/serve-load.md"
 "$bin" bench quality --markdown "$tmp/samples.md" >/dev/null
 Benchmarks/eval_moments.py --binary "$bin" --markdown > "$tmp/moments.md" 2>/dev/null || echo "moment evaluation failed" > "$tmp/moments.md"
 if python3 -c "import numpy" 2>/dev/null; then
@@ -66,6 +67,7 @@ fi
   echo "## Cut detection and shot-aware segments"; echo; cat "$tmp/cuts.md"; echo
   echo "## Subtitles and transcripts: what is said, beside what is seen"; echo; cat "$tmp/speech.md"; echo
   echo "## Serving over HTTP (vidsearch serve, wrk)"; echo; cat "$tmp/serve.md"; echo
+  echo "## Serving under a mixed load while footage arrives (serve --watch)"; echo; cat "$tmp/serve-load.md"; echo
   echo "## Distributed ingest (Ray, on this one machine)"; echo; cat "$tmp/cluster.md"; echo
   echo "## Demo model retrieval quality"; echo
   echo "### On the bundled sample clips"; echo; cat "$tmp/samples.md"; echo
