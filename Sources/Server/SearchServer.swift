@@ -27,6 +27,7 @@ public enum SearchServer {
         PageRoutes().add(to: router)
         APIRoutes(service: service, options: options).add(to: router)
         MediaRoutes(service: service, options: options).add(to: router)
+        MethodNotAllowed.add(to: router)
         return router
     }
 

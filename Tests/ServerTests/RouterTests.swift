@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Ingest
@@ -245,6 +246,31 @@ final class RouterTests: XCTestCase {
                     XCTAssertEqual(response.headers[.contentLength].flatMap(Int.init), get.1, uri)
                 }
             }
+        }
+    }
+
+    /// Another method on a served path is 405 with Allow (it was 404, as for no such path); every
+    /// path docs/openapi.yaml documents is in the table that says so.
+    func testOtherMethodsAre405WithWhatIsAllowed() async throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try String(contentsOf: repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let documented = spec.split(separator: "\n").filter { $0.hasPrefix("  /") && $0.hasSuffix(":") }
+            .map { String($0.dropFirst(2).dropLast()).replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "") }
+        XCTAssertFalse(documented.isEmpty)
+        for path in documented { XCTAssertTrue(MethodNotAllowed.paths.contains { $0.path == path }, "\(path) is documented but has no 405 answers") }
+        let app = Application(router: SearchServer.router(service: try makeService(), options: ServerOptions()))
+        try await app.test(.router) { client in
+            for (uri, method, allow) in [
+                ("/api/health", HTTPRequest.Method.trace, "GET, HEAD"), ("/api/videos/1", .delete, "GET, HEAD"),
+                ("/api/search/example", .get, "POST"), ("/api/search", .post, "GET, HEAD"),
+            ] {
+                try await client.execute(uri: uri, method: method) { response in
+                    XCTAssertEqual(response.status, .methodNotAllowed, "\(method) \(uri)")
+                    XCTAssertEqual(response.headers[.allow], allow, "\(method) \(uri)")
+                    XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8")
+                }
+            }
+            try await client.execute(uri: "/api/no-such-thing", method: .trace) { XCTAssertEqual($0.status, .notFound) }
         }
     }
 }
