@@ -14,7 +14,8 @@ enum MethodNotAllowed {
     ]
 
     static func add(to router: Router<ServerContext>) {
-        let others: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .trace]
+        // QUERY: the safe method with a body (an IETF draft) that clients and schemathesis send.
+        let others: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!]
         for (path, methods) in paths {
             let allowed = (methods.contains(.get) ? methods + [.head] : methods).map(\.rawValue).joined(separator: ", ")
             for method in others where !methods.contains(method) {
