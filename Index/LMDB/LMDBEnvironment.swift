@@ -8,14 +8,18 @@ import Foundation
 /// Shared between threads by this rule: every named database is declared when the environment
 /// opens and its handle opened then, in one transaction, before any other thread can use it; a
 /// database a reader found missing (an older index, which a writer in another process may add
-/// later) is opened only while no transaction of this process is live. A map resize (growing the
-/// map, or adopting one another process grew) waits for the same (TransactionGate).
+/// later) is opened by one thread at a time (LMDB allows no concurrent mdb_dbi_open), and a
+/// transaction uses only the handles there were when it began (a later one is invalid in it).
+/// A map resize (growing the map, or adopting one another process grew) happens only while no
+/// transaction of this process is live (TransactionGate).
 public final class LMDBEnvironment: @unchecked Sendable {
     let env: OpaquePointer
     public let path: String
     private let readOnly: Bool
     private let gate = TransactionGate()
     private let handles: DatabaseHandles
+    /// Held while a missing database is looked for again: one mdb_dbi_open at a time.
+    private let lateOpen = NSLock()
 
     /// The map's size in bytes as this process maps it.
     public var mapSize: Int {
@@ -71,15 +75,6 @@ public final class LMDBEnvironment: @unchecked Sendable {
         handles.add(opened)
     }
 
-    /// The handle of a declared database, or nil for one this reader has not found (empty to it).
-    func database(_ name: String) throws -> MDB_dbi? {
-        guard let dbi = try handles.lookup(name) else {
-            if !readOnly { throw LMDBError(code: EINVAL, operation: "open database \(name) (not declared when the environment opened)") }
-            return nil
-        }
-        return dbi
-    }
-
     /// Runs `body` in a write transaction and commits it. On MDB_MAP_FULL the map is
     /// doubled and `body` runs again from the start, so it must not have other side effects.
     @discardableResult
@@ -99,9 +94,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     private func runTransaction<T>(readOnly: Bool, _ body: (LMDBTransaction) throws -> T) throws -> T {
-        if self.readOnly, !gate.insideTransaction, handles.missingDueForRetry() {
-            // A writer elsewhere may have made them since: opened with nothing else live.
-            try gate.exclusive { try Self.openDatabases(env, handles.missing, create: false, into: handles) }
+        if self.readOnly, handles.missingDueForRetry() {
+            // A writer elsewhere may have made them since; transactions already live keep not seeing them.
+            lateOpen.lock()
+            defer { lateOpen.unlock() }
+            try gate.shared { try Self.openDatabases(env, handles.missing, create: false, into: handles) }
         }
         while true {
             do {
@@ -117,7 +114,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         var handle: OpaquePointer?
         try check(
             mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &handle), readOnly ? "begin read transaction" : "begin write transaction")
-        let txn = LMDBTransaction(environment: self, handle: handle!, readOnly: readOnly)
+        let txn = LMDBTransaction(handle: handle!, readOnly: readOnly, databases: handles.snapshot(), declared: handles.declared)
         let result: T
         do {
             result = try body(txn)
@@ -160,12 +157,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
 }
 
 /// The handles of an environment's declared databases, and those a reader has not found yet.
-/// Guarded by its lock: a late open (in the gate's exclusive turn) adds to it while other threads
-/// look handles up.
+/// Guarded by its lock: a late open adds to it while other threads take snapshots.
 final class DatabaseHandles: @unchecked Sendable {
     private let lock = NSLock()
     private var opened: [String: MDB_dbi] = [:]
-    private let declared: Set<String>
+    let declared: Set<String>
     private var lastTry = Date()
 
     init(declared: [String]) { self.declared = Set(declared) }
@@ -177,15 +173,11 @@ final class DatabaseHandles: @unchecked Sendable {
         lastTry = Date()
     }
 
-    /// nil for a declared database not found yet; an error for one never declared.
-    func lookup(_ name: String) throws -> MDB_dbi? {
+    /// The handles now: what a transaction beginning now may use.
+    func snapshot() -> [String: MDB_dbi] {
         lock.lock()
         defer { lock.unlock() }
-        if let dbi = opened[name] { return dbi }
-        guard declared.contains(name) else {
-            throw LMDBError(code: EINVAL, operation: "open database \(name) (not declared when the environment opened)")
-        }
-        return nil
+        return opened
     }
 
     var missing: [String] {

@@ -3,19 +3,27 @@ import Foundation
 
 /// One LMDB transaction. Valid only inside the closure passed to `read` or `write`.
 public final class LMDBTransaction {
-    unowned let environment: LMDBEnvironment
     let handle: OpaquePointer
     public let readOnly: Bool
+    /// The environment's database handles as they were when this transaction began.
+    private let databases: [String: MDB_dbi]
+    private let declared: Set<String>
 
-    init(environment: LMDBEnvironment, handle: OpaquePointer, readOnly: Bool) {
-        self.environment = environment
+    init(handle: OpaquePointer, readOnly: Bool, databases: [String: MDB_dbi], declared: Set<String>) {
         self.handle = handle
         self.readOnly = readOnly
+        self.databases = databases
+        self.declared = declared
     }
 
-    /// nil: a database this reader has not found, simply empty to it.
+    /// nil: a declared database this reader has not found, simply empty to it; an error for a
+    /// name never declared, or one a writer lacks.
     private func dbi(_ name: String) throws -> MDB_dbi? {
-        try environment.database(name)
+        if let dbi = databases[name] { return dbi }
+        guard declared.contains(name), readOnly else {
+            throw LMDBError(code: EINVAL, operation: "open database \(name) (not declared when the environment opened)")
+        }
+        return nil
     }
 
     public func get(_ key: [UInt8], in database: String) throws -> [UInt8]? {

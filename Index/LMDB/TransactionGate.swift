@@ -1,10 +1,9 @@
 import Foundation
 
-/// Keeps LMDB's two process-wide operations apart from every live transaction: a map resize
-/// (`mdb_env_set_mapsize`, allowed only while no transaction of the process is live) and
-/// opening a database handle late (`mdb_dbi_open`, which no concurrent transaction may do). Each
-/// transaction holds the gate shared; such an operation takes it exclusively, waiting for the live
-/// transactions to end and letting no new one begin until it is done.
+/// Keeps LMDB's map resize (`mdb_env_set_mapsize`, allowed only while no transaction of the
+/// process is live) apart from every live transaction. Each transaction holds the gate shared;
+/// a resize takes it exclusively, waiting for the live transactions to end and letting no new
+/// one begin until it is done.
 ///
 /// A transaction begun inside another on the same thread (a body that reads again) joins its
 /// thread's turn rather than queueing behind a waiting resize, which it would block forever.

@@ -4,7 +4,7 @@ import VideoIndex
 import XCTest
 
 final class LMDBTests: XCTestCase {
-    static let names = ["things", "db", "big", "a", "b", "c", "d"]
+    static let names = ["things", "db", "big", "a", "b", "c", "d", "late"]
     func testPutGetAndAbortedTransactionWritesNothing() throws {
         let dir = try temporaryDirectory(self)
         let env = try LMDBEnvironment(path: dir.path, databases: Self.names)
@@ -131,21 +131,48 @@ final class LMDBTests: XCTestCase {
         XCTAssertGreaterThan(reader.mapSize, mapBefore)
     }
 
-    /// The other process of the test above: writes 96 MiB, past the 64 MiB map, and exits.
+    /// A database an older writer never made, made by a writer in another process while a reader
+    /// runs: found by the reader's next transactions (looked for again once a second, one
+    /// thread at a time, with no stall of the others), while a transaction begun before keeps
+    /// not seeing it (its handle would be invalid there).
+    func testADatabaseMadeLaterByAnotherProcessIsFound() throws {
+        let dir = try temporaryDirectory(self)
+        do {
+            let old = try LMDBEnvironment(path: dir.path, databases: ["a"])  // as an older version made it
+            try old.write { try $0.put([1], for: [1], in: "a") }
+        }
+        let reader = try LMDBEnvironment(path: dir.path, databases: Self.names, readOnly: true)
+        XCTAssertNil(try reader.read { try $0.get([1], in: "late") })
+        try reader.read { before in
+            try runChild(growing: dir, mode: "late")
+            XCTAssertNil(try before.get([1], in: "late"), "a transaction begun before the database existed")
+        }
+        Thread.sleep(forTimeInterval: 1.1)
+        XCTAssertEqual(try reader.read { try $0.get([1], in: "late") }, [7])
+    }
+
+    /// The other process of the tests above: writes 96 MiB, past the 64 MiB map (or, in mode
+    /// "late", one value in a database the index did not have), and exits.
     func testChildGrowsTheMap() throws {
         guard let path = ProcessInfo.processInfo.environment["VIDSEARCH_LMDB_GROW"] else {
             throw XCTSkip("runs only as the child process of testAMapGrownByAnotherProcessIsAdoptedWithNoTransactionLive")
         }
         let env = try LMDBEnvironment(path: path, databases: Self.names)
+        if ProcessInfo.processInfo.environment["VIDSEARCH_LMDB_MODE"] == "late" {
+            try env.write { try $0.put([7], for: [1], in: "late") }
+            return
+        }
         let value = [UInt8](repeating: 5, count: 1 << 20)
         for i in 0..<96 { try env.write { try $0.put(value, for: [UInt8(i)], in: "big") } }
     }
 
-    private func runChild(growing dir: URL) throws {
+    private func runChild(growing dir: URL, mode: String = "grow") throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         child.arguments = ["SystemLibraryTests.LMDBTests/testChildGrowsTheMap"]
-        child.environment = ProcessInfo.processInfo.environment.merging(["VIDSEARCH_LMDB_GROW": dir.path]) { _, new in new }
+        child.environment = ProcessInfo.processInfo.environment.merging(["VIDSEARCH_LMDB_GROW": dir.path, "VIDSEARCH_LMDB_MODE": mode]) { _, new in
+            new
+        }
         child.standardOutput = FileHandle.nullDevice
         try child.run()
         child.waitUntilExit()
