@@ -126,14 +126,14 @@ final class RouterTests: XCTestCase {
         }
     }
 
-    /// Examples encoded on the model (here a stand-in whose five segments each hold the model for
+    /// Examples encoded on the model (here a stand-in whose eight segments each hold the model for
     /// 0.3 s, as a real encode does) never hold the threads requests are answered on, nor the
     /// model between segments: with one more upload than the blocking pool has threads, health
     /// and a search both answer before the first upload is done, and every upload ends.
     func testBlockingWorkDoesNotStallTheServer() async throws {
         let width = 32  // the tiny model's embedding size (projection_dim)
         let service = try makeService(encodeExample: { _, turn in
-            for _ in 0..<5 { try turn { Thread.sleep(forTimeInterval: 0.3) } }
+            for _ in 0..<8 { try turn { Thread.sleep(forTimeInterval: 0.3) } }
             return [Float](repeating: 0.1, count: width)
         })
         let uploads = NIOSingletons.blockingPoolThreadCountSuggestion + 1
