@@ -96,9 +96,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private func runTransaction<T>(readOnly: Bool, _ body: (LMDBTransaction) throws -> T) throws -> T {
         if self.readOnly, handles.missingDueForRetry() {
             // A writer elsewhere may have made them since; transactions already live keep not seeing them.
+            // Best effort: one that cannot begin now (a map to adopt first) is tried on a later turn.
             lateOpen.lock()
             defer { lateOpen.unlock() }
-            try gate.shared { try Self.openDatabases(env, handles.missing, create: false, into: handles) }
+            try? gate.shared { try Self.openDatabases(env, handles.missing, create: false, into: handles) }
         }
         while true {
             do {
